@@ -1,0 +1,4 @@
+from torchseedlint.cli import run
+
+if __name__ == "__main__":
+    run()

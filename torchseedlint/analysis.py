@@ -1,0 +1,314 @@
+"""Semantic questions over one module's facts: what is seeded, what consumes RNG.
+
+The rules ask these questions; answering them here once keeps every rule small
+and makes them agree with each other (TSL101 and TSL201 must have the same idea
+of "torch is seeded").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Set
+
+from torchseedlint import knowledge as K
+from torchseedlint.facts import Call, Expr, ModuleFacts
+
+# Answers "what does this imported function seed?" for names the module cannot
+# see into: None when unknown. The project index plugs in here.
+ImportedSeeds = Callable[[str], Optional[FrozenSet[str]]]
+
+
+@dataclass(frozen=True)
+class SeedEvent:
+    call: Call
+    rngs: FrozenSet[str]
+    seed: Optional[Expr]  # the seed argument, None when absent
+    randomizing: bool  # None/absent seed that means "pick a random one"
+    entropic: bool  # derived from time, pid, urandom, an unseeded draw, ...
+
+
+def first_arg(call: Call, keyword: str = "seed") -> Optional[Expr]:
+    if call.args:
+        return call.args[0]
+    return call.kwargs.get(keyword)
+
+
+def is_true(expr: Optional[Expr]) -> bool:
+    return expr is not None and expr.kind == "literal" and expr.value is True
+
+
+class ModuleAnalysis:
+    def __init__(
+        self,
+        facts: ModuleFacts,
+        seed_functions: Iterable[str] = (),
+        imported_seeds: Optional[ImportedSeeds] = None,
+    ) -> None:
+        self.facts = facts
+        self.seed_functions = frozenset(seed_functions)
+        self.imported_seeds = imported_seeds
+        self._local_functions = {
+            name: fn for name, fn in facts.functions.items() if not fn.is_nested
+        }
+        self.function_seeds = self._compute_function_seeds()
+        self.reachable = self._compute_reachable()
+        self._seed_events: Optional[List[SeedEvent]] = None
+
+    # --- seeding ---------------------------------------------------------------
+
+    def direct_seeds(self, call: Call) -> FrozenSet[str]:
+        """What a call seeds by itself, without looking into local functions."""
+        qualname = call.qualname
+        if qualname is None:
+            if call.raw in self.seed_functions:
+                return K.ALL_RNGS
+            return frozenset()
+        if qualname in K.SEEDERS:
+            rngs = K.SEEDERS[qualname]
+            flag = K.SEEDERS_WITH_DETERMINISM_FLAG.get(qualname)
+            if flag and is_true(call.kwargs.get(flag)):
+                rngs = rngs | {K.DETERMINISM}
+            return rngs
+        if qualname in K.DETERMINISM_CALLS:
+            mode = first_arg(call, "mode")
+            return frozenset({K.DETERMINISM}) if is_true(mode) else frozenset()
+        if qualname in self.seed_functions:
+            return K.ALL_RNGS
+        if self.imported_seeds is not None:
+            known = self.imported_seeds(qualname)
+            if known is not None:
+                return known
+        if self._benefit_of_the_doubt(qualname):
+            return K.ALL_RNGS
+        return frozenset()
+
+    def _benefit_of_the_doubt(self, qualname: str) -> bool:
+        # An imported helper we cannot see into, named like a seeder.
+        head = qualname.lstrip(".").split(".")[0]
+        leaf = qualname.rsplit(".", 1)[-1]
+        return head not in K.KNOWN_PACKAGES and "seed" in leaf.lower()
+
+    def call_seeds(self, call: Call) -> FrozenSet[str]:
+        """What a call seeds, including calls of the module's own helper functions."""
+        direct = self.direct_seeds(call)
+        local = self._local_callee(call)
+        if local is not None:
+            return direct | self.function_seeds.get(local, frozenset())
+        return direct
+
+    def _local_callee(self, call: Call) -> Optional[str]:
+        if call.qualname is None and call.raw in self._local_functions:
+            return call.raw
+        if call.raw and call.raw.startswith("self.") and call.class_name:
+            candidate = f"{call.class_name}.{call.raw[5:]}"
+            if candidate in self._local_functions:
+                return candidate
+        return None
+
+    def _compute_function_seeds(self) -> Dict[str, FrozenSet[str]]:
+        seeds: Dict[str, FrozenSet[str]] = {name: frozenset() for name in self.facts.functions}
+        changed = True
+        # A fixpoint over the call graph: terminates because sets only grow.
+        while changed:
+            changed = False
+            for name, fn in self.facts.functions.items():
+                total = set(seeds[name])
+                for index in fn.calls:
+                    call = self.facts.calls[index]
+                    total |= self.direct_seeds(call)
+                    callee = self._local_callee(call)
+                    if callee is not None:
+                        total |= seeds.get(callee, frozenset())
+                if total != seeds[name]:
+                    seeds[name] = frozenset(total)
+                    changed = True
+        return seeds
+
+    def _compute_reachable(self) -> Set[str]:
+        """Functions that can run when the module runs: referenced from module level."""
+        reachable: Set[str] = set()
+        pending: List[str] = [n for n in self.facts.module_references if n in self._local_functions]
+        pending += [
+            name
+            for name, fn in self._local_functions.items()
+            if fn.class_name is not None and fn.class_name in self.facts.module_references
+        ]
+        while pending:
+            name = pending.pop()
+            if name in reachable:
+                continue
+            reachable.add(name)
+            fn = self.facts.functions[name]
+            for ref in fn.references:
+                for candidate in (ref, f"{fn.qualname}.{ref}"):
+                    if candidate in self.facts.functions and candidate not in reachable:
+                        pending.append(candidate)
+                if ref in self.facts.classes:
+                    pending += [
+                        n for n, f in self._local_functions.items() if f.class_name == ref
+                    ]
+        return reachable
+
+    def runs(self, call: Call) -> bool:
+        """Whether the call is at module level or in a function reachable from there."""
+        return call.scope == "" or call.scope in self.reachable
+
+    def seed_events(self) -> List[SeedEvent]:
+        if self._seed_events is None:
+            self._seed_events = self._collect_seed_events()
+        return self._seed_events
+
+    def _collect_seed_events(self) -> List[SeedEvent]:
+        events = []
+        for call in self.facts.calls:
+            rngs = self.call_seeds(call) - {K.DETERMINISM}
+            if not rngs or not self.runs(call):
+                continue
+            seed = first_arg(call)
+            randomizing = self._randomizing(call, seed)
+            events.append(SeedEvent(call, rngs, seed, randomizing, self.is_entropic(seed, call)))
+        return events
+
+    def _randomizing(self, call: Call, seed: Optional[Expr]) -> bool:
+        if call.qualname in ("random.seed", "numpy.random.seed") or (
+            call.qualname in K.HELPERS_RANDOM_ON_NONE
+        ):
+            return seed is None or seed.kind == "none"
+        return seed is not None and seed.kind == "none"
+
+    def is_entropic(self, expr: Optional[Expr], call: Call) -> bool:
+        if expr is None:
+            return False
+        if any(K.is_entropy_call(name) for name in expr.calls):
+            return True
+        for name in expr.names:
+            value = self.assigned_value(name, call.scope)
+            if value is not None and any(K.is_entropy_call(n) for n in value.calls):
+                return True
+        return False
+
+    def assigned_value(self, name: str, scope: str) -> Optional[Expr]:
+        """The last value assigned to ``name`` in ``scope`` (or at module level)."""
+        found = None
+        for assign in self.facts.assigns:
+            if assign.target == name and assign.scope in (scope, ""):
+                found = assign.value
+        return found
+
+    def seeded(self, rng: str) -> bool:
+        return any(rng in event.rngs for event in self.seed_events())
+
+    def determinism_enabled(self) -> bool:
+        if any(K.DETERMINISM in self.call_seeds(call) for call in self.facts.calls):
+            return True
+        for call in self.facts.calls:
+            if K.data_name(call.qualname) is None and call.qualname and (
+                call.qualname.endswith("Trainer")
+                and call.qualname.split(".")[0] in ("lightning", "pytorch_lightning")
+                and call.kwargs.get("deterministic") is not None
+                and call.kwargs["deterministic"].kind == "literal"
+                and call.kwargs["deterministic"].value in (True, "warn")
+            ):
+                return True
+        return any(
+            assign.qualname == "torch.backends.cudnn.deterministic"
+            and assign.value.value is True
+            for assign in self.facts.assigns
+        )
+
+    def lightning_worker_seeding(self) -> bool:
+        """``seed_everything(..., workers=True)``: Lightning seeds the workers itself."""
+        return any(
+            call.qualname in K.LIGHTNING_SEED_EVERYTHING and is_true(call.kwargs.get("workers"))
+            for call in self.facts.calls
+        )
+
+    # --- consumers -------------------------------------------------------------
+
+    def imports_torch(self) -> bool:
+        return any(target.split(".")[0] == "torch" for target in self.facts.aliases.values())
+
+    def torch_consumers(self) -> List[Call]:
+        found = []
+        uses_torch = self.imports_torch()
+        for call in self.facts.calls:
+            if call.qualname is not None:
+                if K.is_torch_consumer(call.qualname) or self._shuffling_loader(call):
+                    found.append(call)
+            elif uses_torch and self._is_training_call(call):
+                found.append(call)
+        return found
+
+    def _shuffling_loader(self, call: Call) -> bool:
+        shuffle = call.kwargs.get("shuffle")
+        return (
+            K.data_name(call.qualname) == "DataLoader"
+            and shuffle is not None
+            and not (shuffle.kind == "literal" and shuffle.value is False)
+            and "generator" not in call.kwargs
+        )
+
+    def _is_training_call(self, call: Call) -> bool:
+        receiver = (call.receiver or "").lower()
+        if call.method in K.TENSOR_RANDOM_METHODS:
+            return True
+        if call.method == "backward":
+            return True
+        if call.method == "step" and "optim" in receiver:
+            return True
+        return call.method == "fit" and "trainer" in receiver
+
+    def pyrandom_consumers(self) -> List[Call]:
+        return [c for c in self.facts.calls if c.qualname and K.is_pyrandom_consumer(c.qualname)]
+
+    def numpy_consumers(self) -> List[Call]:
+        return [c for c in self.facts.calls if c.qualname and K.is_numpy_consumer(c.qualname)]
+
+    def random_transforms(self) -> List[Call]:
+        return [
+            c for c in self.facts.calls if c.qualname and K.random_transform_kind(c.qualname)
+        ]
+
+    def dataloaders(self) -> List[Call]:
+        return [c for c in self.facts.calls if K.data_name(c.qualname) == "DataLoader"]
+
+    def is_entry_point(self, forced: bool = False) -> bool:
+        if forced or self.facts.has_main_guard:
+            return True
+        top_level = [c for c in self.facts.calls if c.scope == "" and c.class_name is None]
+        consumers = {c.index for c in self.torch_consumers()}
+        consumers |= {c.index for c in self.pyrandom_consumers()}
+        consumers |= {c.index for c in self.numpy_consumers()}
+        consumers |= {c.index for c in self.random_transforms()}
+        return any(call.index in consumers for call in top_level)
+
+
+def num_workers_positive(call: Call) -> bool:
+    """num_workers > 0: a positive literal, or any expression we cannot evaluate."""
+    expr = call.kwargs.get("num_workers")
+    if expr is None:
+        return False
+    if expr.kind == "literal" and isinstance(expr.value, (int, float)) and not isinstance(
+        expr.value, bool
+    ):
+        return expr.value > 0
+    return expr.kind != "none"
+
+
+def parse_version(text: Optional[str]) -> Optional[tuple]:
+    """``"1.8"`` -> ``(1, 8)``; ``"2.3.0+cu121"`` -> ``(2, 3, 0)``; junk -> None."""
+    if not text:
+        return None
+    parts = []
+    for piece in str(text).strip().lstrip("=v").split("."):
+        digits = ""
+        for char in piece:
+            if not char.isdigit():
+                break
+            digits += char
+        if not digits:
+            break
+        parts.append(int(digits))
+        if len(digits) != len(piece):
+            break
+    return tuple(parts) or None

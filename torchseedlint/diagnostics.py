@@ -1,0 +1,58 @@
+"""The plain-data results of a lint run: diagnostics and the fixes they carry.
+
+Everything here is immutable and picklable so results can be cached on disk and
+sent between worker processes unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+SAFE = "safe"
+UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A 1-based line and 1-based column, as ruff and every editor show them."""
+
+    row: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text between ``location`` and ``end_location`` with ``content``.
+
+    An insertion has ``location == end_location``.
+    """
+
+    content: str
+    location: Location
+    end_location: Location
+
+
+@dataclass(frozen=True)
+class Fix:
+    applicability: str  # SAFE or UNSAFE
+    message: str
+    edits: Tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    name: str
+    message: str
+    path: str
+    location: Location
+    end_location: Location
+    severity: str = "error"
+    fix: Optional[Fix] = None
+    # Lines on which a ``# noqa`` comment suppresses this diagnostic: the first
+    # line of the span and the last line of the statement that holds it.
+    noqa_rows: Tuple[int, ...] = field(default=(), compare=False)
+
+    def sort_key(self) -> Tuple[str, int, int, str]:
+        return (self.path, self.location.row, self.location.column, self.code)

@@ -1,0 +1,504 @@
+"""One traversal of a module's CST that records everything the rules need.
+
+The result, :class:`ModuleFacts`, is plain picklable data: no CST nodes, positions
+already resolved. Rules never walk the tree again; the project index is built
+from the facts of many files; the cache stores them.
+
+Names are recorded as written (``np.random.rand``) and resolved through the
+module's import table once the whole file has been seen (imports may come after
+a use inside a function), so ``qualname`` is ``numpy.random.rand`` whatever the
+alias. A name that no import binds keeps ``qualname=None`` and its raw text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
+
+import libcst as cst
+from libcst.metadata import CodeRange, PositionProvider
+
+from torchseedlint.diagnostics import Location
+
+_BUILTINS_OF_INTEREST = frozenset({"hash", "sorted", "list", "set", "frozenset", "enumerate",
+                                   "dict", "zip", "tuple", "iter", "sum", "int", "len", "abs"})
+
+
+@dataclass
+class Expr:
+    """A summary of an expression: what it is, what it calls, which names it reads."""
+
+    kind: str  # literal | none | name | attribute | call | lambda | other
+    text: str
+    value: Union[int, float, str, bool, None] = None
+    names: Tuple[str, ...] = ()
+    calls: Tuple[str, ...] = ()  # dotted callee names, resolved after the pass
+
+
+@dataclass
+class Call:
+    index: int
+    raw: Optional[str]  # dotted callee as written, None for e.g. ``f()()``
+    qualname: Optional[str]  # resolved through imports; None for locals
+    method: Optional[str]  # last attribute of the callee (``uniform_`` in ``w.uniform_()``)
+    receiver: Optional[str]  # dotted text before the method, if a dotted name
+    args: List[Expr]
+    kwargs: Dict[str, Expr]
+    start: Location
+    end: Location
+    stmt_end_row: int
+    scope: str  # qualified name of the enclosing function; "" for module level
+    class_name: Optional[str]
+    in_main_guard: bool
+    loops: Tuple[int, ...]  # ids of the enclosing for/while loops, outermost first
+    parent: Optional[str]  # raw callee of the call this one is a direct argument of
+    assigned_to: Optional[str]  # ``x`` / ``self.x`` in ``x = <this call>``
+
+    def kwarg(self, name: str) -> Optional[Expr]:
+        return self.kwargs.get(name)
+
+    def call_text(self, limit: int = 80) -> str:
+        """A short rendering for messages, e.g. ``DataLoader(num_workers=4)``."""
+        shown = [f"{k}={v.text}" for k, v in self.kwargs.items() if k in ("num_workers", "shuffle")]
+        text = f"{self.raw or '<call>'}({', '.join(shown)})"
+        return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+@dataclass
+class Function:
+    name: str
+    qualname: str
+    class_name: Optional[str]
+    start: Location
+    is_nested: bool
+    params: Tuple[str, ...]
+    calls: List[int] = field(default_factory=list)  # indices into ModuleFacts.calls
+    references: Set[str] = field(default_factory=set)
+
+
+@dataclass
+class Assign:
+    target: str  # ``x``, ``self.x``, ``cudnn.benchmark`` as written
+    qualname: Optional[str]  # target resolved through imports (attributes only)
+    value: Expr
+    start: Location
+    end: Location
+    scope: str
+    in_main_guard: bool
+    key: Optional[str] = None  # for ``os.environ["KEY"] = ...``
+
+
+@dataclass
+class Loop:
+    id: int
+    iter: Optional[Expr]  # None for while loops
+    target: str
+    start: Location
+    scope: str
+
+
+@dataclass
+class Import:
+    module: str  # as written, without the leading dots
+    level: int  # number of leading dots of a relative import
+    names: Tuple[str, ...]  # imported names; ("*",) for a star import
+
+
+@dataclass
+class TopStatement:
+    kind: str  # docstring | future | import | main_guard | def | class | other
+    start_row: int
+    end_row: int
+
+
+@dataclass
+class ModuleFacts:
+    path: str
+    aliases: Dict[str, str] = field(default_factory=dict)
+    imports: List[Import] = field(default_factory=list)
+    calls: List[Call] = field(default_factory=list)
+    functions: Dict[str, Function] = field(default_factory=dict)
+    classes: Dict[str, Tuple[str, ...]] = field(default_factory=dict)  # name -> base qualnames
+    assigns: List[Assign] = field(default_factory=list)
+    loops: List[Loop] = field(default_factory=list)
+    top_statements: List[TopStatement] = field(default_factory=list)
+    module_references: Set[str] = field(default_factory=set)
+    cuda_uses: List[Location] = field(default_factory=list)
+    has_main_guard: bool = False
+
+    def resolve(self, dotted: Optional[str]) -> Optional[str]:
+        """Resolve a dotted name as written to its qualified name, or None."""
+        if not dotted:
+            return None
+        head, _, rest = dotted.partition(".")
+        target = self.aliases.get(head)
+        if target is None:
+            return dotted if head in _BUILTINS_OF_INTEREST and not rest else None
+        return f"{target}.{rest}" if rest else target
+
+
+def dotted_name(node: cst.BaseExpression) -> Optional[str]:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted_name(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+def _module_name(node: Union[cst.Attribute, cst.Name, None]) -> str:
+    return dotted_name(node) or "" if node is not None else ""
+
+
+def _literal(node: cst.BaseExpression) -> Tuple[str, Union[int, float, str, bool, None]]:
+    """Return (kind, value) for literals we can evaluate without running code."""
+    if isinstance(node, cst.Integer):
+        return "literal", node.evaluated_value
+    if isinstance(node, cst.Float):
+        return "literal", node.evaluated_value
+    if isinstance(node, cst.SimpleString):
+        return "literal", node.evaluated_value
+    if isinstance(node, cst.Name) and node.value in ("True", "False"):
+        return "literal", node.value == "True"
+    if isinstance(node, cst.Name) and node.value == "None":
+        return "none", None
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        kind, value = _literal(node.expression)
+        if kind == "literal" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return "literal", -value
+    return "", None
+
+
+class _ExprScanner(cst.CSTVisitor):
+    """Collects names read and callees inside one expression."""
+
+    def __init__(self) -> None:
+        self.names: List[str] = []
+        self.calls: List[str] = []
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.append(node.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        name = dotted_name(node.func)
+        if name:
+            self.calls.append(name)
+
+
+class _Collector(cst.CSTVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, module: cst.Module, facts: ModuleFacts) -> None:
+        super().__init__()
+        self.module = module
+        self.facts = facts
+        self.functions: List[Function] = []  # enclosing function stack
+        self.classes: List[str] = []
+        self.main_guard_depth = 0
+        self.loop_stack: List[int] = []
+        self.stmt_end_rows: List[int] = []
+        self.call_stack: List[Optional[str]] = []
+        self.pending_assign_target: Dict[int, str] = {}  # id(call node) -> target
+
+    # --- helpers ---------------------------------------------------------------
+
+    def _range(self, node: cst.CSTNode) -> CodeRange:
+        return self.get_metadata(PositionProvider, node)
+
+    def _start_end(self, node: cst.CSTNode) -> Tuple[Location, Location]:
+        rng = self._range(node)
+        return (
+            Location(rng.start.line, rng.start.column + 1),
+            Location(rng.end.line, rng.end.column + 1),
+        )
+
+    @property
+    def scope(self) -> str:
+        return self.functions[-1].qualname if self.functions else ""
+
+    def _text(self, node: cst.CSTNode, limit: int = 200) -> str:
+        text = " ".join(self.module.code_for_node(node).split())
+        return text if len(text) <= limit else text[: limit - 3] + "..."
+
+    def _expr(self, node: cst.BaseExpression) -> Expr:
+        kind, value = _literal(node)
+        if not kind:
+            if isinstance(node, cst.Name):
+                kind = "name"
+            elif isinstance(node, cst.Attribute):
+                kind = "attribute"
+            elif isinstance(node, cst.Call):
+                kind = "call"
+            elif isinstance(node, cst.Lambda):
+                kind = "lambda"
+            else:
+                kind = "other"
+        scanner = _ExprScanner()
+        node.visit(scanner)
+        return Expr(kind, self._text(node), value, tuple(scanner.names), tuple(scanner.calls))
+
+    # --- statements ------------------------------------------------------------
+
+    def visit_Module(self, node: cst.Module) -> None:
+        for index, stmt in enumerate(node.body):
+            start, end = self._start_end(stmt)
+            self.facts.top_statements.append(
+                TopStatement(_top_kind(stmt, index), start.row, _last_row(end))
+            )
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self.stmt_end_rows.append(_last_row(self._start_end(node)[1]))
+
+    def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine) -> None:
+        self.stmt_end_rows.pop()
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            full = _module_name(alias.name)
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.facts.aliases[alias.asname.name.value] = full
+            else:
+                head = full.split(".")[0]
+                self.facts.aliases.setdefault(head, head)
+            self.facts.imports.append(Import(full, 0, ()))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = _module_name(node.module)
+        level = len(node.relative)
+        prefix = "." * level + module
+        if isinstance(node.names, cst.ImportStar):
+            self.facts.imports.append(Import(module, level, ("*",)))
+            return
+        names = []
+        for alias in node.names:
+            name = _module_name(alias.name)
+            names.append(name)
+            bound = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                bound = alias.asname.name.value
+            sep = "" if prefix.endswith(".") else "."
+            self.facts.aliases[bound] = f"{prefix}{sep}{name}"
+        self.facts.imports.append(Import(module, level, tuple(names)))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        name = node.name.value
+        outer = self.functions[-1].qualname if self.functions else ""
+        owner = self.classes[-1] if self.classes and not self.functions else None
+        if outer:
+            qualname = f"{outer}.{name}"
+        elif owner:
+            qualname = f"{owner}.{name}"
+        else:
+            qualname = name
+        params = tuple(p.name.value for p in node.params.params)
+        function = Function(
+            name, qualname, owner, self._start_end(node.name)[0], bool(self.functions), params
+        )
+        self.facts.functions[qualname] = function
+        self.functions.append(function)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.functions.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        bases = tuple(filter(None, (dotted_name(arg.value) for arg in node.bases)))
+        self.facts.classes[node.name.value] = bases
+        self.classes.append(node.name.value)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.classes.pop()
+
+    def visit_If(self, node: cst.If) -> None:
+        if not self.functions and not self.classes and _is_main_guard(node.test):
+            self.facts.has_main_guard = True
+            self.main_guard_depth += 1
+
+    def leave_If(self, original_node: cst.If) -> None:
+        if not self.functions and not self.classes and _is_main_guard(original_node.test):
+            self.main_guard_depth -= 1
+
+    def visit_For(self, node: cst.For) -> None:
+        self._loop(node, self._expr(node.iter), self._text(node.target))
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self.loop_stack.pop()
+
+    def visit_While(self, node: cst.While) -> None:
+        self._loop(node, None, "")
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self.loop_stack.pop()
+
+    def _loop(self, node: cst.CSTNode, iter_expr: Optional[Expr], target: str) -> None:
+        loop_id = len(self.facts.loops)
+        start, _ = self._start_end(node)
+        self.facts.loops.append(Loop(loop_id, iter_expr, target, start, self.scope))
+        self.loop_stack.append(loop_id)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._assign(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._assign(node.target, node.value)
+
+    def _assign(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        key = None
+        if isinstance(target, cst.Subscript) and len(target.slice) == 1:
+            index = target.slice[0].slice
+            if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
+                evaluated = index.value.evaluated_value
+                key = evaluated if isinstance(evaluated, str) else None
+            written = dotted_name(target.value)
+        else:
+            written = dotted_name(target)
+        if written is None:
+            return
+        if isinstance(value, cst.Call):
+            self.pending_assign_target[id(value)] = written
+        start, end = self._start_end(target)
+        self.facts.assigns.append(
+            Assign(written, None, self._expr(value), start, end, self.scope,
+                   self.main_guard_depth > 0, key)
+        )
+
+    # --- expressions -----------------------------------------------------------
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if self.functions:
+            self.functions[-1].references.add(node.value)
+        else:
+            self.facts.module_references.add(node.value)
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        value = node.evaluated_value
+        if isinstance(value, str) and (value == "cuda" or value.startswith("cuda:")):
+            self.facts.cuda_uses.append(self._start_end(node)[0])
+
+    def visit_Call(self, node: cst.Call) -> None:
+        raw = dotted_name(node.func)
+        method = receiver = None
+        if isinstance(node.func, cst.Attribute):
+            method = node.func.attr.value
+            receiver = dotted_name(node.func.value)
+        elif isinstance(node.func, cst.Name):
+            method = None
+        args: List[Expr] = []
+        kwargs: Dict[str, Expr] = {}
+        for arg in node.args:
+            if arg.keyword is not None:
+                kwargs[arg.keyword.value] = self._expr(arg.value)
+            elif not arg.star:
+                args.append(self._expr(arg.value))
+        start, end = self._start_end(node)
+        call = Call(
+            index=len(self.facts.calls),
+            raw=raw,
+            qualname=None,
+            method=method,
+            receiver=receiver,
+            args=args,
+            kwargs=kwargs,
+            start=start,
+            end=end,
+            stmt_end_row=self.stmt_end_rows[-1] if self.stmt_end_rows else _last_row(end),
+            scope=self.scope,
+            class_name=self.classes[-1] if self.classes else None,
+            in_main_guard=self.main_guard_depth > 0,
+            loops=tuple(self.loop_stack),
+            parent=self.call_stack[-1] if self.call_stack else None,
+            assigned_to=self.pending_assign_target.pop(id(node), None),
+        )
+        self.facts.calls.append(call)
+        if self.functions:
+            self.functions[-1].calls.append(call.index)
+        if method == "cuda":
+            self.facts.cuda_uses.append(start)
+        self.call_stack.append(raw or "<call>")
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        self.call_stack.pop()
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        # Only direct arguments have the enclosing call as parent; anything nested
+        # deeper (``sorted(x for x in os.listdir())``) is marked as such.
+        if not isinstance(node.value, cst.Call):
+            self.call_stack.append("<nested>")
+
+    def leave_Arg(self, original_node: cst.Arg) -> None:
+        if not isinstance(original_node.value, cst.Call):
+            self.call_stack.pop()
+
+
+def _last_row(end: Location) -> int:
+    # A node that ends at column 1 ends with a newline: its last line is the one before.
+    return end.row - 1 if end.column == 1 and end.row > 1 else end.row
+
+
+def _is_main_guard(test: cst.BaseExpression) -> bool:
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    target = test.comparisons[0]
+    if not isinstance(target.operator, cst.Equal):
+        return False
+    sides = (test.left, target.comparator)
+    has_name = any(isinstance(s, cst.Name) and s.value == "__name__" for s in sides)
+    has_main = any(
+        isinstance(s, cst.SimpleString) and s.evaluated_value == "__main__" for s in sides
+    )
+    return has_name and has_main
+
+
+def _top_kind(stmt: cst.CSTNode, index: int) -> str:
+    if isinstance(stmt, cst.SimpleStatementLine):
+        first = stmt.body[0] if stmt.body else None
+        if index == 0 and isinstance(first, cst.Expr) and isinstance(first.value, cst.SimpleString):
+            return "docstring"
+        if isinstance(first, cst.ImportFrom) and _module_name(first.module) == "__future__":
+            return "future"
+        if all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body):
+            return "import"
+        return "other"
+    if isinstance(stmt, cst.If) and _is_main_guard(stmt.test):
+        return "main_guard"
+    if isinstance(stmt, cst.FunctionDef):
+        return "def"
+    if isinstance(stmt, cst.ClassDef):
+        return "class"
+    return "other"
+
+
+def _resolve_all(facts: ModuleFacts) -> None:
+    for call in facts.calls:
+        call.qualname = facts.resolve(call.raw)
+        for expr in [*call.args, *call.kwargs.values()]:
+            _resolve_expr(facts, expr)
+    for assign in facts.assigns:
+        assign.qualname = facts.resolve(assign.target)
+        _resolve_expr(facts, assign.value)
+    for loop in facts.loops:
+        if loop.iter is not None:
+            _resolve_expr(facts, loop.iter)
+    facts.classes = {
+        name: tuple(facts.resolve(base) or base for base in bases)
+        for name, bases in facts.classes.items()
+    }
+
+
+def _resolve_expr(facts: ModuleFacts, expr: Expr) -> None:
+    expr.calls = tuple(facts.resolve(name) or name for name in expr.calls)
+
+
+def collect_facts(module: cst.Module, path: str) -> ModuleFacts:
+    """Run the single traversal over ``module`` and return its facts."""
+    facts = ModuleFacts(path=path)
+    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
+    wrapper.visit(_Collector(module, facts))
+    _resolve_all(facts)
+    return facts
+
+
+def calls_named(facts: ModuleFacts, names: Sequence[str]) -> List[Call]:
+    wanted = set(names)
+    return [call for call in facts.calls if call.qualname in wanted]

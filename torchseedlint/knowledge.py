@@ -1,0 +1,300 @@
+"""What PyTorch, NumPy, Python and the training libraries do with random numbers.
+
+Every table is keyed by fully qualified names, after import aliases have been
+resolved (``np.random.rand`` is looked up as ``numpy.random.rand``). The facts
+behind them are in ``docs/background`` of the spec: each entry says which RNG a
+call draws from or seeds.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, FrozenSet, Optional
+
+# RNG kinds. T: torch global generators, P: Python ``random``, N: NumPy's
+# legacy global RandomState, D: deterministic-algorithm flags.
+TORCH = "T"
+PYRANDOM = "P"
+NUMPY = "N"
+DETERMINISM = "D"
+ALL_RNGS: FrozenSet[str] = frozenset({TORCH, PYRANDOM, NUMPY})
+
+RNG_LABELS = {TORCH: "torch", PYRANDOM: "random", NUMPY: "numpy"}
+
+REPRODUCIBILITY_URL = "https://pytorch.org/docs/stable/notes/randomness.html"
+
+# --- seeders -----------------------------------------------------------------
+
+_LIGHTNING_SEED_EVERYTHING = (
+    "lightning.seed_everything",
+    "lightning.pytorch.seed_everything",
+    "lightning.fabric.seed_everything",
+    "lightning.fabric.utilities.seed.seed_everything",
+    "lightning.pytorch.utilities.seed.seed_everything",
+    "pytorch_lightning.seed_everything",
+    "pytorch_lightning.utilities.seed.seed_everything",
+    "lightning_fabric.seed_everything",
+    "lightning_fabric.utilities.seed.seed_everything",
+)
+
+# Seeders whose effect does not depend on keyword flags.
+SEEDERS: Dict[str, FrozenSet[str]] = {
+    "torch.manual_seed": frozenset({TORCH}),
+    "torch.random.manual_seed": frozenset({TORCH}),
+    "random.seed": frozenset({PYRANDOM}),
+    "numpy.random.seed": frozenset({NUMPY}),
+    "transformers.enable_full_determinism": frozenset({TORCH, PYRANDOM, NUMPY, DETERMINISM}),
+    "transformers.trainer_utils.enable_full_determinism": frozenset(
+        {TORCH, PYRANDOM, NUMPY, DETERMINISM}
+    ),
+    "timm.utils.random_seed": frozenset(ALL_RNGS),
+    "timm.utils.random.random_seed": frozenset(ALL_RNGS),
+    "detectron2.utils.env.seed_all_rng": frozenset(ALL_RNGS),
+    "monai.utils.set_determinism": frozenset({TORCH, PYRANDOM, NUMPY, DETERMINISM}),
+    "monai.utils.misc.set_determinism": frozenset({TORCH, PYRANDOM, NUMPY, DETERMINISM}),
+}
+SEEDERS.update({name: frozenset(ALL_RNGS) for name in _LIGHTNING_SEED_EVERYTHING})
+
+# Seeders that also enable determinism when called with ``<keyword>=True``.
+SEEDERS_WITH_DETERMINISM_FLAG: Dict[str, str] = {
+    "transformers.set_seed": "deterministic",
+    "transformers.trainer_utils.set_seed": "deterministic",
+    "accelerate.utils.set_seed": "deterministic",
+    "accelerate.utils.random.set_seed": "deterministic",
+    "fastai.torch_core.set_seed": "reproducible",
+    "fastai.basics.set_seed": "reproducible",
+    "fastai.vision.all.set_seed": "reproducible",
+    "mmengine.runner.set_random_seed": "deterministic",
+    "mmengine.runner.utils.set_random_seed": "deterministic",
+    "mmcv.runner.set_random_seed": "deterministic",
+    "mmcv.runner.utils.set_random_seed": "deterministic",
+    "mmdet.apis.set_random_seed": "deterministic",
+    "mmseg.apis.set_random_seed": "deterministic",
+}
+for _name in SEEDERS_WITH_DETERMINISM_FLAG:
+    SEEDERS[_name] = frozenset(ALL_RNGS)
+
+LIGHTNING_SEED_EVERYTHING = frozenset(_LIGHTNING_SEED_EVERYTHING)
+
+CUDA_ONLY_SEEDERS = frozenset({"torch.cuda.manual_seed", "torch.cuda.manual_seed_all"})
+
+# Calls that replace a generator's state with entropy.
+RANDOMIZING_CALLS = frozenset(
+    {"torch.seed", "torch.random.seed", "torch.cuda.seed", "torch.cuda.seed_all"}
+)
+
+# Library helpers for which a ``None`` seed means "pick a random one".
+HELPERS_RANDOM_ON_NONE = frozenset(
+    {
+        "mmengine.runner.set_random_seed",
+        "mmengine.runner.utils.set_random_seed",
+        "detectron2.utils.env.seed_all_rng",
+        "monai.utils.set_determinism",
+        "monai.utils.misc.set_determinism",
+    }
+)
+
+# Top-level packages whose import paths we know; names under them that are not in
+# the tables above are *not* seeders, so the "contains seed" benefit of the doubt
+# does not apply to them.
+KNOWN_PACKAGES = frozenset(
+    {
+        "torch",
+        "numpy",
+        "random",
+        "lightning",
+        "pytorch_lightning",
+        "lightning_fabric",
+        "transformers",
+        "accelerate",
+        "fastai",
+        "mmengine",
+        "mmcv",
+        "detectron2",
+        "timm",
+        "monai",
+        "torchvision",
+        "os",
+        "time",
+    }
+)
+
+DETERMINISM_CALLS = frozenset(
+    {
+        "torch.use_deterministic_algorithms",
+        "torch.set_deterministic_debug_mode",
+        "torch.set_deterministic",
+    }
+)
+
+# --- torch RNG consumers -------------------------------------------------------
+
+# nn modules that initialise parameters (or draw, for dropout) when built.
+_TORCH_NN_RANDOM_MODULES = frozenset(
+    """Linear Bilinear LazyLinear Conv1d Conv2d Conv3d ConvTranspose1d ConvTranspose2d
+    ConvTranspose3d LazyConv1d LazyConv2d LazyConv3d Embedding EmbeddingBag RNN LSTM GRU
+    RNNCell LSTMCell GRUCell Transformer TransformerEncoder TransformerDecoder
+    TransformerEncoderLayer TransformerDecoderLayer MultiheadAttention PReLU
+    Dropout Dropout1d Dropout2d Dropout3d AlphaDropout FeatureAlphaDropout RReLU""".split()
+)
+
+_TORCH_RANDOM_FUNCTIONS = frozenset(
+    """rand rand_like randn randn_like randint randint_like randperm normal bernoulli
+    multinomial poisson""".split()
+)
+
+TENSOR_RANDOM_METHODS = frozenset(
+    """uniform_ normal_ random_ bernoulli_ exponential_ cauchy_ log_normal_ geometric_""".split()
+)
+
+_FUNCTIONAL_RANDOM = frozenset(
+    "dropout dropout1d dropout2d dropout3d alpha_dropout feature_alpha_dropout rrelu gumbel_softmax".split()
+)
+
+TORCH_DATA = "torch.utils.data"
+DATALOADER = "torch.utils.data.DataLoader"
+_DATA_ALIASES = ("torch.utils.data", "torch.utils.data.dataloader", "torch.utils.data.sampler",
+                 "torch.utils.data.dataset")
+
+
+def data_name(qualname: Optional[str]) -> Optional[str]:
+    """``torch.utils.data.dataloader.DataLoader`` -> ``DataLoader``; other names -> None."""
+    if qualname is None:
+        return None
+    for prefix in _DATA_ALIASES:
+        if qualname.startswith(prefix + ".") and qualname.count(".") == prefix.count(".") + 1:
+            return qualname.rsplit(".", 1)[1]
+    return None
+
+
+def is_torch_consumer(qualname: str) -> bool:
+    if qualname.startswith("torch.nn.init.") and qualname.endswith("_"):
+        return True
+    parts = qualname.split(".")
+    if len(parts) == 2 and parts[0] == "torch" and parts[1] in _TORCH_RANDOM_FUNCTIONS:
+        return True
+    if qualname.startswith("torch.nn.functional.") and parts[-1] in _FUNCTIONAL_RANDOM:
+        return True
+    if qualname.startswith("torch.nn.") and parts[-1] in _TORCH_NN_RANDOM_MODULES:
+        return True
+    if qualname.startswith("torch.distributions.") and parts[-1] in ("sample", "rsample"):
+        return True
+    return data_name(qualname) in ("RandomSampler", "random_split")
+
+
+# --- Python random -------------------------------------------------------------
+
+PYRANDOM_FUNCTIONS = frozenset(
+    """random randint randrange choice choices shuffle sample uniform gauss normalvariate
+    lognormvariate expovariate vonmisesvariate gammavariate betavariate paretovariate
+    weibullvariate triangular getrandbits randbytes binomialvariate""".split()
+)
+
+# torchvision v1 transforms that draw from Python ``random`` in every version.
+TORCHVISION_PYRANDOM_TRANSFORMS = frozenset({"RandomOrder", "RandomChoice"})
+
+
+def is_pyrandom_consumer(qualname: str) -> bool:
+    parts = qualname.split(".")
+    if len(parts) == 2 and parts[0] == "random" and parts[1] in PYRANDOM_FUNCTIONS:
+        return True
+    return _torchvision_v1_transform(qualname) in TORCHVISION_PYRANDOM_TRANSFORMS
+
+
+# --- NumPy legacy global RNG --------------------------------------------------
+
+_NUMPY_RANDOM_NOT_DRAWS = frozenset(
+    """seed default_rng RandomState Generator BitGenerator SeedSequence PCG64 PCG64DXSM
+    MT19937 Philox SFC64 get_state set_state get_bit_generator set_bit_generator""".split()
+)
+
+
+def is_numpy_consumer(qualname: str) -> bool:
+    parts = qualname.split(".")
+    return (
+        len(parts) == 3
+        and parts[0] == "numpy"
+        and parts[1] == "random"
+        and parts[2] not in _NUMPY_RANDOM_NOT_DRAWS
+        and not parts[2].startswith("_")
+    )
+
+
+NUMPY_RNG_OBJECTS = frozenset(
+    {"numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator"}
+)
+
+# --- random augmentations -----------------------------------------------------
+
+_RANDOM_TRANSFORM_NAMES = frozenset(
+    """ColorJitter GaussianBlur ElasticTransform AutoAugment RandAugment TrivialAugmentWide
+    AugMix MixUp CutMix RandomErasing RandomIoUCrop RandomZoomOut ScaleJitter
+    RandomShortestSize RandomResize GaussianNoise JPEG""".split()
+)
+
+
+def _torchvision_v1_transform(qualname: str) -> Optional[str]:
+    for prefix in ("torchvision.transforms.", "torchvision.transforms.transforms."):
+        rest = qualname[len(prefix):] if qualname.startswith(prefix) else ""
+        if rest and "." not in rest:
+            return rest
+    return None
+
+
+def _torchvision_v2_transform(qualname: str) -> Optional[str]:
+    prefix = "torchvision.transforms.v2."
+    rest = qualname[len(prefix):] if qualname.startswith(prefix) else ""
+    return rest if rest and "." not in rest else None
+
+
+def random_transform_kind(qualname: str) -> Optional[str]:
+    """``"v1"``, ``"v2"`` or ``"kornia"`` for a random augmentation, else None."""
+    for kind, name in (
+        ("v1", _torchvision_v1_transform(qualname)),
+        ("v2", _torchvision_v2_transform(qualname)),
+    ):
+        if name and (name.startswith("Random") or name in _RANDOM_TRANSFORM_NAMES):
+            return kind
+    if qualname.startswith("kornia.augmentation."):
+        leaf = qualname.rsplit(".", 1)[1]
+        if leaf.startswith("Random") or leaf in _RANDOM_TRANSFORM_NAMES:
+            return "kornia"
+    return None
+
+
+def random_transform_rng(qualname: str, torchvision_below_0_8: bool) -> str:
+    """The RNG a random augmentation draws from."""
+    if _torchvision_v1_transform(qualname) in TORCHVISION_PYRANDOM_TRANSFORMS:
+        return PYRANDOM
+    if torchvision_below_0_8 and random_transform_kind(qualname) == "v1":
+        return PYRANDOM
+    return TORCH
+
+
+# --- entropy ------------------------------------------------------------------
+
+_ENTROPY_PREFIXES = ("time.", "secrets.", "uuid.")
+_ENTROPY_CALLS = frozenset(
+    {
+        "os.urandom",
+        "os.getpid",
+        "hash",
+        "datetime.datetime.now",
+        "datetime.datetime.utcnow",
+        "datetime.datetime.today",
+        "datetime.now",
+        "datetime.utcnow",
+        "datetime.date.today",
+        "torch.seed",
+        "torch.random.seed",
+        "random.SystemRandom",
+    }
+)
+
+
+def is_entropy_call(qualname: str) -> bool:
+    """A call whose result differs from run to run of an unseeded process."""
+    if qualname in _ENTROPY_CALLS or qualname.startswith(_ENTROPY_PREFIXES):
+        return True
+    return is_pyrandom_consumer(qualname) or is_numpy_consumer(qualname) or (
+        qualname.split(".")[0] == "torch" and qualname.split(".")[-1] in _TORCH_RANDOM_FUNCTIONS
+    )

@@ -1,0 +1,99 @@
+"""The shape of a rule, and what a rule sees when it runs.
+
+A rule is one small class, in Fixit's style: its code and name, its
+documentation (the docstring, in ruff's layout), ``VALID``/``INVALID`` examples
+that the test suite runs, and ``check``, which reads the module's facts and
+yields diagnostics. Rules never traverse the tree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Dict, Iterator, List, Optional, Sequence, Tuple
+
+from torchseedlint.analysis import ModuleAnalysis, parse_version
+from torchseedlint.config import Config
+from torchseedlint.diagnostics import Diagnostic, Fix, Location
+from torchseedlint.facts import Call, ModuleFacts
+
+
+@dataclass(frozen=True)
+class Example:
+    """A code example for a rule; ``settings`` are ``[tool.torchseedlint]`` keys."""
+
+    code: str
+    settings: Dict[str, Any] = field(default_factory=dict)
+    path: str = "train.py"
+
+
+@dataclass
+class Context:
+    """Everything a rule may read about the module it checks."""
+
+    path: str
+    source: str
+    facts: ModuleFacts
+    analysis: ModuleAnalysis
+    config: Config
+    is_entry_point: bool
+    torch_version: Optional[Tuple[int, ...]] = None
+    torchvision_version: Optional[Tuple[int, ...]] = None
+
+    @property
+    def lines(self) -> List[str]:
+        return self.source.splitlines(keepends=True)
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    default_enabled: ClassVar[bool] = True
+    severity: ClassVar[str] = "error"  # error | warning | note, as SARIF levels
+    fix_safety: ClassVar[Optional[str]] = None  # "safe", "unsafe" or None (no fix)
+    VALID: ClassVar[Sequence[Any]] = ()
+    INVALID: ClassVar[Sequence[Any]] = ()
+
+    def check(self, ctx: Context) -> Iterator[Diagnostic]:
+        raise NotImplementedError
+
+    @classmethod
+    def summary(cls) -> str:
+        """The first line of the docstring's "What it does" section."""
+        doc = (cls.__doc__ or "").strip().splitlines()
+        for index, line in enumerate(doc):
+            if line.strip() == "## What it does" and index + 1 < len(doc):
+                return doc[index + 1].strip()
+        return doc[0].strip() if doc else cls.name
+
+    def diagnostic(
+        self,
+        ctx: Context,
+        message: str,
+        start: Location,
+        end: Location,
+        stmt_end_row: Optional[int] = None,
+        fix: Optional[Fix] = None,
+    ) -> Diagnostic:
+        rows = (start.row,) if stmt_end_row in (None, start.row) else (start.row, stmt_end_row)
+        return Diagnostic(
+            code=self.code,
+            name=self.name,
+            message=message,
+            path=ctx.path,
+            location=start,
+            end_location=end,
+            severity=self.severity,
+            fix=fix,
+            noqa_rows=rows,
+        )
+
+    def at_call(self, ctx: Context, call: Call, message: str, fix: Optional[Fix] = None) -> Diagnostic:
+        return self.diagnostic(ctx, message, call.start, call.end, call.stmt_end_row, fix)
+
+
+def version_at_least(version: Optional[Tuple[int, ...]], minimum: str) -> Optional[bool]:
+    """True/False when the version is known, None when it is not."""
+    if version is None:
+        return None
+    wanted = parse_version(minimum) or ()
+    return tuple(version) >= wanted

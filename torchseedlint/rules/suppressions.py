@@ -1,0 +1,3 @@
+"""TSL001: suppression comments that suppress nothing."""
+
+from __future__ import annotations
