@@ -33,6 +33,9 @@ class Expr:
     value: Union[int, float, str, bool, None] = None
     names: Tuple[str, ...] = ()
     calls: Tuple[str, ...] = ()  # dotted callee names, resolved after the pass
+    # Where the expression is written, so fixes can replace it.
+    start: Optional[Location] = None
+    end: Optional[Location] = None
 
 
 @dataclass
@@ -95,6 +98,10 @@ class Loop:
     target: str
     start: Location
     scope: str
+    parents: Tuple[int, ...] = ()  # ids of the enclosing loops, outermost first
+    # First statement of an indented body (None for ``for x in y: stmt``), where
+    # fixes insert a statement at the top of the loop.
+    body_start: Optional[Location] = None
 
 
 @dataclass
@@ -235,7 +242,9 @@ class _Collector(cst.CSTVisitor):
                 kind = "other"
         scanner = _ExprScanner()
         node.visit(scanner)
-        return Expr(kind, self._text(node), value, tuple(scanner.names), tuple(scanner.calls))
+        start, end = self._start_end(node)
+        return Expr(kind, self._text(node), value, tuple(scanner.names), tuple(scanner.calls),
+                    start, end)
 
     # --- statements ------------------------------------------------------------
 
@@ -329,10 +338,15 @@ class _Collector(cst.CSTVisitor):
     def leave_While(self, original_node: cst.While) -> None:
         self.loop_stack.pop()
 
-    def _loop(self, node: cst.CSTNode, iter_expr: Optional[Expr], target: str) -> None:
+    def _loop(self, node: Union[cst.For, cst.While], iter_expr: Optional[Expr], target: str) -> None:
         loop_id = len(self.facts.loops)
         start, _ = self._start_end(node)
-        self.facts.loops.append(Loop(loop_id, iter_expr, target, start, self.scope))
+        body_start = None
+        if isinstance(node.body, cst.IndentedBlock) and node.body.body:
+            body_start = self._start_end(node.body.body[0])[0]
+        self.facts.loops.append(
+            Loop(loop_id, iter_expr, target, start, self.scope, tuple(self.loop_stack), body_start)
+        )
         self.loop_stack.append(loop_id)
 
     def visit_Assign(self, node: cst.Assign) -> None:
