@@ -1,0 +1,75 @@
+"""The flake8 plugin, exercised through the real ``flake8`` command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import List
+
+from torchseedlint.engine import lint_source
+from torchseedlint.flake8 import Plugin
+from torchseedlint.rules import ALL_RULES
+
+FLAKE8 = [sys.executable, "-m", "flake8"]
+
+TRAIN = (
+    "import torch\n"
+    "from torch.utils.data import DataLoader\n"
+    "\n"
+    "x = torch.rand(3)\n"
+    "loader = DataLoader(ds, num_workers=4)\n"
+)
+
+
+def flake8(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*FLAKE8, "--isolated", *args],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_findings_have_the_engines_positions_and_messages(tmp_path: Path) -> None:
+    (tmp_path / "train.py").write_text(TRAIN)
+    proc = flake8(tmp_path, "--select", "TSL", "train.py")
+    assert proc.returncode == 1, proc.stderr
+    expected = [
+        f"train.py:{d.location.row}:{d.location.column}: {d.code} {d.name}: {d.message}"
+        for d in lint_source(TRAIN, "train.py")
+    ]
+    assert [d.code for d in lint_source(TRAIN, "train.py")] == ["TSL101", "TSL201"]
+    assert proc.stdout.splitlines() == expected
+    # The DataLoader call starts in column 10 (1-based), as the CLI and editors say.
+    assert "train.py:5:10: TSL201 dataloader-worker-seeding: " in proc.stdout
+
+
+def test_flake8_noqa_and_ignore_apply(tmp_path: Path) -> None:
+    source = TRAIN.replace("num_workers=4)", "num_workers=4)  # noqa: TSL201")
+    (tmp_path / "train.py").write_text(source)
+    proc = flake8(tmp_path, "--select", "TSL", "train.py")
+    assert "TSL201" not in proc.stdout
+    assert "TSL101" in proc.stdout
+    proc = flake8(tmp_path, "--select", "TSL", "--extend-ignore", "TSL101", "train.py")
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_clean_file_passes_with_other_plugins_on(tmp_path: Path) -> None:
+    (tmp_path / "ok.py").write_text("import torch\n\ntorch.manual_seed(0)\nx = torch.rand(3)\n")
+    proc = flake8(tmp_path, "ok.py")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout == ""
+
+
+class _OptionManager:
+    def __init__(self) -> None:
+        self.default_ignore: List[str] = []
+
+    def extend_default_ignore(self, codes: List[str]) -> None:
+        self.default_ignore.extend(codes)
+
+
+def test_default_off_rules_join_flake8s_default_ignore() -> None:
+    manager = _OptionManager()
+    Plugin.add_options(manager)
+    assert manager.default_ignore == [r.code for r in ALL_RULES if not r.default_enabled]
+    assert "TSL101" not in manager.default_ignore
