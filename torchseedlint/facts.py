@@ -28,7 +28,7 @@ _BUILTINS_OF_INTEREST = frozenset({"hash", "sorted", "list", "set", "frozenset",
 class Expr:
     """A summary of an expression: what it is, what it calls, which names it reads."""
 
-    kind: str  # literal | none | name | attribute | call | lambda | other
+    kind: str  # literal | none | name | attribute | call | lambda | set | other
     text: str
     value: Union[int, float, str, bool, None] = None
     names: Tuple[str, ...] = ()
@@ -56,6 +56,8 @@ class Call:
     loops: Tuple[int, ...]  # ids of the enclosing for/while loops, outermost first
     parent: Optional[str]  # raw callee of the call this one is a direct argument of
     assigned_to: Optional[str]  # ``x`` / ``self.x`` in ``x = <this call>``
+    # The iterable of a ``for`` loop or a comprehension: ``for f in <this call>``.
+    iterated: bool = False
 
     def kwarg(self, name: str) -> Optional[Expr]:
         return self.kwargs.get(name)
@@ -109,6 +111,7 @@ class Import:
     module: str  # as written, without the leading dots
     level: int  # number of leading dots of a relative import
     names: Tuple[str, ...]  # imported names; ("*",) for a star import
+    row: int = 0  # line of the import statement
 
 
 @dataclass
@@ -206,6 +209,7 @@ class _Collector(cst.CSTVisitor):
         self.stmt_end_rows: List[int] = []
         self.call_stack: List[Optional[str]] = []
         self.pending_assign_target: Dict[int, str] = {}  # id(call node) -> target
+        self.iterated_calls: Set[int] = set()  # id(call node) of loop/comprehension iterables
 
     # --- helpers ---------------------------------------------------------------
 
@@ -238,6 +242,8 @@ class _Collector(cst.CSTVisitor):
                 kind = "call"
             elif isinstance(node, cst.Lambda):
                 kind = "lambda"
+            elif isinstance(node, (cst.Set, cst.SetComp)):
+                kind = "set"
             else:
                 kind = "other"
         scanner = _ExprScanner()
@@ -269,14 +275,14 @@ class _Collector(cst.CSTVisitor):
             else:
                 head = full.split(".")[0]
                 self.facts.aliases.setdefault(head, head)
-            self.facts.imports.append(Import(full, 0, ()))
+            self.facts.imports.append(Import(full, 0, (), self._start_end(node)[0].row))
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         module = _module_name(node.module)
         level = len(node.relative)
         prefix = "." * level + module
         if isinstance(node.names, cst.ImportStar):
-            self.facts.imports.append(Import(module, level, ("*",)))
+            self.facts.imports.append(Import(module, level, ("*",), self._start_end(node)[0].row))
             return
         names = []
         for alias in node.names:
@@ -287,7 +293,7 @@ class _Collector(cst.CSTVisitor):
                 bound = alias.asname.name.value
             sep = "" if prefix.endswith(".") else "."
             self.facts.aliases[bound] = f"{prefix}{sep}{name}"
-        self.facts.imports.append(Import(module, level, tuple(names)))
+        self.facts.imports.append(Import(module, level, tuple(names), self._start_end(node)[0].row))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         name = node.name.value
@@ -326,7 +332,11 @@ class _Collector(cst.CSTVisitor):
         if not self.functions and not self.classes and _is_main_guard(original_node.test):
             self.main_guard_depth -= 1
 
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self.iterated_calls.add(id(node.iter))
+
     def visit_For(self, node: cst.For) -> None:
+        self.iterated_calls.add(id(node.iter))
         self._loop(node, self._expr(node.iter), self._text(node.target))
 
     def leave_For(self, original_node: cst.For) -> None:
@@ -423,6 +433,7 @@ class _Collector(cst.CSTVisitor):
             loops=tuple(self.loop_stack),
             parent=self.call_stack[-1] if self.call_stack else None,
             assigned_to=self.pending_assign_target.pop(id(node), None),
+            iterated=id(node) in self.iterated_calls,
         )
         self.facts.calls.append(call)
         if self.functions:
