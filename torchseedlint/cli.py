@@ -6,17 +6,21 @@ internal error.
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 from pathlib import Path
-from typing import Any, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import click
 
 from torchseedlint import __version__
 from torchseedlint.config import Config, ConfigError, find_pyproject, load_config, split_codes
-from torchseedlint.engine import lint_paths
+from torchseedlint.engine import RunResult, lint_paths
 from torchseedlint.reporters import RENDERERS
+from torchseedlint.reporters.output import TEXT_FORMATS, build_report, render_output
+from torchseedlint.reporters.progress import Progress
+from torchseedlint.reporters.style import use_color
 from torchseedlint.rules import validate_codes
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -71,8 +75,17 @@ def resolve_config(
     type=click.Choice(sorted(RENDERERS)),
     default="concise",
     show_default=True,
+    envvar="TORCHSEEDLINT_OUTPUT_FORMAT",
     help="How to print diagnostics.",
 )
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False),
+              help="Write the output to this file instead of stdout.")
+@click.option("--statistics", "show_statistics", is_flag=True,
+              help="Print a count per rule instead of the diagnostics.")
+@click.option("-q", "--quiet", is_flag=True, help="Print diagnostics only, no summary.")
+@click.option("-s", "--silent", is_flag=True, help="Print nothing; only the exit code tells.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour text output (NO_COLOR and FORCE_COLOR apply).")
 @click.option("-e", "--exit-zero", is_flag=True, help="Exit 0 even when diagnostics are found.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Read settings from this pyproject.toml.")
@@ -98,7 +111,13 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
     except ConfigError as exc:
         raise _fail(str(exc)) from None
 
-    run = lint_paths(paths or (".",), config, force_exclude=opts["force_exclude"])
+    progress = Progress()
+    try:
+        run = lint_paths(
+            paths or (".",), config, force_exclude=opts["force_exclude"], progress=progress
+        )
+    finally:
+        progress.close()
     if run.missing_paths:
         for missing in run.missing_paths:
             click.echo(f"error: {missing}: no such file or directory", err=True)
@@ -107,20 +126,29 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
         click.echo("warning: no Python files found under the given paths", err=True)
 
     diagnostics = run.diagnostics
-    output_format = opts["output_format"]
-    click.echo(RENDERERS[output_format](diagnostics), nl=False)
-    if output_format == "concise":
-        if diagnostics:
-            noun = "error" if len(diagnostics) == 1 else "errors"
-            click.echo(f"Found {len(diagnostics)} {noun}.")
-        else:
-            click.echo("All checks passed!")
+    if not opts["silent"]:
+        _print_output(run, config, opts)
     for error in run.internal_errors:
         click.echo(f"error: {error}", err=True)
     if run.internal_errors:
         raise click.exceptions.Exit(EXIT_ERROR)
     if diagnostics and not opts["exit_zero"]:
         raise click.exceptions.Exit(EXIT_FINDINGS)
+
+
+def _print_output(run: RunResult, config: Config, opts: Dict[str, Any]) -> None:
+    output_format, output_file = opts["output_format"], opts["output_file"]
+    color = (
+        output_format in TEXT_FORMATS
+        and not output_file
+        and use_color(opts["color"], os.environ, sys.stdout.isatty())
+    )
+    report = build_report(run, config, root=os.getcwd(), color=color)
+    text = render_output(report, output_format, opts["show_statistics"], opts["quiet"])
+    if output_file:
+        Path(output_file).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False, color=color)
 
 
 def run() -> None:

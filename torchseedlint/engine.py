@@ -9,7 +9,7 @@ from __future__ import annotations
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Iterable, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
@@ -194,9 +194,17 @@ def lint_path(path: str, config: Config) -> FileResult:
 
 
 def lint_paths(
-    paths: Iterable[str], config: Optional[Config] = None, force_exclude: bool = False
+    paths: Iterable[str],
+    config: Optional[Config] = None,
+    force_exclude: bool = False,
+    progress: Optional[Callable[[int, int], None]] = None,
 ) -> RunResult:
+    """Lint every discovered file; ``progress(done, total)`` is called after each one."""
     config = config or Config()
     discovered = discover(list(paths), config, force_exclude=force_exclude)
-    files = [lint_path(path, config) for path in discovered.files]
+    files = []
+    for path in discovered.files:
+        files.append(lint_path(path, config))
+        if progress is not None:
+            progress(len(files), len(discovered.files))
     return RunResult(files, missing_paths=discovered.missing)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import List
-
 from torchseedlint.diagnostics import Diagnostic
+from torchseedlint.reporters.report import Report
+from torchseedlint.reporters.style import paint
 
 
-def format_line(d: Diagnostic) -> str:
-    marker = " [*]" if d.fix is not None else ""
+def format_line(d: Diagnostic, color: bool = False) -> str:
+    marker = paint(" [*]", color, fg="cyan") if d.fix is not None else ""
     return (
-        f"{d.path}:{d.location.row}:{d.location.column}: "
-        f"{d.code}{marker} {d.name}: {d.message}"
+        f"{paint(d.path, color, bold=True)}:{d.location.row}:{d.location.column}: "
+        f"{paint(d.code, color, fg='red', bold=True)}{marker} {d.name}: {d.message}"
     )
 
 
-def render(diagnostics: List[Diagnostic]) -> str:
-    return "".join(format_line(d) + "\n" for d in diagnostics)
+def render(report: Report) -> str:
+    return "".join(format_line(d, report.color) + "\n" for d in report.diagnostics)

@@ -1,11 +1,12 @@
-"""A JSON list of diagnostics with ruff's field names."""
+"""JSON with ruff's field names: a list (``json``) or one object a line (``json-lines``)."""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 from torchseedlint.diagnostics import Diagnostic, Fix, Location
+from torchseedlint.reporters.report import Report
 
 DOCS_URL = "https://github.com/torchseedlint/torchseedlint/blob/main/docs/rules.md#"
 
@@ -31,6 +32,10 @@ def _fix(fix: Optional[Fix]) -> Optional[Dict[str, Any]]:
     }
 
 
+def rule_url(code: str, name: str) -> str:
+    return f"{DOCS_URL}{code.lower()}-{name}"
+
+
 def to_dict(d: Diagnostic) -> Dict[str, Any]:
     return {
         "code": d.code,
@@ -40,10 +45,15 @@ def to_dict(d: Diagnostic) -> Dict[str, Any]:
         "location": _location(d.location),
         "end_location": _location(d.end_location),
         "fix": _fix(d.fix),
+        "noqa_row": d.noqa_rows[0] if d.noqa_rows else None,
         "severity": d.severity,
-        "url": f"{DOCS_URL}{d.code.lower()}-{d.name}",
+        "url": rule_url(d.code, d.name),
     }
 
 
-def render(diagnostics: List[Diagnostic]) -> str:
-    return json.dumps([to_dict(d) for d in diagnostics], indent=2) + "\n"
+def render(report: Report) -> str:
+    return json.dumps([to_dict(d) for d in report.diagnostics], indent=2) + "\n"
+
+
+def render_lines(report: Report) -> str:
+    return "".join(json.dumps(to_dict(d)) + "\n" for d in report.diagnostics)

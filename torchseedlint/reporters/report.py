@@ -1,0 +1,89 @@
+"""What every reporter receives: the run's diagnostics and what is needed to show them.
+
+Reporters never read files or lint: the front end passes in the source texts it
+already decoded, the rules that were enabled, and the directory that paths in
+machine formats are made relative to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from typing import Dict, List, Sequence, Type
+
+from torchseedlint.diagnostics import Diagnostic
+from torchseedlint.rules import RULES_BY_CODE
+from torchseedlint.rules.base import Rule
+
+
+@dataclass(frozen=True)
+class Report:
+    diagnostics: Sequence[Diagnostic]
+    # Decoded text of each linted file, by the path diagnostics carry.
+    sources: Dict[str, str] = field(default_factory=dict)
+    # The rules enabled for the run, in code order (SARIF lists every one).
+    rules: Sequence[Type[Rule]] = ()
+    # Paths in SARIF, GitLab and GitHub output are made relative to this directory.
+    root: str = "."
+    color: bool = False
+
+    def rule(self, code: str) -> Type[Rule]:
+        return RULES_BY_CODE[code]
+
+    def line_text(self, diagnostic: Diagnostic) -> str:
+        """The source line a diagnostic starts on, or "" when the text is unknown."""
+        lines = self.sources.get(diagnostic.path, "").splitlines()
+        row = diagnostic.location.row
+        return lines[row - 1] if 0 < row <= len(lines) else ""
+
+
+def relative_posix(path: str, root: str) -> str:
+    """``path`` relative to ``root`` with forward slashes; absolute when outside it."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(os.path.abspath(root)).as_posix()
+    except ValueError:
+        return PurePath(absolute).as_posix()
+
+
+def fingerprints(report: Report) -> List[str]:
+    """A stable identity for each diagnostic, in the order of ``report.diagnostics``.
+
+    It hashes the rule, the relative path and the whitespace-normalised text of
+    the line, not the line number, so inserting lines above a finding keeps its
+    identity. Identical findings on identical lines get an occurrence counter so
+    every fingerprint in a report is unique (GitLab requires it).
+    """
+    seen: Dict[str, int] = {}
+    result = []
+    for diagnostic in report.diagnostics:
+        line = " ".join(report.line_text(diagnostic).split())
+        key = "\0".join((diagnostic.code, relative_posix(diagnostic.path, report.root), line))
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        occurrence = seen.get(digest, 0)
+        seen[digest] = occurrence + 1
+        result.append(f"{digest[:32]}:{occurrence}")
+    return result
+
+
+_SECTION = re.compile(r"^## (.+)$", re.MULTILINE)
+
+
+def rule_doc(rule: Type[Rule]) -> str:
+    """The rule's docstring, dedented: markdown in ruff's section layout."""
+    return inspect.cleandoc(rule.__doc__ or "")
+
+
+def doc_section(rule: Type[Rule], title: str) -> str:
+    """The text of one ``## title`` section of the rule's docs ("" when absent)."""
+    doc = rule_doc(rule)
+    parts = _SECTION.split(doc)
+    # parts = [preamble, title1, body1, title2, body2, ...]
+    for index in range(1, len(parts) - 1, 2):
+        if parts[index].strip() == title:
+            return parts[index + 1].strip()
+    return ""

@@ -1,0 +1,37 @@
+"""``--statistics``: one line per rule, most frequent first (ruff's layout)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any, Dict, List
+
+from torchseedlint.reporters.report import Report
+
+
+def statistics(report: Report) -> List[Dict[str, Any]]:
+    counts = Counter(d.code for d in report.diagnostics)
+    fixable = Counter(d.code for d in report.diagnostics if d.fix is not None)
+    names = {d.code: d.name for d in report.diagnostics}
+    ordered = sorted(counts, key=lambda code: (-counts[code], code))
+    return [
+        {
+            "code": code,
+            "name": names[code],
+            "count": counts[code],
+            "fixable": fixable[code] > 0,
+            "fixable_count": fixable[code],
+        }
+        for code in ordered
+    ]
+
+
+def render_text(report: Report) -> str:
+    return "".join(
+        f"{entry['count']}\t{entry['code']}\t{'[*]' if entry['fixable'] else '[ ]'}\t{entry['name']}\n"
+        for entry in statistics(report)
+    )
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(statistics(report), indent=2) + "\n"
