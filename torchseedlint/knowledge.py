@@ -153,7 +153,7 @@ _FUNCTIONAL_RANDOM = frozenset(
 TORCH_DATA = "torch.utils.data"
 DATALOADER = "torch.utils.data.DataLoader"
 _DATA_ALIASES = ("torch.utils.data", "torch.utils.data.dataloader", "torch.utils.data.sampler",
-                 "torch.utils.data.dataset")
+                 "torch.utils.data.dataset", "torch.utils.data.distributed")
 
 
 def data_name(qualname: Optional[str]) -> Optional[str]:
@@ -221,6 +221,19 @@ def is_numpy_consumer(qualname: str) -> bool:
 
 NUMPY_RNG_OBJECTS = frozenset(
     {"numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator"}
+)
+
+# Constructors of RNG objects that a DataLoader worker copies with identical state
+# (the workers reseed only the global RNGs). albumentations 2.0.x ``Compose`` owns
+# its own ``default_rng``/``random.Random``.
+RNG_OBJECT_FACTORIES = NUMPY_RNG_OBJECTS | frozenset(
+    {
+        "random.Random",
+        "torch.Generator",
+        "torch._C.Generator",
+        "albumentations.Compose",
+        "albumentations.core.composition.Compose",
+    }
 )
 
 # --- random augmentations -----------------------------------------------------

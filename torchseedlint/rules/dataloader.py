@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import ClassVar, Iterator, List, Optional, Sequence, Set
 
 from torchseedlint import knowledge as K
-from torchseedlint.analysis import num_workers_positive
-from torchseedlint.diagnostics import Diagnostic
-from torchseedlint.facts import Call
+from torchseedlint.analysis import first_arg, num_workers_positive
+from torchseedlint.diagnostics import SAFE, UNSAFE, Diagnostic, Edit, Fix
+from torchseedlint.facts import Assign, Call, Expr, Function, Loop
+from torchseedlint.fixer import insertion
 from torchseedlint.rules.base import Context, Example, Rule, version_at_least
 
 _WORKER_FIX = (
@@ -136,3 +137,941 @@ class DataLoaderWorkerSeeding(Rule):
         return ("torch >= 1.9 seeds each worker from the loader's base seed, but torch is "
                 "never seeded and the loader has no `generator=`, so the base seed changes "
                 "every run")
+
+
+# --- helpers shared by TSL202-TSL209 -------------------------------------------
+
+
+def _torch_name(ctx: Context) -> Optional[str]:
+    """The name the module binds to ``torch`` itself (``import torch``), if any."""
+    for bound, target in sorted(ctx.facts.aliases.items()):
+        if target == "torch":
+            return bound
+    return None
+
+
+def _kwarg_or_arg(call: Call, keyword: str, position: int) -> Optional[Expr]:
+    """An argument given by keyword or at its positional index (0-based)."""
+    if keyword in call.kwargs:
+        return call.kwargs[keyword]
+    return call.args[position] if len(call.args) > position else None
+
+
+def _literal_is(expr: Optional[Expr], value: object) -> bool:
+    return expr is not None and expr.kind == "literal" and expr.value is value
+
+
+def _module_level(ctx: Context, name: str) -> Optional[Assign]:
+    found = None
+    for assign in ctx.facts.assigns:
+        if assign.target == name and assign.scope == "":
+            found = assign
+    return found
+
+
+def _line_ending(ctx: Context, row: int) -> str:
+    lines = ctx.lines
+    line = lines[row - 1] if 0 < row <= len(lines) else ""
+    return "\r\n" if line.endswith("\r\n") else "\n"
+
+
+def _generator_fix(ctx: Context, call: Call) -> Optional[Fix]:
+    """Add ``generator=torch.Generator().manual_seed(SEED)`` after the last argument."""
+    torch_name = _torch_name(ctx)
+    written = [expr for expr in [*call.args, *call.kwargs.values()] if expr.end is not None]
+    if torch_name is None or not written:
+        return None
+    last = max(written, key=lambda expr: (expr.end.row, expr.end.column))  # type: ignore[union-attr]
+    seed = "SEED" if _module_level(ctx, "SEED") is not None else "0"
+    content = f", generator={torch_name}.Generator().manual_seed({seed})"
+    assert last.end is not None
+    return Fix(UNSAFE, f"Add `generator={torch_name}.Generator().manual_seed({seed})`",
+               (insertion(last.end.row, last.end.column, content),))
+
+
+def _worker_init_function(ctx: Context, loader: Call) -> Optional[Function]:
+    """The function a loader's ``worker_init_fn=<name>`` refers to, if defined here."""
+    expr = loader.kwargs.get("worker_init_fn")
+    if expr is None or expr.kind != "name":
+        return None
+    if loader.scope:
+        nested = ctx.facts.functions.get(f"{loader.scope}.{expr.text}")
+        if nested is not None:
+            return nested
+    return ctx.facts.functions.get(expr.text)
+
+
+def _worker_loaders(ctx: Context) -> List[Call]:
+    return [call for call in ctx.analysis.dataloaders() if num_workers_positive(call)]
+
+
+# --- TSL202 --------------------------------------------------------------------
+
+
+class DataLoaderWithoutGenerator(Rule):
+    """
+    ## What it does
+    Flags `DataLoader(shuffle=True)` and `RandomSampler(...)` without `generator=`.
+
+    ## Why is this bad?
+    Without its own generator, the shuffling order is drawn from the global
+    torch RNG, so it depends on every earlier draw: adding a layer, a dropout or
+    a random augmentation in the main process changes the data order even with
+    the same seed. A dedicated `generator=` isolates the order (and the workers'
+    base seed) from the rest of the program.
+
+    ## Example
+    ```python
+    loader = DataLoader(dataset, batch_size=32, shuffle=True)
+    ```
+
+    Use instead:
+    ```python
+    loader = DataLoader(dataset, batch_size=32, shuffle=True,
+                        generator=torch.Generator().manual_seed(SEED))
+    ```
+
+    ## Fix safety
+    Unsafe: the fix picks a seed (the module's `SEED` if it defines one, else
+    `0`), which changes the data order. It is offered only when the module
+    imports `torch`.
+
+    ## Known limitations
+    A `generator` passed through `**kwargs` or positionally to `DataLoader` is
+    not seen. Off by default: a seeded global RNG is reproducible as long as the
+    program does not change.
+    """
+
+    code = "TSL202"
+    name = "dataloader-without-generator"
+    default_enabled = False
+    severity = "warning"
+    fix_safety = "unsafe"
+    VALID = [
+        "import torch\nfrom torch.utils.data import DataLoader\n"
+        "loader = DataLoader(ds, shuffle=True, generator=torch.Generator().manual_seed(0))\n",
+        "from torch.utils.data import DataLoader\nloader = DataLoader(ds, shuffle=False)\n",
+        "from torch.utils.data import DataLoader\nloader = DataLoader(ds, batch_size=4)\n",
+        "import torch\nfrom torch.utils.data import RandomSampler\n"
+        "sampler = RandomSampler(ds, False, None, torch.Generator())\n",
+    ]
+    INVALID = [
+        "from torch.utils.data import DataLoader\nloader = DataLoader(ds, shuffle=True)\n",
+        "import torch.utils.data as tud\nloader = tud.DataLoader(ds, batch_size=8, shuffle=args.shuffle)\n",
+        "import torch\nsampler = torch.utils.data.RandomSampler(ds, replacement=True)\n",
+    ]
+
+    def check(self, ctx: Context) -> Iterator[Diagnostic]:
+        for call in ctx.facts.calls:
+            kind = K.data_name(call.qualname)
+            if kind == "DataLoader":
+                shuffle = call.kwargs.get("shuffle")
+                flagged = shuffle is not None and shuffle.kind != "none" and not _literal_is(
+                    shuffle, False
+                )
+            else:
+                flagged = kind == "RandomSampler" and _kwarg_or_arg(call, "generator", 3) is None
+            if flagged and "generator" not in call.kwargs:
+                yield self.at_call(
+                    ctx,
+                    call,
+                    f"`{call.call_text()}` shuffles with the global torch RNG, so the order "
+                    "depends on every earlier draw; pass "
+                    "`generator=torch.Generator().manual_seed(SEED)`",
+                    _generator_fix(ctx, call),
+                )
+
+
+# --- TSL203 / TSL204 -----------------------------------------------------------
+
+_SEED_BUILTINS = frozenset({"int", "abs"})
+_MAX_DEPTH = 3
+
+
+def _seed_kind(
+    ctx: Context, expr: Expr, fn: Function, depth: int = 0
+) -> Optional[str]:
+    """``"constant"``, ``"worker"`` (worker_id and constants only) or None (anything else).
+
+    None is the precise default: a call, an attribute or an unknown name may
+    carry a per-run seed.
+    """
+    if expr.kind == "literal":
+        return "constant" if isinstance(expr.value, int) and not isinstance(expr.value, bool) else None
+    if expr.kind not in ("name", "call", "other") or depth > _MAX_DEPTH:
+        return None
+    if any(name not in _SEED_BUILTINS for name in expr.calls):
+        return None
+    worker_param = fn.params[0] if fn.params else None
+    kind = "constant"
+    for name in expr.names:
+        if name in _SEED_BUILTINS and name in expr.calls:
+            continue
+        if name == worker_param:
+            kind = "worker"
+            continue
+        value = ctx.analysis.assigned_value(name, fn.qualname)
+        inner = _seed_kind(ctx, value, fn, depth + 1) if value is not None else None
+        if inner is None:
+            return None
+        if inner == "worker":
+            kind = "worker"
+    return kind
+
+
+class _WorkerInitSeed(Rule):
+    """Shared logic: seeding calls in a loader's worker_init_fn, by kind of seed."""
+
+    seed_kind: ClassVar[str]
+    fix_safety = "safe"
+
+    def applies_to(self, loader: Call) -> bool:
+        return True
+
+    def message(self, call: Call, fn: Function) -> str:
+        raise NotImplementedError
+
+    def check(self, ctx: Context) -> Iterator[Diagnostic]:
+        reported: Set[int] = set()
+        for loader in _worker_loaders(ctx):
+            fn = _worker_init_function(ctx, loader)
+            if fn is None or not self.applies_to(loader):
+                continue
+            for index in fn.calls:
+                call = ctx.facts.calls[index]
+                seed = first_arg(call)
+                if index in reported or seed is None:
+                    continue
+                if not ctx.analysis.call_seeds(call) - {K.DETERMINISM}:
+                    continue
+                if _seed_kind(ctx, seed, fn) == self.seed_kind:
+                    reported.add(index)
+                    yield self.at_call(ctx, call, self.message(call, fn), self._fix(ctx, seed))
+
+    @staticmethod
+    def _fix(ctx: Context, seed: Expr) -> Optional[Fix]:
+        torch_name = _torch_name(ctx)
+        if torch_name is None or seed.start is None or seed.end is None:
+            return None
+        content = f"{torch_name}.initial_seed() % 2**32"
+        return Fix(SAFE, f"Seed from `{content}`", (Edit(content, seed.start, seed.end),))
+
+
+class WorkerInitConstantSeed(_WorkerInitSeed):
+    """
+    ## What it does
+    Flags a seeding call (`random.seed`, `np.random.seed`, `torch.manual_seed`,
+    a seeding helper) with a constant seed inside a `DataLoader`'s
+    `worker_init_fn`, when the loader has `num_workers > 0`.
+
+    ## Why is this bad?
+    `worker_init_fn` runs in every worker, after PyTorch has given each worker
+    its own seed. Reseeding with a constant throws that away: every worker
+    produces the same random stream, so the "random" augmentations of the
+    samples in one batch of worker 0 repeat in worker 1, and again every epoch.
+
+    ## Example
+    ```python
+    def seed_worker(worker_id):
+        np.random.seed(42)
+
+    loader = DataLoader(dataset, num_workers=4, worker_init_fn=seed_worker)
+    ```
+
+    Use instead:
+    ```python
+    def seed_worker(worker_id):
+        np.random.seed(torch.initial_seed() % 2**32)
+    ```
+
+    ## Fix safety
+    Safe: the seed argument becomes `torch.initial_seed() % 2**32`, which is
+    reproducible when the loader's base seed is (a seeded torch or
+    `generator=`). Offered only when the module imports `torch`.
+
+    ## Known limitations
+    Only a `worker_init_fn` defined in the same module and passed by name is
+    followed; seeds are recognised as constant when they are integer literals or
+    names assigned integer literals (a seed from `args.seed` or a config is not
+    judged).
+    """
+
+    code = "TSL203"
+    name = "worker-init-constant-seed"
+    seed_kind = "constant"
+    VALID = [
+        "import numpy as np\nimport torch\nfrom torch.utils.data import DataLoader\n\n"
+        "def seed_worker(worker_id):\n    np.random.seed(torch.initial_seed() % 2**32)\n\n"
+        "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
+        "import numpy as np\nfrom torch.utils.data import DataLoader\n\n"
+        "def seed_worker(worker_id):\n    np.random.seed(42)\n\n"
+        "loader = DataLoader(ds, num_workers=0, worker_init_fn=seed_worker)\n",
+        "import random\nfrom torch.utils.data import DataLoader, get_worker_info\n\n"
+        "def seed_worker(worker_id):\n    random.seed(get_worker_info().seed)\n\n"
+        "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
+        "import numpy as np\nfrom torch.utils.data import DataLoader\n\n"
+        "def seed_worker(worker_id):\n    np.random.seed(args.seed)\n\n"
+        "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
+    ]
+    INVALID = [
+        "import numpy as np\nimport torch\nfrom torch.utils.data import DataLoader\n\n"
+        "def seed_worker(worker_id):\n    np.random.seed(42)\n\n"
+        "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
+        "import random\nimport torch.utils.data as tud\nSEED = 7\n\n"
+        "def init(i):\n    random.seed(SEED)\n\n"
+        "loader = tud.DataLoader(ds, num_workers=4, worker_init_fn=init, persistent_workers=True)\n",
+        "import torch\n\ndef main():\n    def init(i):\n        seed = 3\n        torch.manual_seed(seed)\n"
+        "    return torch.utils.data.DataLoader(ds, num_workers=n, worker_init_fn=init)\n",
+    ]
+
+    def message(self, call: Call, fn: Function) -> str:
+        return (f"`{call.raw}(...)` in worker_init_fn `{fn.name}` seeds every worker with the "
+                "same constant, so all workers produce the same random stream in every epoch; "
+                "seed from `torch.initial_seed() % 2**32`")
+
+
+class WorkerInitEpochInvariantSeed(_WorkerInitSeed):
+    """
+    ## What it does
+    Flags a seeding call inside a `DataLoader`'s `worker_init_fn` whose seed is
+    derived only from `worker_id` (and constants), when the loader has
+    `num_workers > 0` and does not use `persistent_workers=True`.
+
+    ## Why is this bad?
+    Workers are created anew for every epoch (every `iter(loader)`). Seeding
+    from `worker_id` makes the workers differ from each other, but worker 0
+    starts from the same state in every epoch: epoch 2 replays the
+    augmentations of epoch 1.
+
+    ## Example
+    ```python
+    def seed_worker(worker_id):
+        np.random.seed(SEED + worker_id)
+    ```
+
+    Use instead:
+    ```python
+    def seed_worker(worker_id):
+        np.random.seed(torch.initial_seed() % 2**32)
+    ```
+
+    ## Fix safety
+    Safe: the seed argument becomes `torch.initial_seed() % 2**32`, which PyTorch
+    sets to a new base seed plus `worker_id` in every epoch. Offered only when the
+    module imports `torch`.
+
+    ## Known limitations
+    Only a `worker_init_fn` defined in the same module and passed by name is
+    followed. With `persistent_workers=True` the workers keep their state across
+    epochs and the rule does not fire; a non-literal `persistent_workers` is
+    treated as false.
+    """
+
+    code = "TSL204"
+    name = "worker-init-epoch-invariant-seed"
+    seed_kind = "worker"
+    VALID = [
+        "import numpy as np\nfrom torch.utils.data import DataLoader\n\n"
+        "def seed_worker(worker_id):\n    np.random.seed(worker_id)\n\n"
+        "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker, persistent_workers=True)\n",
+        "import numpy as np\nimport torch\nfrom torch.utils.data import DataLoader\n\n"
+        "def seed_worker(worker_id):\n    np.random.seed((torch.initial_seed() + worker_id) % 2**32)\n\n"
+        "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
+        "import numpy as np\nfrom torch.utils.data import DataLoader\n\n"
+        "def seed_worker(worker_id):\n    np.random.seed(worker_id)\n\n"
+        "loader = DataLoader(ds, worker_init_fn=seed_worker)\n",
+        "import numpy as np\nfrom torch.utils.data import DataLoader\n\n"
+        "def seed_worker(worker_id):\n    np.random.seed(epoch * 100 + worker_id)\n\n"
+        "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
+    ]
+    INVALID = [
+        "import numpy as np\nfrom torch.utils.data import DataLoader\n\n"
+        "def seed_worker(worker_id):\n    np.random.seed(worker_id)\n\n"
+        "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
+        "import random\nfrom torch.utils.data import DataLoader as DL\nSEED = 0\n\n"
+        "def seed_worker(wid):\n    base = SEED + wid\n    random.seed(int(base))\n\n"
+        "loader = DL(ds, num_workers=4, worker_init_fn=seed_worker, persistent_workers=False)\n",
+        "import torch\n\ndef seed_worker(worker_id):\n    torch.manual_seed(1000 * worker_id + 1)\n\n"
+        "loader = torch.utils.data.DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
+    ]
+
+    def applies_to(self, loader: Call) -> bool:
+        return not _literal_is(loader.kwargs.get("persistent_workers"), True)
+
+    def message(self, call: Call, fn: Function) -> str:
+        return (f"`{call.raw}(...)` in worker_init_fn `{fn.name}` seeds from the worker id "
+                "only, so every epoch replays the same random stream; seed from "
+                "`torch.initial_seed() % 2**32` (new in every epoch)")
+
+
+# --- TSL205 --------------------------------------------------------------------
+
+_DRAW_METHODS = ("__getitem__", "__getitems__", "__iter__", "__call__")
+_RESEED_METHODS = frozenset({"seed", "manual_seed", "set_state", "__setstate__", "bit_generator"})
+
+
+def _class_methods(ctx: Context, class_name: str, roots: Sequence[str]) -> Set[str]:
+    """Qualnames of ``roots`` and of the methods they call through ``self.<m>(...)``."""
+    found: Set[str] = set()
+    pending = [f"{class_name}.{root}" for root in roots]
+    while pending:
+        name = pending.pop()
+        fn = ctx.facts.functions.get(name)
+        if fn is None or name in found:
+            continue
+        found.add(name)
+        for index in fn.calls:
+            raw = ctx.facts.calls[index].raw or ""
+            if raw.startswith("self.") and raw.count(".") == 1:
+                pending.append(f"{class_name}.{raw[5:]}")
+    return found
+
+
+def _draws_from(call: Call, attribute: str) -> bool:
+    own = f"self.{attribute}"
+    if call.raw == own or call.receiver == own or (call.receiver or "").startswith(own + "."):
+        return call.method not in _RESEED_METHODS
+    return any(expr.text == own for expr in call.kwargs.values())
+
+
+def _reseeds_itself(ctx: Context, methods: Set[str], attribute: str) -> bool:
+    """The class recreates or reseeds the RNG where it draws (e.g. once per worker)."""
+    own = f"self.{attribute}"
+    if any(a.target == own and a.scope in methods for a in ctx.facts.assigns):
+        return True
+    for name in methods:
+        for index in ctx.facts.functions[name].calls:
+            call = ctx.facts.calls[index]
+            if (call.qualname or "").endswith("get_worker_info"):
+                return True
+            if call.receiver == own and call.method in _RESEED_METHODS:
+                return True
+    return False
+
+
+def _constructed(ctx: Context, expr: Expr, scope: str, depth: int = 0) -> Set[str]:
+    """Local classes built by an expression, through assigned names and ``__init__``s."""
+    classes = {name for name in expr.calls if name in ctx.facts.classes}
+    if depth < _MAX_DEPTH:
+        for name in expr.names:
+            value = ctx.analysis.assigned_value(name, scope)
+            if value is not None and value is not expr:
+                classes |= _constructed(ctx, value, scope, depth + 1)
+    for class_name in list(classes):
+        init = ctx.facts.functions.get(f"{class_name}.__init__")
+        if init is None or depth >= _MAX_DEPTH:
+            continue
+        for index in init.calls:
+            callee = ctx.facts.calls[index].raw
+            if callee in ctx.facts.classes and callee not in classes:
+                classes.add(callee)
+    return classes
+
+
+def _worker_init_reseeds(ctx: Context, loader: Call, attribute: str) -> bool:
+    """Whether the loader's worker_init_fn may reseed the dataset's RNG objects."""
+    expr = loader.kwargs.get("worker_init_fn")
+    if expr is None or expr.kind == "none":
+        return False
+    fn = _worker_init_function(ctx, loader)
+    if fn is not None:
+        return bool(fn.references & {attribute, "dataset"})
+    if expr.kind == "lambda":
+        return attribute in expr.names or "dataset" in expr.names
+    # An imported or computed function: we cannot see what it does.
+    return True
+
+
+class RngObjectInDataset(Rule):
+    """
+    ## What it does
+    Flags an RNG object created in a dataset's or transform's `__init__`
+    (`np.random.default_rng`, `RandomState`, `random.Random`, `torch.Generator`,
+    albumentations `Compose`) and drawn from in `__getitem__`, `__iter__` or
+    `__call__`, when the class is used by a `DataLoader` with `num_workers > 0`
+    whose `worker_init_fn` does not reseed it.
+
+    ## Why is this bad?
+    PyTorch reseeds only the global `random`, NumPy and torch RNGs in each worker.
+    An RNG object living on the dataset is copied into every worker with the
+    same state (by fork or by pickling), so every worker draws the same numbers,
+    and since workers are recreated each epoch, every epoch repeats them.
+    albumentations 2.0.x `Compose` owns such an RNG.
+
+    ## Example
+    ```python
+    class Noisy(Dataset):
+        def __init__(self):
+            self.rng = np.random.default_rng(0)
+
+        def __getitem__(self, i):
+            return self.rng.normal()
+
+    loader = DataLoader(Noisy(), num_workers=4)
+    ```
+
+    Use instead:
+    ```python
+    def reseed_dataset(worker_id):
+        info = torch.utils.data.get_worker_info()
+        info.dataset.rng = np.random.default_rng(info.seed)
+
+    loader = DataLoader(Noisy(), num_workers=4, worker_init_fn=reseed_dataset)
+    ```
+
+    ## Known limitations
+    The class and the `DataLoader` must be in the same module, and the dataset
+    must be built there (directly, through names, or in a dataset's
+    `__init__`). A class that recreates its RNG where it draws, or calls
+    `get_worker_info()` there, is trusted to handle workers; so is any
+    `worker_init_fn` that mentions the attribute or `dataset`, or that is
+    imported. No fix: the reseeding depends on the class.
+    """
+
+    code = "TSL205"
+    name = "rng-object-in-dataset"
+    _BASE = (
+        "import numpy as np\nfrom torch.utils.data import DataLoader, Dataset\n\n"
+        "class Noisy(Dataset):\n    def __init__(self):\n        self.rng = np.random.default_rng(0)\n\n"
+        "    def __len__(self):\n        return 8\n\n"
+        "    def __getitem__(self, i):\n        return self.rng.normal()\n\n"
+    )
+    VALID = [
+        _BASE + "loader = DataLoader(Noisy(), num_workers=0)\n",
+        _BASE + "def reseed(worker_id):\n    info = get_worker_info()\n"
+        "    info.dataset.rng = np.random.default_rng(info.seed)\n\n"
+        "loader = DataLoader(Noisy(), num_workers=2, worker_init_fn=reseed)\n",
+        _BASE + "from helpers import reseed_worker\n"
+        "loader = DataLoader(Noisy(), num_workers=2, worker_init_fn=reseed_worker)\n",
+        "import numpy as np\nfrom torch.utils.data import DataLoader, Dataset, get_worker_info\n\n"
+        "class Lazy(Dataset):\n    def __init__(self):\n        self.rng = np.random.default_rng()\n\n"
+        "    def __getitem__(self, i):\n        if get_worker_info() is not None:\n"
+        "            self.rng = np.random.default_rng(get_worker_info().seed)\n"
+        "        return self.rng.normal()\n\nloader = DataLoader(Lazy(), num_workers=2)\n",
+        "import numpy as np\nfrom torch.utils.data import DataLoader, Dataset\n\n"
+        "class Plain(Dataset):\n    def __init__(self):\n        self.rng = np.random.default_rng(0)\n"
+        "        self.noise = self.rng.normal(size=8)\n\n"
+        "    def __getitem__(self, i):\n        return self.noise[i]\n\n"
+        "loader = DataLoader(Plain(), num_workers=2)\n",
+    ]
+    INVALID = [
+        _BASE + "loader = DataLoader(Noisy(), num_workers=2)\n",
+        _BASE + "import torch\n\ndef seed_worker(worker_id):\n"
+        "    np.random.seed(torch.initial_seed() % 2**32)\n\n"
+        "ds = Noisy()\nloader = DataLoader(ds, batch_size=4, num_workers=4, worker_init_fn=seed_worker)\n",
+        "import random\nimport torch\nimport albumentations as A\n\n"
+        "class Aug:\n    def __init__(self):\n        self.aug = A.Compose([A.HorizontalFlip(p=0.5)])\n\n"
+        "    def __call__(self, image):\n        return self.aug(image=image)['image']\n\n"
+        "class Images(torch.utils.data.Dataset):\n    def __init__(self, transform):\n"
+        "        self.transform = transform\n\n    def __getitem__(self, i):\n"
+        "        return self.transform(load(i))\n\n"
+        "def main():\n    aug = Aug()\n    ds = Images(transform=aug)\n"
+        "    return torch.utils.data.DataLoader(ds, num_workers=8)\n",
+        "import torch\nfrom torch.utils.data import IterableDataset, DataLoader\n\n"
+        "class Stream(IterableDataset):\n    def __init__(self):\n        self.g = torch.Generator()\n\n"
+        "    def __iter__(self):\n        for _ in range(4):\n"
+        "            yield torch.rand(1, generator=self.g)\n\n"
+        "loader = DataLoader(Stream(), num_workers=2)\n",
+        "import random\nfrom torch.utils.data import DataLoader, Dataset\n\n"
+        "class Crop(Dataset):\n    def __init__(self):\n        self.r = random.Random(1)\n\n"
+        "    def __getitem__(self, i):\n        return self._offset()\n\n"
+        "    def _offset(self):\n        return self.r.randint(0, 4)\n\n"
+        "loader = DataLoader(Crop(), num_workers=2)\n",
+    ]
+
+    def check(self, ctx: Context) -> Iterator[Diagnostic]:
+        loaders = _worker_loaders(ctx)
+        if not loaders:
+            return
+        for creation in ctx.facts.calls:
+            attribute = self._rng_attribute(creation)
+            if attribute is None or creation.class_name is None:
+                continue
+            methods = _class_methods(ctx, creation.class_name, _DRAW_METHODS)
+            draws = [
+                ctx.facts.calls[index]
+                for name in sorted(methods)
+                for index in ctx.facts.functions[name].calls
+                if _draws_from(ctx.facts.calls[index], attribute)
+            ]
+            if not draws or _reseeds_itself(ctx, methods, attribute):
+                continue
+            loader = self._unreseeded_loader(ctx, loaders, creation.class_name, attribute)
+            if loader is not None:
+                yield self.at_call(
+                    ctx,
+                    creation,
+                    f"`self.{attribute} = {creation.raw}(...)` in `{creation.class_name}` is "
+                    f"copied with the same state into every worker of the DataLoader on line "
+                    f"{loader.start.row}, so all workers (and all epochs) draw the same numbers "
+                    f"(line {draws[0].start.row}); reseed `get_worker_info().dataset.{attribute}` "
+                    "from `get_worker_info().seed` in a worker_init_fn",
+                )
+
+    @staticmethod
+    def _rng_attribute(call: Call) -> Optional[str]:
+        target = call.assigned_to or ""
+        if (
+            call.qualname in K.RNG_OBJECT_FACTORIES
+            and call.scope.endswith(".__init__")
+            and target.startswith("self.")
+            and target.count(".") == 1
+        ):
+            return target[5:]
+        return None
+
+    @staticmethod
+    def _unreseeded_loader(
+        ctx: Context, loaders: List[Call], class_name: str, attribute: str
+    ) -> Optional[Call]:
+        for loader in loaders:
+            dataset = _kwarg_or_arg(loader, "dataset", 0)
+            if dataset is None or class_name not in _constructed(ctx, dataset, loader.scope):
+                continue
+            if not _worker_init_reseeds(ctx, loader, attribute):
+                return loader
+        return None
+
+
+# --- TSL206 --------------------------------------------------------------------
+
+
+def _is_range_loop(loop: Loop) -> bool:
+    return (
+        loop.iter is not None
+        and loop.iter.kind == "call"
+        and loop.iter.text.startswith("range(")
+        and loop.target.isidentifier()
+    )
+
+
+class DistributedSamplerWithoutSetEpoch(Rule):
+    """
+    ## What it does
+    Flags a shuffling `DistributedSampler` bound to a name when the module never
+    calls `.set_epoch(...)` on it (or on a loader or sampler that could be it).
+
+    ## Why is this bad?
+    `DistributedSampler` shuffles with its own generator seeded from
+    `seed + epoch`, ignoring the global seed. Without `sampler.set_epoch(epoch)`
+    the epoch stays 0: every epoch visits the data in exactly the same order.
+
+    ## Example
+    ```python
+    sampler = DistributedSampler(dataset)
+    loader = DataLoader(dataset, sampler=sampler)
+    for epoch in range(10):
+        for batch in loader:
+            ...
+    ```
+
+    Use instead:
+    ```python
+    for epoch in range(10):
+        sampler.set_epoch(epoch)
+        for batch in loader:
+            ...
+    ```
+
+    ## Fix safety
+    Safe, and offered only when the epoch loop is evident: a
+    `for <name> in range(...)` loop, in the sampler's scope, enclosing a loop over
+    the loader that uses the sampler. `sampler.set_epoch(<name>)` becomes the
+    loop's first statement. Otherwise there is no fix.
+
+    ## Known limitations
+    Any `.set_epoch(...)` call in the module whose receiver is not another
+    sampler counts (`loader.sampler.set_epoch(epoch)`, accelerate's
+    `loader.set_epoch`); a call in another module is not seen. Samplers stored on
+    attributes or passed inline are not checked, nor modules using Lightning,
+    which calls `set_epoch` itself.
+    """
+
+    code = "TSL206"
+    name = "distributed-sampler-without-set-epoch"
+    fix_safety = "safe"
+    VALID = [
+        "from torch.utils.data.distributed import DistributedSampler\n"
+        "sampler = DistributedSampler(ds)\nfor epoch in range(3):\n    sampler.set_epoch(epoch)\n"
+        "    for batch in loader:\n        pass\n",
+        "from torch.utils.data.distributed import DistributedSampler\n"
+        "sampler = DistributedSampler(ds, shuffle=False)\n",
+        "import torch\nsampler = torch.utils.data.DistributedSampler(ds)\n"
+        "loader = torch.utils.data.DataLoader(ds, sampler=sampler)\n"
+        "for epoch in range(3):\n    loader.sampler.set_epoch(epoch)\n",
+        "from torch.utils.data.distributed import DistributedSampler\n"
+        "sampler = DistributedSampler(ds, 2, 0, False)\n",
+        "import lightning as L\nfrom torch.utils.data.distributed import DistributedSampler\n"
+        "sampler = DistributedSampler(ds)\n",
+    ]
+    INVALID = [
+        "import torch.utils.data as tud\nfrom torch.utils.data.distributed import DistributedSampler\n"
+        "sampler = DistributedSampler(ds, num_replicas=2, rank=0)\n"
+        "loader = tud.DataLoader(ds, sampler=sampler)\nfor epoch in range(3):\n"
+        "    for batch in loader:\n        pass\n",
+        "import torch\n\ndef train(ds):\n    s = torch.utils.data.distributed.DistributedSampler(ds, shuffle=True)\n"
+        "    return torch.utils.data.DataLoader(ds, sampler=s)\n",
+        "from torch.utils.data import DistributedSampler\n"
+        "a = DistributedSampler(ds)\nb = DistributedSampler(ds)\nfor e in range(2):\n    b.set_epoch(e)\n",
+    ]
+
+    def check(self, ctx: Context) -> Iterator[Diagnostic]:
+        if any(target.split(".")[0] in ("lightning", "pytorch_lightning")
+               for target in ctx.facts.aliases.values()):
+            return
+        samplers = {
+            call.assigned_to: call
+            for call in ctx.facts.calls
+            if K.data_name(call.qualname) == "DistributedSampler"
+            and call.assigned_to is not None
+            and "." not in call.assigned_to
+            and self._shuffles(call)
+        }
+        others = {call.assigned_to for call in ctx.facts.calls
+                  if K.data_name(call.qualname) == "DistributedSampler"}
+        receivers = {call.receiver for call in ctx.facts.calls if call.method == "set_epoch"}
+        for name, call in samplers.items():
+            if name in receivers or any(r not in others for r in receivers):
+                continue
+            yield self.at_call(
+                ctx,
+                call,
+                f"`{name}` is a shuffling DistributedSampler, but `{name}.set_epoch(...)` is "
+                "never called, so every epoch has the same order; call "
+                f"`{name}.set_epoch(epoch)` at the start of each epoch",
+                self._fix(ctx, name, call),
+            )
+
+    @staticmethod
+    def _shuffles(call: Call) -> bool:
+        shuffle = _kwarg_or_arg(call, "shuffle", 3)
+        return shuffle is None or _literal_is(shuffle, True)
+
+    @staticmethod
+    def _fix(ctx: Context, name: str, sampler: Call) -> Optional[Fix]:
+        loaders = {
+            loader.assigned_to
+            for loader in ctx.analysis.dataloaders()
+            if loader.assigned_to and (loader.kwargs.get("sampler") or Expr("", "")).text == name
+        }
+        for loop in ctx.facts.loops:
+            if loop.iter is None or not loaders & set(loop.iter.names):
+                continue
+            for parent_id in reversed(loop.parents):
+                epoch_loop = ctx.facts.loops[parent_id]
+                if not _is_range_loop(epoch_loop) or epoch_loop.body_start is None:
+                    continue
+                if sampler.scope not in ("", epoch_loop.scope):
+                    return None
+                start = epoch_loop.body_start
+                indent = ctx.lines[start.row - 1][: start.column - 1]
+                content = f"{indent}{name}.set_epoch({epoch_loop.target}){_line_ending(ctx, start.row)}"
+                return Fix(SAFE, f"Call `{name}.set_epoch({epoch_loop.target})` in the epoch loop",
+                           (insertion(start.row, 1, content),))
+        return None
+
+
+# --- TSL207 --------------------------------------------------------------------
+
+# Where each call takes ``generator`` positionally (0-based).
+_GENERATOR_POSITION = {"random_split": 2, "SubsetRandomSampler": 1, "WeightedRandomSampler": 3}
+
+
+class RandomSplitWithoutGenerator(Rule):
+    """
+    ## What it does
+    Flags `random_split(...)`, `SubsetRandomSampler(...)` and
+    `WeightedRandomSampler(...)` without `generator=`.
+
+    ## Why is this bad?
+    They draw from the global torch generator directly. The split (which
+    samples end up in the validation set) or the sampling order then depends on
+    everything that drew from the global RNG before: a new layer changes the
+    validation set, and comparing two models' metrics becomes meaningless.
+
+    ## Example
+    ```python
+    train, val = random_split(dataset, [0.9, 0.1])
+    ```
+
+    Use instead:
+    ```python
+    train, val = random_split(dataset, [0.9, 0.1],
+                              generator=torch.Generator().manual_seed(SEED))
+    ```
+
+    ## Fix safety
+    Unsafe: the fix picks a seed (the module's `SEED` if it defines one, else
+    `0`), which changes the split. It is offered only when the module imports
+    `torch`.
+
+    ## Known limitations
+    A `generator` passed through `**kwargs` is not seen. Off by default: a seeded
+    global RNG is reproducible as long as the program does not change.
+    """
+
+    code = "TSL207"
+    name = "random-split-without-generator"
+    default_enabled = False
+    severity = "warning"
+    fix_safety = "unsafe"
+    VALID = [
+        "import torch\nfrom torch.utils.data import random_split\n"
+        "a, b = random_split(ds, [8, 2], generator=torch.Generator().manual_seed(0))\n",
+        "import torch\nfrom torch.utils.data import random_split\n"
+        "a, b = random_split(ds, [8, 2], torch.Generator().manual_seed(0))\n",
+        "from torch.utils.data import SequentialSampler\nsampler = SequentialSampler(ds)\n",
+        "from sklearn.model_selection import train_test_split\na, b = train_test_split(x)\n",
+    ]
+    INVALID = [
+        "from torch.utils.data import random_split\na, b = random_split(ds, [0.9, 0.1])\n",
+        "import torch.utils.data as tud\nsampler = tud.SubsetRandomSampler(indices)\n",
+        "from torch.utils.data.sampler import WeightedRandomSampler\n"
+        "sampler = WeightedRandomSampler(weights, num_samples=10)\n",
+    ]
+
+    def check(self, ctx: Context) -> Iterator[Diagnostic]:
+        for call in ctx.facts.calls:
+            position = _GENERATOR_POSITION.get(K.data_name(call.qualname) or "")
+            if position is None or _kwarg_or_arg(call, "generator", position) is not None:
+                continue
+            yield self.at_call(
+                ctx,
+                call,
+                f"`{call.raw}(...)` draws from the global torch RNG, so its result depends "
+                "on every earlier draw; pass `generator=torch.Generator().manual_seed(SEED)`",
+                _generator_fix(ctx, call),
+            )
+
+
+# --- TSL208 --------------------------------------------------------------------
+
+
+class UnpicklableWorkerInitFn(Rule):
+    """
+    ## What it does
+    Flags `DataLoader(worker_init_fn=...)` given a lambda or a nested function,
+    when the loader has `num_workers > 0` and no `multiprocessing_context="fork"`.
+
+    ## Why is this bad?
+    Under the `spawn` and `forkserver` start methods (the default on macOS and
+    Windows, and on Linux from Python 3.14) the worker_init_fn is pickled to
+    reach the workers. Lambdas and nested functions cannot be pickled, so the
+    script fails with `PicklingError`/`AttributeError: Can't pickle local object`
+    on those platforms while it works on Linux with fork.
+
+    ## Example
+    ```python
+    loader = DataLoader(ds, num_workers=4,
+                        worker_init_fn=lambda i: np.random.seed(torch.initial_seed() % 2**32))
+    ```
+
+    Use instead:
+    ```python
+    def seed_worker(worker_id):
+        np.random.seed(torch.initial_seed() % 2**32)
+
+    loader = DataLoader(ds, num_workers=4, worker_init_fn=seed_worker)
+    ```
+
+    ## Fix safety
+    No fix: moving the function to module level changes which names it closes
+    over (a nested function usually captures its enclosing function's locals),
+    so it is left to the author.
+
+    ## Known limitations
+    Only lambdas written in the call and nested functions passed by name are
+    recognised; a `functools.partial` of a nested function is not.
+    """
+
+    code = "TSL208"
+    name = "unpicklable-worker-init-fn"
+    VALID = [
+        "from torch.utils.data import DataLoader\n\ndef seed_worker(i):\n    pass\n\n"
+        "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
+        "from torch.utils.data import DataLoader\n"
+        "loader = DataLoader(ds, num_workers=0, worker_init_fn=lambda i: None)\n",
+        "from torch.utils.data import DataLoader\n"
+        "loader = DataLoader(ds, num_workers=2, worker_init_fn=lambda i: None, "
+        "multiprocessing_context='fork')\n",
+    ]
+    INVALID = [
+        "import numpy as np\nfrom torch.utils.data import DataLoader\n"
+        "loader = DataLoader(ds, num_workers=2, worker_init_fn=lambda i: np.random.seed(i))\n",
+        "import torch\n\ndef make(ds, seed):\n    def init(worker_id):\n        torch.manual_seed(seed + worker_id)\n"
+        "    return torch.utils.data.DataLoader(ds, num_workers=4, worker_init_fn=init)\n",
+    ]
+
+    def check(self, ctx: Context) -> Iterator[Diagnostic]:
+        for loader in _worker_loaders(ctx):
+            expr = loader.kwargs.get("worker_init_fn")
+            if expr is None:
+                continue
+            context = loader.kwargs.get("multiprocessing_context")
+            if context is not None and context.kind == "literal" and context.value == "fork":
+                continue
+            fn = _worker_init_function(ctx, loader)
+            if expr.kind == "lambda":
+                what = "a lambda"
+            elif fn is not None and fn.is_nested:
+                what = f"the nested function `{fn.qualname}`"
+            else:
+                continue
+            yield self.at_call(
+                ctx,
+                loader,
+                f"worker_init_fn is {what}, which cannot be pickled: the DataLoader fails "
+                "under the spawn/forkserver start methods (macOS, Windows, Python 3.14 on "
+                "Linux); define it as a module-level function",
+            )
+
+
+# --- TSL209 --------------------------------------------------------------------
+
+
+class DataLoaderOutOfOrder(Rule):
+    """
+    ## What it does
+    Flags `DataLoader(in_order=False)`.
+
+    ## Why is this bad?
+    With `in_order=False` batches are returned as soon as any worker finishes
+    one, so the batch order depends on timing; PyTorch's docstring warns it "can
+    harm reproducibility".
+
+    ## Example
+    ```python
+    loader = DataLoader(ds, num_workers=4, in_order=False)
+    ```
+
+    Use instead:
+    ```python
+    loader = DataLoader(ds, num_workers=4)
+    ```
+
+    ## Known limitations
+    Only a literal `False` is reported. No fix is offered.
+    """
+
+    code = "TSL209"
+    name = "dataloader-out-of-order"
+    default_enabled = False
+    severity = "warning"
+    VALID = [
+        "from torch.utils.data import DataLoader\nloader = DataLoader(ds, num_workers=4)\n",
+        "from torch.utils.data import DataLoader\nloader = DataLoader(ds, num_workers=4, in_order=True)\n",
+    ]
+    INVALID = [
+        "from torch.utils.data import DataLoader\nloader = DataLoader(ds, num_workers=4, in_order=False)\n",
+        "import torch\nloader = torch.utils.data.DataLoader(ds, in_order=False)\n",
+    ]
+
+    def check(self, ctx: Context) -> Iterator[Diagnostic]:
+        for loader in ctx.analysis.dataloaders():
+            if _literal_is(loader.kwargs.get("in_order"), False):
+                yield self.at_call(
+                    ctx,
+                    loader,
+                    "`in_order=False` returns batches in the order workers finish them, which "
+                    "depends on timing; drop the argument",
+                )
