@@ -53,6 +53,8 @@ class Diagnostic:
     # Lines on which a ``# noqa`` comment suppresses this diagnostic: the first
     # line of the span and the last line of the statement that holds it.
     noqa_rows: Tuple[int, ...] = field(default=(), compare=False)
+    # In a notebook: the 1-based cell number, and rows are counted inside that cell.
+    cell: Optional[int] = None
 
-    def sort_key(self) -> Tuple[str, int, int, str]:
-        return (self.path, self.location.row, self.location.column, self.code)
+    def sort_key(self) -> Tuple[str, int, int, int, str]:
+        return (self.path, self.cell or 0, self.location.row, self.location.column, self.code)

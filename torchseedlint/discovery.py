@@ -9,7 +9,7 @@ from typing import List, Sequence
 
 from torchseedlint.config import Config, is_excluded
 
-SOURCE_SUFFIXES = (".py",)
+SOURCE_SUFFIXES = (".py", ".ipynb")
 
 
 @dataclass

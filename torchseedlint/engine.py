@@ -13,15 +13,18 @@ from typing import Callable, Iterable, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
-from torchseedlint.analysis import ImportedSeeds, ModuleAnalysis, parse_version
+from torchseedlint.analysis import ModuleAnalysis, parse_version
 from torchseedlint.config import Config
 from torchseedlint.diagnostics import Diagnostic, Location
 from torchseedlint.discovery import discover
 from torchseedlint.facts import ModuleFacts, collect_facts
+from torchseedlint.notebook import Notebook, NotebookError, parse_notebook
+from torchseedlint.project import ProjectIndex, find_project_root
 from torchseedlint.rules import RULES_BY_CODE, Context, matching, selected_codes
 from torchseedlint.rules.tool import ParseError
 from torchseedlint.sources import DecodedSource, SourceError, decode_source
 from torchseedlint.suppression import Suppressions, parse_suppressions
+from torchseedlint.versions import with_inferred_versions
 
 
 class InternalError(Exception):
@@ -38,6 +41,15 @@ class FileResult:
     suppressions: Optional[Suppressions] = None
     source: Optional[DecodedSource] = None
     facts: Optional[ModuleFacts] = None
+    # For a .ipynb file: the joined code cells that were linted (``source`` is None;
+    # diagnostics are in joined rows; fixed text goes back with ``notebook.write_back``).
+    notebook: Optional[Notebook] = None
+
+    def located(self) -> List[Diagnostic]:
+        """The diagnostics as shown to users: in a notebook, by cell and row in the cell."""
+        if self.notebook is None:
+            return self.diagnostics
+        return [self.notebook.locate(d) for d in self.diagnostics]
 
 
 @dataclass
@@ -47,7 +59,7 @@ class RunResult:
 
     @property
     def diagnostics(self) -> List[Diagnostic]:
-        found = [d for result in self.files for d in result.diagnostics]
+        found = [d for result in self.files for d in result.located()]
         return sorted(found, key=Diagnostic.sort_key)
 
     @property
@@ -86,10 +98,15 @@ def lint_file_text(
     text: str,
     path: str,
     config: Config,
-    imported_seeds: Optional[ImportedSeeds] = None,
+    project: Optional[ProjectIndex] = None,
 ) -> FileResult:
     """Lint decoded source text; never raises for anything in the text."""
     result = FileResult(path)
+    known = project.facts_for(path) if project is not None else None
+    if known is not None:  # analysed when the project index was built: parse once
+        result.facts = known
+        run_rules(text, known, config, result, project)
+        return result
     report_errors = ParseError.code in selected_codes(config) and (
         ParseError.code not in _expand(config.ignored_for(path))
     )
@@ -105,7 +122,7 @@ def lint_file_text(
             result.diagnostics.append(parse_error(path, "expression nested too deeply to analyse"))
         return result
     result.facts = facts
-    run_rules(text, facts, config, result, imported_seeds)
+    run_rules(text, facts, config, result, project)
     return result
 
 
@@ -114,10 +131,18 @@ def run_rules(
     facts: ModuleFacts,
     config: Config,
     result: FileResult,
-    imported_seeds: Optional[ImportedSeeds] = None,
+    project: Optional[ProjectIndex] = None,
 ) -> None:
     path = result.path
-    analysis = ModuleAnalysis(facts, config.seed_functions, imported_seeds)
+    if project is not None:
+        analysis = ModuleAnalysis(
+            facts,
+            config.seed_functions,
+            project.seeds_lookup(Path(path)),
+            project.draws_lookup(Path(path)),
+        )
+    else:
+        analysis = ModuleAnalysis(facts, config.seed_functions)
     ctx = Context(
         path=path,
         source=text,
@@ -174,7 +199,7 @@ def lint_source(
     return result.diagnostics
 
 
-def lint_path(path: str, config: Config) -> FileResult:
+def lint_path(path: str, config: Config, project: Optional[ProjectIndex] = None) -> FileResult:
     """Read, decode and lint one file; every I/O problem becomes a TSL000."""
     try:
         data = Path(path).read_bytes()
@@ -182,14 +207,37 @@ def lint_path(path: str, config: Config) -> FileResult:
         result = FileResult(path)
         result.diagnostics.append(parse_error(path, f"cannot read file: {exc.strerror or exc}"))
         return result
+    return lint_bytes(data, path, config, project)
+
+
+def lint_bytes(
+    data: bytes, path: str, config: Config, project: Optional[ProjectIndex] = None
+) -> FileResult:
+    """Decode and lint a file's content (``path`` names it: a .ipynb is a notebook)."""
+    if path.endswith(".ipynb"):
+        return _lint_notebook(data, path, config, project)
     try:
         decoded = decode_source(data)
     except SourceError as exc:
         result = FileResult(path)
         result.diagnostics.append(parse_error(path, str(exc)))
         return result
-    result = lint_file_text(decoded.text, path, config)
+    result = lint_file_text(decoded.text, path, config, project)
     result.source = decoded
+    return result
+
+
+def _lint_notebook(
+    data: bytes, path: str, config: Config, project: Optional[ProjectIndex] = None
+) -> FileResult:
+    try:
+        notebook = parse_notebook(data.decode("utf-8"))
+    except (UnicodeDecodeError, NotebookError) as exc:
+        result = FileResult(path)
+        result.diagnostics.append(parse_error(path, f"cannot read notebook: {exc}"))
+        return result
+    result = lint_file_text(notebook.source, path, config, project)
+    result.notebook = notebook
     return result
 
 
@@ -199,12 +247,49 @@ def lint_paths(
     force_exclude: bool = False,
     progress: Optional[Callable[[int, int], None]] = None,
 ) -> RunResult:
-    """Lint every discovered file; ``progress(done, total)`` is called after each one."""
+    """Lint every discovered file; ``progress(done, total)`` is called after each one.
+
+    Phase 1 analyses every file, and the project modules they import, into the
+    project index; phase 2 runs the rules with it.
+    """
     config = config or Config()
     discovered = discover(list(paths), config, force_exclude=force_exclude)
+    root = project_root(config, discovered.files)
+    config = with_inferred_versions(config, root)
+    project = ProjectIndex(root, load_facts, config.seed_functions)
+    for path in discovered.files:
+        facts = load_facts(Path(path))
+        if facts is not None:
+            project.add(Path(path), facts)
+    project.build()
     files = []
     for path in discovered.files:
-        files.append(lint_path(path, config))
+        files.append(lint_path(path, config, project))
         if progress is not None:
             progress(len(files), len(discovered.files))
     return RunResult(files, missing_paths=discovered.missing)
+
+
+def project_root(config: Config, files: Sequence[str]) -> Path:
+    """The config's directory, or the nearest project marker above the first file."""
+    if config.root:
+        return Path(config.root)
+    return find_project_root(Path(files[0]) if files else Path.cwd())
+
+
+def load_facts(path: Path) -> Optional[ModuleFacts]:
+    """Facts of a Python file for the project index; None when it cannot be analysed
+    (linting that file, if it was asked for, reports why)."""
+    if path.suffix != ".py":
+        return None
+    try:
+        text = decode_source(path.read_bytes()).text
+    except (OSError, SourceError):
+        return None
+    module = parse(text, str(path))
+    if isinstance(module, Diagnostic):
+        return None
+    try:
+        return collect_facts(module, str(path))
+    except RecursionError:
+        return None

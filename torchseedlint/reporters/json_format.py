@@ -46,6 +46,7 @@ def to_dict(d: Diagnostic) -> Dict[str, Any]:
         "end_location": _location(d.end_location),
         "fix": _fix(d.fix),
         "noqa_row": d.noqa_rows[0] if d.noqa_rows else None,
+        "cell": d.cell,
         "severity": d.severity,
         "url": rule_url(d.code, d.name),
     }

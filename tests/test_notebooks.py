@@ -1,0 +1,130 @@
+"""Jupyter notebooks: joined cells, masked magics, cell locations, write-back."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, List
+
+from torchseedlint.engine import lint_paths
+from torchseedlint.notebook import parse_notebook, write_back
+
+FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
+TRAIN = FIXTURES / "train.ipynb"
+CLI = [sys.executable, "-c", "from torchseedlint.cli import run; run()"]
+
+
+def torchseedlint(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, "--isolated", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_magics_are_masked_and_rows_are_kept() -> None:
+    notebook = parse_notebook(TRAIN.read_text())
+    assert [cell.number for cell in notebook.cells] == [2, 3, 4, 5, 6]
+    lines = notebook.source.splitlines()
+    for magic in ("%matplotlib", "!pip", "!ls", "%time", "%%bash", "echo hello"):
+        assert magic not in notebook.source
+    # Masked lines keep their row: row 4 of the joined text is cell 2's `import torch`.
+    assert lines[notebook.cells[0].first_row - 1 + 2] == "import torch"
+    # An indented magic becomes a statement, so the `if` body still parses.
+    assert "    pass  # torchseedlint magic 3" in lines
+    assert notebook.magics[3] == "    %time y = x * 2"
+
+
+def test_diagnostics_are_located_by_cell(tmp_path: Path) -> None:
+    shutil.copy(TRAIN, tmp_path / "train.ipynb")
+    proc = torchseedlint(tmp_path, "train.ipynb")
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("train.ipynb:cell 3:2:5: TSL101 missing-torch-seed: ")
+    assert lines[1].startswith("train.ipynb:cell 6:1:10: TSL201 dataloader-worker-seeding: ")
+    assert "TSL000" not in proc.stdout  # `!pip`, `%%bash` and `x = !ls` were not parsed
+
+    proc = torchseedlint(tmp_path, "--output-format", "json", "train.ipynb")
+    found = json.loads(proc.stdout)
+    assert [(d["code"], d["cell"], d["location"]) for d in found] == [
+        ("TSL101", 3, {"row": 2, "column": 5}),
+        ("TSL201", 6, {"row": 1, "column": 10}),
+    ]
+
+
+def test_noqa_in_a_cell_is_honoured(tmp_path: Path) -> None:
+    data = json.loads(TRAIN.read_text())
+    data["cells"][5]["source"] = ["loader = DataLoader(ds, num_workers=4)  # noqa: TSL201"]
+    (tmp_path / "nb.ipynb").write_text(json.dumps(data, indent=1))
+    run = lint_paths([str(tmp_path / "nb.ipynb")])
+    assert [d.code for d in run.diagnostics] == ["TSL101"]
+
+
+def test_discovery_includes_notebooks_unless_excluded(tmp_path: Path) -> None:
+    shutil.copy(TRAIN, tmp_path / "train.ipynb")
+    (tmp_path / "ok.py").write_text("x = 1\n")
+    proc = torchseedlint(tmp_path, "--show-files", ".")
+    assert proc.stdout.splitlines() == ["ok.py", "train.ipynb"]
+    proc = torchseedlint(tmp_path, ".")
+    assert "train.ipynb:cell 3:2:5: TSL101" in proc.stdout
+    proc = torchseedlint(tmp_path, "--extend-exclude", "*.ipynb", ".")
+    assert proc.returncode == 0, proc.stdout
+    assert "ipynb" not in proc.stdout
+
+
+def test_malformed_notebook_is_tsl000(tmp_path: Path) -> None:
+    for name, text in [
+        ("truncated.ipynb", (FIXTURES / "malformed.ipynb").read_text()),
+        ("no_cells.ipynb", '{"metadata": {}}'),
+        ("bad_source.ipynb", '{"cells": [{"cell_type": "code", "source": 3}]}'),
+    ]:
+        (tmp_path / name).write_text(text)
+        run = lint_paths([str(tmp_path / name)])
+        assert [d.code for d in run.diagnostics] == ["TSL000"], name
+        assert run.diagnostics[0].message.startswith("cannot read notebook: ")
+
+
+def test_write_back_of_an_unchanged_source_is_byte_identical() -> None:
+    text = TRAIN.read_text()
+    assert write_back(text, parse_notebook(text).source) == text
+
+
+def _sources(text: str) -> List[Any]:
+    return [cell["source"] for cell in json.loads(text)["cells"]]
+
+
+def test_write_back_changes_only_the_edited_cells_in_nbformat_layout() -> None:
+    text = TRAIN.read_text()
+    joined = parse_notebook(text).source
+    fixed = joined.replace(
+        "import torch\n", "import torch\n\ntorch.manual_seed(0)\n"
+    ).replace("x = torch.rand(3)\n", "x = torch.rand(3)  # noqa: TSL101\n")
+    new = write_back(text, fixed)
+
+    expected: Dict[str, Any] = json.loads(text)
+    expected["cells"][1]["source"] = [
+        "%matplotlib inline\n", "!pip install numpy\n", "import torch\n", "\n",
+        "torch.manual_seed(0)\n", "from torch.utils.data import DataLoader",
+    ]
+    # The masked `files = !ls` and `%time` lines come back as written.
+    expected["cells"][2]["source"][1] = "x = torch.rand(3)  # noqa: TSL101\n"
+    # The fixture is nbformat's layout (indent 1), so the whole file must be exactly it.
+    assert new == json.dumps(expected, indent=1, ensure_ascii=False) + "\n"
+    # Relinting the written notebook sees the fix.
+    assert "torch.manual_seed(0)" in parse_notebook(new).source
+
+
+def test_write_back_keeps_a_compact_layout_and_string_sources() -> None:
+    text = (
+        '{"cells":[{"cell_type":"markdown","metadata":{},"source":"# hi"},'
+        '{"cell_type":"code","execution_count":1,"metadata":{"tags":["x"]},'
+        '"outputs":[{"output_type":"stream","name":"stdout","text":"é\\n"}],'
+        '"source":"%time 1\\nimport torch"}],'
+        '"metadata":{},"nbformat":4,"nbformat_minor":5}'
+    )
+    joined = parse_notebook(text).source
+    new = write_back(text, "import os\n" + joined)
+    source_start = text.index('"source":"%time')
+    assert new[:source_start] == text[:source_start]
+    assert new.endswith('}],"metadata":{},"nbformat":4,"nbformat_minor":5}')
+    assert _sources(new) == ["# hi", "import os\n%time 1\nimport torch"]
