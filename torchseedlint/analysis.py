@@ -14,8 +14,22 @@ from torchseedlint import knowledge as K
 from torchseedlint.facts import Call, Expr, ModuleFacts
 
 # Answers "what does this imported function seed?" for names the module cannot
-# see into: None when unknown. The project index plugs in here.
+# see into: None when unknown. The project index plugs in here. It is asked with
+# a call's qualified name, or with the name as written when no import binds it
+# (a name that may come from a star import).
 ImportedSeeds = Callable[[str], Optional[FrozenSet[str]]]
+
+
+@dataclass(frozen=True)
+class ImportedDraw:
+    """Project code behind an imported name that draws from global RNGs."""
+
+    module: str  # dotted name of the project module, for messages
+    draws: Dict[str, str]  # RNG -> where the module draws from it, e.g. "`random.random` at line 9"
+
+
+# Answers "does the project module behind this name draw from random/NumPy?".
+ImportedDraws = Callable[[str], Optional[ImportedDraw]]
 
 
 @dataclass(frozen=True)
@@ -43,10 +57,14 @@ class ModuleAnalysis:
         facts: ModuleFacts,
         seed_functions: Iterable[str] = (),
         imported_seeds: Optional[ImportedSeeds] = None,
+        imported_draws: Optional[ImportedDraws] = None,
     ) -> None:
         self.facts = facts
         self.seed_functions = frozenset(seed_functions)
         self.imported_seeds = imported_seeds
+        self.imported_draws = imported_draws
+        # Use sites of imported project code that draws: call index -> what it draws.
+        self._imported_draw_calls: Optional[Dict[int, ImportedDraw]] = None
         self._local_functions = {
             name: fn for name, fn in facts.functions.items() if not fn.is_nested
         }
@@ -62,6 +80,8 @@ class ModuleAnalysis:
         if qualname is None:
             if call.raw in self.seed_functions:
                 return K.ALL_RNGS
+            if self.imported_seeds is not None and self._maybe_star_imported(call.raw):
+                return self.imported_seeds(call.raw or "") or frozenset()
             return frozenset()
         if qualname in K.SEEDERS:
             rngs = K.SEEDERS[qualname]
@@ -95,6 +115,15 @@ class ModuleAnalysis:
         if local is not None:
             return direct | self.function_seeds.get(local, frozenset())
         return direct
+
+    def _maybe_star_imported(self, raw: Optional[str]) -> bool:
+        """An unbound name in a module with ``from m import *``: m may define it."""
+        if not raw or not any(imp.names == ("*",) for imp in self.facts.imports):
+            return False
+        head = raw.split(".")[0]
+        return head not in self._local_functions and head not in self.facts.classes and (
+            head != "self"
+        )
 
     def _local_callee(self, call: Call) -> Optional[str]:
         if call.qualname is None and call.raw in self._local_functions:
@@ -258,11 +287,40 @@ class ModuleAnalysis:
             return True
         return call.method == "fit" and "trainer" in receiver
 
-    def pyrandom_consumers(self) -> List[Call]:
-        return [c for c in self.facts.calls if c.qualname and K.is_pyrandom_consumer(c.qualname)]
+    def pyrandom_consumers(self, imported: bool = True) -> List[Call]:
+        """Calls drawing from Python ``random``; with ``imported``, also the use sites
+        of project modules that draw from it (a dataset calling ``random`` in
+        ``__getitem__``)."""
+        own = [c for c in self.facts.calls if c.qualname and K.is_pyrandom_consumer(c.qualname)]
+        return own + (self._imported_consumers(K.PYRANDOM) if imported else [])
 
-    def numpy_consumers(self) -> List[Call]:
-        return [c for c in self.facts.calls if c.qualname and K.is_numpy_consumer(c.qualname)]
+    def numpy_consumers(self, imported: bool = True) -> List[Call]:
+        own = [c for c in self.facts.calls if c.qualname and K.is_numpy_consumer(c.qualname)]
+        return own + (self._imported_consumers(K.NUMPY) if imported else [])
+
+    def imported_draw(self, call: Call) -> Optional[ImportedDraw]:
+        """The imported project module a consumer returned above stands for, if any."""
+        return self._imported_draws_by_call().get(call.index)
+
+    def _imported_consumers(self, rng: str) -> List[Call]:
+        found = self._imported_draws_by_call()
+        return [self.facts.calls[i] for i, draw in found.items() if rng in draw.draws]
+
+    def _imported_draws_by_call(self) -> Dict[int, ImportedDraw]:
+        """The first running use of each imported project module that draws."""
+        if self._imported_draw_calls is None:
+            self._imported_draw_calls = {}
+            if self.imported_draws is not None:
+                modules: Set[str] = set()
+                for call in self.facts.calls:
+                    name = call.qualname
+                    if name is None and self._maybe_star_imported(call.raw):
+                        name = call.raw
+                    draw = self.imported_draws(name) if name and self.runs(call) else None
+                    if draw is not None and draw.module not in modules:
+                        modules.add(draw.module)
+                        self._imported_draw_calls[call.index] = draw
+        return self._imported_draw_calls
 
     def random_transforms(self) -> List[Call]:
         return [
@@ -277,8 +335,8 @@ class ModuleAnalysis:
             return True
         top_level = [c for c in self.facts.calls if c.scope == "" and c.class_name is None]
         consumers = {c.index for c in self.torch_consumers()}
-        consumers |= {c.index for c in self.pyrandom_consumers()}
-        consumers |= {c.index for c in self.numpy_consumers()}
+        consumers |= {c.index for c in self.pyrandom_consumers(imported=False)}
+        consumers |= {c.index for c in self.numpy_consumers(imported=False)}
         consumers |= {c.index for c in self.random_transforms()}
         return any(call.index in consumers for call in top_level)
 

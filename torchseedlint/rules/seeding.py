@@ -44,10 +44,17 @@ class _MissingSeed(Rule):
             return
         first, rest = consumers[0], consumers[1:]
         rng = K.RNG_LABELS[self.rng]
+        imported = ctx.analysis.imported_draw(first)
+        what = _label(first)
+        if imported is not None:  # project code this entry point uses draws, not the call itself
+            what = (f"{what} uses project module `{imported.module}`, which "
+                    f"(via {imported.draws[self.rng]}) draws")
+        else:
+            what = f"{what} draws"
         yield self.at_call(
             ctx,
             first,
-            f"{_label(first)} draws from the {rng} RNG, but this entry point never seeds it"
+            f"{what} from the {rng} RNG, but this entry point never seeds it"
             f"{_others(rest)}; call `{self.seeder}(SEED)` at the start of the script "
             f"(or a helper such as `lightning.seed_everything(SEED)`)",
         )
