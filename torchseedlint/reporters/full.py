@@ -19,7 +19,7 @@ from typing import List, Optional
 from torchseedlint.diagnostics import UNSAFE, Diagnostic
 from torchseedlint.fixer import apply_fixes
 from torchseedlint.reporters.json_format import rule_url
-from torchseedlint.reporters.report import Report
+from torchseedlint.reporters.report import Report, one_line
 from torchseedlint.reporters.style import paint
 
 # Spans longer than this are cut in the frame; the location line says where they start.
@@ -87,7 +87,7 @@ def format_diagnostic(report: Report, d: Diagnostic) -> str:
     marker = " [*]" if d.fix is not None else ""
     out = [
         f"{paint(d.code + marker, color, fg='red', bold=True)} "
-        f"{paint(d.name, color, bold=True)}: {d.message}",
+        f"{paint(d.name, color, bold=True)}: {one_line(d.message)}",
         f"{paint(' -->', color, fg='blue')} {d.path}:{d.location.row}:{d.location.column}",
     ]
     out.extend(_frame(d, text, color) if text else [])

@@ -32,6 +32,10 @@ class Report:
     color: bool = False
 
     def rule(self, code: str) -> Type[Rule]:
+        """The rule behind a code: an enabled one, else the registry's (TSL000)."""
+        for rule in self.rules:
+            if rule.code == code:
+                return rule
         return RULES_BY_CODE[code]
 
     def line_text(self, diagnostic: Diagnostic) -> str:
@@ -39,6 +43,11 @@ class Report:
         lines = self.sources.get(diagnostic.path, "").splitlines()
         row = diagnostic.location.row
         return lines[row - 1] if 0 < row <= len(lines) else ""
+
+
+def one_line(text: str) -> str:
+    """A message fit for a line-oriented format: a line break would start a bogus record."""
+    return " ".join(text.splitlines())
 
 
 def relative_posix(path: str, root: str) -> str:

