@@ -51,6 +51,14 @@ def is_true(expr: Optional[Expr]) -> bool:
     return expr is not None and expr.kind == "literal" and expr.value is True
 
 
+def enables_deterministic_mode(call: Call) -> bool:
+    """``use_deterministic_algorithms(True)`` or ``set_deterministic_debug_mode("warn"|"error")``."""
+    if call.qualname == "torch.set_deterministic_debug_mode":
+        mode = first_arg(call, "debug_mode")
+        return mode is not None and mode.kind == "literal" and mode.value in ("warn", "error", 1, 2)
+    return is_true(first_arg(call, "mode"))
+
+
 class ModuleAnalysis:
     def __init__(
         self,
@@ -90,8 +98,7 @@ class ModuleAnalysis:
                 rngs = rngs | {K.DETERMINISM}
             return rngs
         if qualname in K.DETERMINISM_CALLS:
-            mode = first_arg(call, "mode")
-            return frozenset({K.DETERMINISM}) if is_true(mode) else frozenset()
+            return frozenset({K.DETERMINISM}) if enables_deterministic_mode(call) else frozenset()
         if qualname in self.seed_functions:
             return K.ALL_RNGS
         if self.imported_seeds is not None:

@@ -1,3 +1,732 @@
-"""TSL3xx: GPU determinism — cuDNN and deterministic-algorithm flags."""
+"""TSL3xx: GPU determinism — cuDNN and deterministic-algorithm flags.
+
+No GPU was available where these rules were written: every claim about CUDA
+behaviour below comes from PyTorch's documentation and source (cited in each
+rule) and could not be shown on CPU here.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, List, Optional, Tuple
+
+from torchseedlint import knowledge as K
+from torchseedlint.analysis import enables_deterministic_mode, first_arg, is_true
+from torchseedlint.diagnostics import UNSAFE, SAFE, Diagnostic, Edit, Fix, Location
+from torchseedlint.facts import Call, Expr, ModuleFacts
+from torchseedlint.fixer import insertion
+from torchseedlint.rules.base import Context, Example, Rule, version_at_least
+
+_CUDNN = "torch.backends.cudnn"
+_CUBLAS_KEY = "CUBLAS_WORKSPACE_CONFIG"
+_CUBLAS_VALUES = frozenset({":4096:8", ":16:8"})
+_NO_GPU_NOTE = (
+    "No GPU was available when this rule was written: the claim comes from PyTorch's "
+    "documentation and source and could not be shown on CPU."
+)
+
+
+@dataclass(frozen=True)
+class _Flag:
+    """One place that sets a cuDNN flag to a literal: an assignment or a keyword."""
+
+    label: str  # as the message shows it
+    value: Expr
+    stmt_end_row: int
+
+
+def _is_lightning_trainer(qualname: Optional[str]) -> bool:
+    return bool(qualname) and qualname.split(".")[0] in ("lightning", "pytorch_lightning") and (
+        qualname.rsplit(".", 1)[-1] == "Trainer"
+    )
+
+
+def _flags(facts: ModuleFacts, name: str) -> List[_Flag]:
+    """``cudnn.<name> = <literal>``, ``cudnn.flags(<name>=...)``, Lightning ``Trainer(<name>=...)``."""
+    found = [
+        _Flag(f"{assign.target} = {assign.value.text}", assign.value, assign.value.end.row)
+        for assign in facts.assigns
+        if assign.qualname == f"{_CUDNN}.{name}" and assign.value.kind == "literal"
+        and assign.value.end is not None
+    ]
+    for call in facts.calls:
+        if call.qualname == f"{_CUDNN}.flags" or _is_lightning_trainer(call.qualname):
+            found.extend(_flags_of_call(call, name))
+    return found
+
+
+def _flags_of_call(call: Call, name: str) -> List[_Flag]:
+    value = call.kwargs.get(name)
+    if value is None or value.kind != "literal" or value.end is None:
+        return []
+    return [_Flag(f"{call.raw}({name}={value.text})", value, call.stmt_end_row)]
+
+
+def _benchmark_on(facts: ModuleFacts) -> List[_Flag]:
+    return [flag for flag in _flags(facts, "benchmark") if flag.value.value is True]
+
+
+def _benchmark_off_fix(flag: _Flag, applicability: str) -> Fix:
+    assert flag.value.start is not None and flag.value.end is not None
+    return Fix(applicability, "Set `benchmark` to `False`",
+               (Edit("False", flag.value.start, flag.value.end),))
+
+
+def deterministic_algorithms_enabled(ctx: Context) -> bool:
+    """``use_deterministic_algorithms(True)`` itself, or a helper or Trainer flag that calls it.
+
+    Unlike ``ModuleAnalysis.determinism_enabled``, ``cudnn.deterministic = True``
+    does not count: it only covers cuDNN convolutions.
+    """
+    analysis = ctx.analysis
+    if any(K.DETERMINISM in analysis.call_seeds(call) for call in ctx.facts.calls):
+        return True
+    return any(
+        _is_lightning_trainer(call.qualname) and flag.value.value in (True, "warn")
+        for call in ctx.facts.calls
+        for flag in _flags_of_call(call, "deterministic")
+    )
+
+
+def _top_statement_end(facts: ModuleFacts, row: int, kinds: Tuple[str, ...]) -> Optional[int]:
+    """The last row of the top-level statement of one of ``kinds`` starting at ``row``."""
+    for stmt in facts.top_statements:
+        if stmt.start_row == row and stmt.kind in kinds:
+            return stmt.end_row
+    return None
+
+
+def _top_level_import_rows(facts: ModuleFacts, module: str) -> List[int]:
+    """Rows of top-level ``import <module>[ as x]`` / ``from <module>[.sub] import ...``."""
+    rows = []
+    for imp in facts.imports:
+        if imp.level == 0 and (imp.module == module or imp.module.startswith(module + ".")):
+            if _top_statement_end(facts, imp.row, ("import",)) is not None:
+                rows.append(imp.row)
+    return rows
+
+
+def _bound_alias(facts: ModuleFacts, module: str) -> Optional[str]:
+    """The name bound to ``module`` itself by ``import module [as name]``."""
+    if facts.aliases.get(module) == module:
+        return module
+    names = sorted(name for name, target in facts.aliases.items() if target == module)
+    return names[0] if names else None
+
+
+def _insert_after(ctx: Context, row: int, content: str) -> Edit:
+    """An insertion at the start of the line after ``row``."""
+    lines = ctx.lines
+    if row >= len(lines) and lines and not lines[-1].endswith(("\n", "\r")):
+        content = "\n" + content
+    return insertion(row + 1, 1, content)
+
+
+class CudnnBenchmarkEnabled(Rule):
+    """
+    ## What it does
+    Flags `torch.backends.cudnn.benchmark = True` (through any import alias),
+    `torch.backends.cudnn.flags(benchmark=True)` and Lightning
+    `Trainer(benchmark=True)`.
+
+    ## Why is this bad?
+    With benchmarking on, cuDNN times several convolution algorithms for each
+    new input shape and keeps the fastest. PyTorch's reproducibility notes say
+    that "due to benchmarking noise and different hardware, the benchmark may
+    select different algorithms on subsequent runs", so two runs of the same
+    script can compute slightly different results, which then grow during
+    training. See https://pytorch.org/docs/stable/notes/randomness.html.
+    No GPU was available when this rule was written: the claim comes from
+    PyTorch's documentation and source and could not be shown on CPU.
+
+    ## Example
+    ```python
+    import torch
+    torch.backends.cudnn.benchmark = True
+    ```
+
+    Use instead:
+    ```python
+    import torch
+    torch.backends.cudnn.benchmark = False
+    ```
+
+    ## Fix safety
+    Unsafe: the fix changes `True` to `False`, which makes convolutions slower
+    (that is the price of reproducibility).
+
+    ## Known limitations
+    Only a literal `True` is reported: `cudnn.benchmark = args.benchmark` is
+    not, since the value is decided at run time.
+    """
+
+    code = "TSL301"
+    name = "cudnn-benchmark-enabled"
+    fix_safety = UNSAFE
+    severity = "warning"
+    VALID = [
+        "import torch\ntorch.backends.cudnn.benchmark = False\n",
+        "import torch.backends.cudnn as cudnn\ncudnn.benchmark = args.benchmark\n",
+        "from torch.backends import cudnn\nwith cudnn.flags(enabled=True, benchmark=False):\n"
+        "    pass\n",
+        "import lightning as L\ntrainer = L.Trainer(benchmark=False)\n",
+        "benchmark = True\n",
+    ]
+    INVALID = [
+        "import torch\ntorch.backends.cudnn.benchmark = True\n",
+        "import torch.backends.cudnn as cudnn\ncudnn.benchmark = True\n",
+        "from torch.backends import cudnn\ncudnn.benchmark = True\n",
+        "import torch as T\nT.backends.cudnn.benchmark = True\n",
+        "from torch.backends import cudnn\nwith cudnn.flags(enabled=True, benchmark=True):\n"
+        "    pass\n",
+        "import pytorch_lightning as pl\ntrainer = pl.Trainer(max_epochs=3, benchmark=True)\n",
+        "from lightning.pytorch import Trainer\n\ndef main():\n    Trainer(benchmark=True)\n",
+    ]
+
+    def check(self, ctx: Context) -> Iterator[Diagnostic]:
+        for flag in _benchmark_on(ctx.facts):
+            yield self.diagnostic(
+                ctx,
+                f"`{flag.label}` makes cuDNN pick convolution algorithms by timing them, "
+                "which can differ between runs; set `benchmark` to `False` for reproducible "
+                f"runs. See {K.REPRODUCIBILITY_URL}#cuda-convolution-benchmarking",
+                flag.value.start,
+                flag.value.end,
+                flag.stmt_end_row,
+                _benchmark_off_fix(flag, UNSAFE),
+            )
+
+
+class MissingDeterministicAlgorithms(Rule):
+    """
+    ## What it does
+    Flags an entry point that uses CUDA (`.cuda()`, a `"cuda"`/`"cuda:N"`
+    device string, `torch.device("cuda")`) and never enables deterministic
+    algorithms: no `torch.use_deterministic_algorithms(True)`,
+    `torch.set_deterministic_debug_mode(...)`, `torch.backends.cudnn.deterministic = True`,
+    Lightning `Trainer(deterministic=True)`, `transformers.enable_full_determinism`
+    or a seeding helper called with `deterministic=True`.
+
+    ## Why is this bad?
+    Several CUDA kernels (`index_add_`, `scatter_add_`, the backward of
+    `interpolate`, `grid_sample`, pooling, ...) accumulate with atomic adds,
+    whose order varies, and cuDNN may choose nondeterministic convolution
+    algorithms. Even with every RNG seeded, two runs then give different
+    losses. `torch.use_deterministic_algorithms(True)` switches to
+    deterministic kernels, and raises on the ops that have none. See
+    https://pytorch.org/docs/stable/notes/randomness.html.
+    No GPU was available when this rule was written: the claim comes from
+    PyTorch's documentation and source and could not be shown on CPU.
+
+    ## Example
+    ```python
+    import torch
+    torch.manual_seed(0)
+    model = torch.nn.Linear(4, 2).cuda()
+    ```
+
+    Use instead:
+    ```python
+    import torch
+    torch.manual_seed(0)
+    torch.use_deterministic_algorithms(True)
+    model = torch.nn.Linear(4, 2).cuda()
+    ```
+
+    ## Fix safety
+    Unsafe: the fix inserts `torch.use_deterministic_algorithms(True)` (with
+    the module's alias for `torch`) after the last top-level seeding call, or
+    after the top-level imports. Ops without a deterministic CUDA kernel then
+    raise `RuntimeError`, and deterministic kernels can be slower. The fix is
+    offered only when the module binds `torch` itself at top level.
+
+    ## Known limitations
+    Library modules are not checked: the entry point decides. CUDA use is
+    recognised only from `.cuda()` calls and `"cuda"` strings, so a device
+    coming from a config (`args.device`) is not seen. Determinism enabled by a
+    project helper in another module counts when the project index resolves it.
+    """
+
+    code = "TSL302"
+    name = "missing-deterministic-algorithms"
+    fix_safety = UNSAFE
+    severity = "warning"
+    VALID = [
+        "import torch\ntorch.use_deterministic_algorithms(True)\nmodel = torch.nn.Linear(4, 2).cuda()\n",
+        "import torch.backends.cudnn as cudnn\nimport torch\ncudnn.deterministic = True\n"
+        "x = torch.zeros(2, device='cuda')\n",
+        "import torch as T\n\nif __name__ == '__main__':\n    T.set_deterministic_debug_mode('error')\n"
+        "    T.zeros(1).cuda()\n",
+        "import lightning as L\nimport torch\n\nif __name__ == '__main__':\n"
+        "    L.Trainer(deterministic=True, accelerator='cuda')\n",
+        "from transformers import set_seed\nimport torch\nset_seed(0, deterministic=True)\n"
+        "model = torch.nn.Linear(2, 2).to('cuda')\n",
+        # A library module: its caller decides.
+        "import torch\n\ndef to_gpu(x):\n    return x.cuda()\n",
+        # An entry point that never touches CUDA.
+        "import torch\ntorch.manual_seed(0)\nmodel = torch.nn.Linear(4, 2)\n",
+    ]
+    INVALID = [
+        "import torch\ntorch.manual_seed(0)\nmodel = torch.nn.Linear(4, 2).cuda()\n",
+        "import torch as T\n\nif __name__ == '__main__':\n    device = T.device('cuda')\n",
+        "from torch.backends import cudnn\nimport torch\ncudnn.deterministic = False\n"
+        "torch.manual_seed(0)\nx = torch.rand(2, device='cuda:0')\n",
+        "import lightning as L\nimport torch\n\nif __name__ == '__main__':\n"
+        "    L.Trainer(deterministic=False, accelerator='cuda')\n",
+    ]
+
+    def check(self, ctx: Context) -> Iterator[Diagnostic]:
+        facts = ctx.facts
+        if not ctx.is_entry_point or not facts.cuda_uses or ctx.analysis.determinism_enabled():
+            return
+        first = min(facts.cuda_uses)
+        fix = self._fix(ctx)
+        yield self.diagnostic(
+            ctx,
+            f"this entry point uses CUDA (line {first.row}) but never enables deterministic "
+            "algorithms: atomic-add kernels and cuDNN algorithm choice make GPU results vary "
+            "between runs; call `torch.use_deterministic_algorithms(True)` after seeding. "
+            f"See {K.REPRODUCIBILITY_URL}",
+            first,
+            first,
+            fix=fix,
+        )
+
+    def _fix(self, ctx: Context) -> Optional[Fix]:
+        facts = ctx.facts
+        alias = _bound_alias(facts, "torch")
+        torch_rows = _top_level_import_rows(facts, "torch")
+        if alias is None or not torch_rows:
+            return None
+        anchor = self._after_seeding(ctx) or max(
+            (stmt.end_row for stmt in facts.top_statements if stmt.kind == "import"), default=None
+        )
+        if anchor is None or anchor < min(torch_rows):
+            return None
+        return Fix(
+            UNSAFE,
+            f"Insert `{alias}.use_deterministic_algorithms(True)`",
+            (_insert_after(ctx, anchor, f"{alias}.use_deterministic_algorithms(True)\n"),),
+        )
+
+    @staticmethod
+    def _after_seeding(ctx: Context) -> Optional[int]:
+        """The last row of the last top-level statement that is a seeding call."""
+        rows = [
+            _top_statement_end(ctx.facts, event.call.start.row, ("other",))
+            for event in ctx.analysis.seed_events()
+            if event.call.scope == "" and not event.call.in_main_guard and not event.call.loops
+        ]
+        return max((row for row in rows if row is not None), default=None)
+
+
+class DeterministicWarnOnly(Rule):
+    """
+    ## What it does
+    Flags deterministic mode in its warn-only form:
+    `torch.use_deterministic_algorithms(True, warn_only=True)`,
+    `torch.set_deterministic_debug_mode("warn")` (or `1`) and Lightning
+    `Trainer(deterministic="warn")`.
+
+    ## Why is this bad?
+    In warn-only mode an op without a deterministic implementation only warns
+    and then runs its nondeterministic kernel (shown on CPU with `put_`), and
+    per PyTorch's notes the fused scaled-dot-product-attention backends stay
+    nondeterministic. The run looks "deterministic" but is not. Use it to find
+    the offending ops, then switch to the raising mode.
+    No GPU was available when this rule was written: the CUDA part of the claim
+    comes from PyTorch's documentation and could not be shown on CPU.
+
+    ## Example
+    ```python
+    import torch
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    ```
+
+    Use instead:
+    ```python
+    import torch
+    torch.use_deterministic_algorithms(True)
+    ```
+
+    ## Known limitations
+    Off by default: warn-only mode is a legitimate step while porting code.
+    Only literal arguments are recognised.
+    """
+
+    code = "TSL303"
+    name = "deterministic-warn-only"
+    default_enabled = False
+    severity = "warning"
+    VALID = [
+        "import torch\ntorch.use_deterministic_algorithms(True)\n",
+        "import torch\ntorch.use_deterministic_algorithms(True, warn_only=False)\n",
+        "import torch as T\nT.set_deterministic_debug_mode('error')\n",
+        "from lightning import Trainer\nTrainer(deterministic=True)\n",
+    ]
+    INVALID = [
+        "import torch\ntorch.use_deterministic_algorithms(True, warn_only=True)\n",
+        "import torch as T\nT.set_deterministic_debug_mode('warn')\n",
+        "from torch import set_deterministic_debug_mode\nset_deterministic_debug_mode(1)\n",
+        "import pytorch_lightning as pl\ntrainer = pl.Trainer(deterministic='warn')\n",
+    ]
+
+    def check(self, ctx: Context) -> Iterator[Diagnostic]:
+        for call in ctx.facts.calls:
+            if self._warn_only(call):
+                yield self.at_call(
+                    ctx,
+                    call,
+                    f"`{call.raw}(...)` enables deterministic mode in warn-only form: ops "
+                    "without a deterministic kernel only warn and still run "
+                    "nondeterministically; use the raising mode once the warnings are gone",
+                )
+
+    @staticmethod
+    def _warn_only(call: Call) -> bool:
+        if call.qualname == "torch.use_deterministic_algorithms":
+            return is_true(first_arg(call, "mode")) and is_true(call.kwargs.get("warn_only"))
+        if call.qualname == "torch.set_deterministic_debug_mode":
+            mode = first_arg(call, "debug_mode")
+            return mode is not None and mode.kind == "literal" and mode.value in ("warn", 1)
+        return _is_lightning_trainer(call.qualname) and any(
+            flag.value.value == "warn" for flag in _flags_of_call(call, "deterministic")
+        )
+
+
+# Ops that PyTorch documents as nondeterministic on CUDA unless deterministic
+# algorithms are enabled (``torch.use_deterministic_algorithms`` docstring).
+_NONDETERMINISTIC_METHODS = frozenset(
+    {"index_add_", "index_add", "scatter_add_", "scatter_add", "scatter_reduce",
+     "scatter_reduce_", "bincount", "histc", "put_"}
+)
+_ACCUMULATE_METHODS = frozenset({"index_put_", "index_put"})
+_NONDETERMINISTIC_FUNCTIONS = frozenset(
+    {"torch.index_add", "torch.scatter_add", "torch.scatter_reduce", "torch.bincount",
+     "torch.histc", "torch.cumsum", "torch.nn.functional.grid_sample",
+     "torch.nn.functional.ctc_loss"}
+)
+_NONDETERMINISTIC_MODULES = frozenset(
+    {"CTCLoss", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool2d", "AvgPool3d",
+     "FractionalMaxPool2d", "FractionalMaxPool3d", "ReflectionPad1d", "ReflectionPad2d",
+     "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d",
+     "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"}
+)
+_INTERPOLATING_MODES = frozenset({"linear", "bilinear", "bicubic", "trilinear"})
+
+
+def _nondeterministic_op(call: Call) -> bool:
+    qualname = call.qualname
+    if qualname is None or qualname.startswith("torch."):
+        if call.method in _NONDETERMINISTIC_METHODS:
+            return True
+        if call.method in _ACCUMULATE_METHODS:
+            return is_true(call.kwargs.get("accumulate"))
+    if qualname is None:
+        return False
+    if qualname in _NONDETERMINISTIC_FUNCTIONS:
+        return True
+    leaf = qualname.rsplit(".", 1)[-1]
+    if qualname.startswith("torch.nn.") and leaf in _NONDETERMINISTIC_MODULES:
+        return True
+    mode = call.kwargs.get("mode")
+    literal_mode = mode.value if mode is not None and mode.kind == "literal" else None
+    if qualname in ("torch.nn.functional.interpolate", "torch.nn.Upsample"):
+        return literal_mode in _INTERPOLATING_MODES
+    if qualname in ("torch.nn.EmbeddingBag", "torch.nn.functional.embedding_bag"):
+        return literal_mode == "max"
+    return False
+
+
+class NondeterministicCudaOp(Rule):
+    """
+    ## What it does
+    In a module that uses CUDA and never enables deterministic algorithms,
+    flags ops that PyTorch documents as nondeterministic on CUDA:
+    `index_add_`, `scatter_add_`, `scatter_reduce`, `index_put_(accumulate=True)`,
+    `put_`, `bincount`, `histc`, `torch.cumsum`, `grid_sample`, `ctc_loss`/`CTCLoss`,
+    bilinear/bicubic/linear/trilinear `interpolate`/`Upsample`,
+    `EmbeddingBag(mode="max")`, adaptive and 3-D average pooling, fractional
+    max pooling, max unpooling, reflection and replication padding.
+
+    ## Why is this bad?
+    These kernels (or their backward passes) accumulate with atomic adds on the
+    GPU, so the order of floating-point additions, and with it the result,
+    changes from run to run. The list is the one in the
+    `torch.use_deterministic_algorithms` docstring. No GPU was available when
+    this rule was written: the claim comes from PyTorch's documentation and
+    source and could not be shown on CPU.
+
+    ## Example
+    ```python
+    import torch
+    out = torch.zeros(10, device="cuda").index_add_(0, idx, src)
+    ```
+
+    Use instead:
+    ```python
+    import torch
+    torch.use_deterministic_algorithms(True)
+    out = torch.zeros(10, device="cuda").index_add_(0, idx, src)
+    ```
+
+    ## Known limitations
+    Off by default. The tensor's device is not known statically: any op in a
+    module that mentions CUDA is reported. `.cumsum()` called as a method is
+    not reported (NumPy arrays and pandas objects share the name); only
+    `torch.cumsum` is.
+    """
+
+    code = "TSL304"
+    name = "nondeterministic-cuda-op"
+    default_enabled = False
+    severity = "warning"
+    VALID = [
+        "import torch\ntorch.use_deterministic_algorithms(True)\n"
+        "out = torch.zeros(3, device='cuda').index_add_(0, idx, src)\n",
+        # No CUDA in the module.
+        "import torch\nout = torch.zeros(3).index_add_(0, idx, src)\n",
+        "import torch\nimport numpy as np\nx = torch.ones(2).cuda()\ncounts = np.bincount(labels)\n",
+        "import torch.nn.functional as F\nimport torch\nx = torch.rand(1, 1, 4, 4).cuda()\n"
+        "y = F.interpolate(x, scale_factor=2, mode='nearest')\n",
+        "import torch\nx = torch.ones(2).cuda()\nx.index_put_((i,), v)\n",
+    ]
+    INVALID = [
+        "import torch\nout = torch.zeros(3, device='cuda').index_add_(0, idx, src)\n",
+        "import torch as T\nx = T.ones(4).cuda()\nh = T.histc(x)\n",
+        "import torch.nn.functional as F\nimport torch\nx = torch.rand(1, 1, 4, 4).cuda()\n"
+        "y = F.interpolate(x, scale_factor=2, mode='bilinear')\n",
+        "from torch import nn\nbag = nn.EmbeddingBag(10, 3, mode='max').cuda()\n",
+        "import torch\nx = torch.ones(2).cuda()\nx.index_put_((i,), v, accumulate=True)\n",
+        "import torch.nn as nn\npool = nn.AdaptiveAvgPool2d(1).to('cuda')\n",
+    ]
+
+    def check(self, ctx: Context) -> Iterator[Diagnostic]:
+        if not ctx.facts.cuda_uses or deterministic_algorithms_enabled(ctx):
+            return
+        for call in ctx.facts.calls:
+            if _nondeterministic_op(call):
+                label = call.raw or f".{call.method}"
+                yield self.at_call(
+                    ctx,
+                    call,
+                    f"`{label}(...)` is nondeterministic on CUDA (atomic adds) and this module "
+                    "uses CUDA without deterministic algorithms; call "
+                    "`torch.use_deterministic_algorithms(True)` (it then picks a deterministic "
+                    "kernel or raises)",
+                )
+
+
+def _cublas_settings(facts: ModuleFacts) -> List[Optional[Expr]]:
+    """Values given to CUBLAS_WORKSPACE_CONFIG in this module (None: not a literal we can read)."""
+    values: List[Optional[Expr]] = [
+        assign.value for assign in facts.assigns if assign.key == _CUBLAS_KEY
+    ]
+    for call in facts.calls:
+        if call.method not in ("setdefault", "putenv", "update"):
+            continue
+        if call.args and call.args[0].value == _CUBLAS_KEY:
+            values.append(call.args[1] if len(call.args) > 1 else None)
+        elif _CUBLAS_KEY in call.kwargs:
+            values.append(call.kwargs[_CUBLAS_KEY])
+        elif any(_CUBLAS_KEY in expr.text for expr in call.args):
+            values.append(None)
+    return values
+
+
+class CublasWorkspaceConfig(Rule):
+    """
+    ## What it does
+    Flags `torch.use_deterministic_algorithms(True)` (or
+    `torch.set_deterministic_debug_mode("warn"|"error")`) in a module that does
+    not set the environment variable `CUBLAS_WORKSPACE_CONFIG` to `:4096:8` or
+    `:16:8`, when the project declares torch <= 2.9.
+
+    The rule is on by default, but it reports only when the project's torch
+    version is known (`torch-version`, or the lower bound of the declared
+    requirement) and is at most 2.9: PyTorch removed the check in PR
+    pytorch/pytorch#161749 (torch 2.13 has no trace of it), so for newer or
+    unknown versions it stays silent.
+
+    ## Why is this bad?
+    Up to roughly torch 2.9, with CUDA >= 10.2, deterministic mode makes
+    `torch.mm`, `torch.mv` and `torch.bmm` on CUDA raise `RuntimeError` unless
+    `CUBLAS_WORKSPACE_CONFIG` is `:4096:8` or `:16:8` (the
+    `use_deterministic_algorithms` docstring of those versions). The variable
+    must be set before the first cuBLAS handle is created, so the safest place
+    is before `import torch`.
+    No GPU was available when this rule was written: the claim comes from
+    PyTorch's documentation and source and could not be shown on CPU.
+
+    ## Example
+    ```python
+    import torch
+    torch.use_deterministic_algorithms(True)
+    ```
+
+    Use instead:
+    ```python
+    import os
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    import torch
+    torch.use_deterministic_algorithms(True)
+    ```
+
+    ## Fix safety
+    Safe: the fix inserts `os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")`
+    before the first top-level `import torch` (adding `import os` when `os` is
+    not imported before it); `setdefault` keeps a value set by the launcher.
+
+    ## Known limitations
+    A variable exported by the shell or the job script is not visible: suppress
+    the diagnostic there. Only direct calls are checked (Lightning
+    `Trainer(deterministic=True)` and `transformers.enable_full_determinism` set
+    the variable themselves). Whether the variable is set before CUDA starts is
+    not checked, only that the module sets it.
+    """
+
+    code = "TSL305"
+    name = "cublas-workspace-config"
+    fix_safety = SAFE
+    severity = "warning"
+    VALID = [
+        Example("import os\nos.environ['CUBLAS_WORKSPACE_CONFIG'] = ':4096:8'\nimport torch\n"
+                "torch.use_deterministic_algorithms(True)\n", {"torch-version": "2.3"}),
+        Example("import os\nos.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':16:8')\n"
+                "import torch as T\nT.use_deterministic_algorithms(True)\n", {"torch-version": "1.12"}),
+        Example("import torch\ntorch.use_deterministic_algorithms(True)\n", {"torch-version": "2.13"}),
+        "import torch\ntorch.use_deterministic_algorithms(True)\n",
+        Example("import torch\ntorch.use_deterministic_algorithms(False)\n", {"torch-version": "2.3"}),
+    ]
+    INVALID = [
+        Example("import torch\ntorch.use_deterministic_algorithms(True)\n", {"torch-version": "2.3"}),
+        Example("import torch as T\nT.set_deterministic_debug_mode('error')\n",
+                {"torch-version": "2.9"}),
+        Example("import os\nos.environ['CUBLAS_WORKSPACE_CONFIG'] = ':4096:2'\nimport torch\n"
+                "torch.use_deterministic_algorithms(True)\n", {"torch-version": "1.10"}),
+        Example("from torch import use_deterministic_algorithms\n\nif __name__ == '__main__':\n"
+                "    use_deterministic_algorithms(True, warn_only=True)\n", {"torch-version": "2.0"}),
+    ]
+
+    def check(self, ctx: Context) -> Iterator[Diagnostic]:
+        if version_at_least(ctx.torch_version, "2.10") is not False:
+            return
+        settings = _cublas_settings(ctx.facts)
+        wrong = [
+            value.text for value in settings
+            if value is not None and value.kind == "literal" and value.value not in _CUBLAS_VALUES
+        ]
+        if settings and not wrong:
+            return
+        problem = (f"sets it to {wrong[0]}" if wrong else "does not set it")
+        fix = None if wrong else self._fix(ctx)
+        for call in ctx.facts.calls:
+            if call.qualname in K.DETERMINISM_CALLS and enables_deterministic_mode(call):
+                yield self.at_call(
+                    ctx,
+                    call,
+                    f"`{call.raw}(...)` with torch <= 2.9 makes CUDA `mm`/`mv`/`bmm` raise "
+                    f"unless `{_CUBLAS_KEY}` is `:4096:8` or `:16:8` before cuBLAS starts, and "
+                    f"this module {problem}; set it before `import torch`",
+                    fix,
+                )
+
+    @staticmethod
+    def _fix(ctx: Context) -> Optional[Fix]:
+        facts = ctx.facts
+        torch_rows = _top_level_import_rows(facts, "torch")
+        if not torch_rows:
+            return None
+        row = min(torch_rows)
+        os_alias = _bound_alias(facts, "os")
+        content = ""
+        if os_alias is None or not any(r < row for r in _top_level_import_rows(facts, "os")):
+            os_alias = "os"
+            content = "import os\n"
+        content += f'{os_alias}.environ.setdefault("{_CUBLAS_KEY}", ":4096:8")\n'
+        return Fix(SAFE, f"Set `{_CUBLAS_KEY}` before `import torch`", (insertion(row, 1, content),))
+
+
+def _deterministic_flags(facts: ModuleFacts) -> List[_Flag]:
+    return [
+        flag for flag in _flags(facts, "deterministic") if flag.value.value in (True, "warn")
+    ]
+
+
+class DeterministicWithBenchmark(Rule):
+    """
+    ## What it does
+    Flags `torch.backends.cudnn.benchmark = True` (or `cudnn.flags(benchmark=True)`,
+    Lightning `Trainer(benchmark=True)`) in a module that also sets
+    `torch.backends.cudnn.deterministic = True` (or `deterministic=True` in
+    those calls).
+
+    ## Why is this bad?
+    With both flags on, cuDNN still benchmarks: in PyTorch's cuDNN v7 path
+    (`aten/src/ATen/native/cudnn/Conv_v7.cpp`) the default algorithm is used
+    only when `deterministic && !benchmark`; otherwise it returns "the best
+    deterministic algo" by timing. Each kernel is deterministic, but which one
+    is chosen can change between runs, so results still differ. Lightning warns
+    about the same combination.
+    No GPU was available when this rule was written: the claim comes from
+    PyTorch's source and could not be shown on CPU.
+
+    ## Example
+    ```python
+    import torch
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = True
+    ```
+
+    Use instead:
+    ```python
+    import torch
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+    ```
+
+    ## Fix safety
+    Unsafe: the fix sets `benchmark` to `False`, which can make convolutions
+    slower.
+
+    ## Known limitations
+    The two flags are matched anywhere in the module, not along one code path.
+    Only literal values are recognised.
+    """
+
+    code = "TSL306"
+    name = "deterministic-with-benchmark"
+    fix_safety = UNSAFE
+    VALID = [
+        "import torch\ntorch.backends.cudnn.deterministic = True\n"
+        "torch.backends.cudnn.benchmark = False\n",
+        "import torch.backends.cudnn as cudnn\ncudnn.deterministic = False\ncudnn.benchmark = True\n",
+        "from lightning import Trainer\nTrainer(deterministic=True)\n",
+        "from torch.backends import cudnn\nwith cudnn.flags(deterministic=True, benchmark=False):\n"
+        "    pass\n",
+    ]
+    INVALID = [
+        "import torch\ntorch.backends.cudnn.deterministic = True\n"
+        "torch.backends.cudnn.benchmark = True\n",
+        "import torch.backends.cudnn as cudnn\ncudnn.benchmark = True\ncudnn.deterministic = True\n",
+        "from torch.backends import cudnn\nwith cudnn.flags(enabled=True, deterministic=True, "
+        "benchmark=True):\n    pass\n",
+        "import torch as T\nT.backends.cudnn.deterministic = True\nT.backends.cudnn.benchmark = True\n",
+        "import lightning.pytorch as pl\ntrainer = pl.Trainer(deterministic=True, benchmark=True)\n",
+    ]
+
+    def check(self, ctx: Context) -> Iterator[Diagnostic]:
+        deterministic = _deterministic_flags(ctx.facts)
+        if not deterministic:
+            return
+        for flag in _benchmark_on(ctx.facts):
+            yield self.diagnostic(
+                ctx,
+                f"`{flag.label}` together with `{deterministic[0].label}`: cuDNN still "
+                "benchmarks deterministic algorithms and may pick a different one each run; "
+                "set `benchmark` to `False`",
+                flag.value.start,
+                flag.value.end,
+                flag.stmt_end_row,
+                _benchmark_off_fix(flag, UNSAFE),
+            )
