@@ -18,7 +18,8 @@ class Discovered:
     missing: List[str] = field(default_factory=list)
 
 
-def _excluded(path: str, config: Config) -> bool:
+def excluded(path: str, config: Config) -> bool:
+    """Whether the exclude patterns drop ``path`` (relative to the config root)."""
     patterns = (*config.exclude, *config.extend_exclude)
     return is_excluded(config.relative(path), patterns)
 
@@ -40,7 +41,7 @@ def discover(paths: Sequence[str], config: Config, force_exclude: bool = False) 
             for file in _walk(raw, config):
                 add(file)
         elif path.exists() or path.is_symlink():
-            if not (force_exclude and _excluded(raw, config)):
+            if not (force_exclude and excluded(raw, config)):
                 add(raw)
         else:
             found.missing.append(raw)
@@ -51,11 +52,11 @@ def _walk(root: str, config: Config) -> List[str]:
     files = []
     for directory, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(
-            d for d in dirnames if not _excluded(os.path.join(directory, d), config)
+            d for d in dirnames if not excluded(os.path.join(directory, d), config)
         )
         for name in sorted(filenames):
             if name.endswith(SOURCE_SUFFIXES):
                 candidate = os.path.join(directory, name)
-                if not _excluded(candidate, config):
+                if not excluded(candidate, config):
                     files.append(candidate)
     return files

@@ -16,7 +16,7 @@ import libcst as cst
 from torchseedlint.analysis import ModuleAnalysis, parse_version
 from torchseedlint.config import Config
 from torchseedlint.diagnostics import Diagnostic, Location
-from torchseedlint.discovery import discover
+from torchseedlint.discovery import discover, excluded
 from torchseedlint.facts import ModuleFacts, collect_facts
 from torchseedlint.notebook import Notebook, NotebookError, parse_notebook
 from torchseedlint.project import ProjectIndex, find_project_root
@@ -225,6 +225,16 @@ def lint_bytes(
     result = lint_file_text(decoded.text, path, config, project)
     result.source = decoded
     return result
+
+
+def lint_stdin(
+    data: bytes, filename: str, config: Config, force_exclude: bool = False
+) -> RunResult:
+    """Lint ``data`` (read from stdin by the front end) as if it were the file ``filename``."""
+    if force_exclude and excluded(filename, config):
+        return RunResult([])
+    config = with_inferred_versions(config, project_root(config, [filename]))
+    return RunResult([lint_bytes(data, filename, config)])
 
 
 def _lint_notebook(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Iterator, List, Optional, Sequence, Set
+from typing import ClassVar, Iterator, List, Optional, Sequence, Set, Tuple
 
 from torchseedlint import knowledge as K
 from torchseedlint.analysis import first_arg, num_workers_positive
@@ -10,6 +10,7 @@ from torchseedlint.diagnostics import SAFE, UNSAFE, Diagnostic, Edit, Fix
 from torchseedlint.facts import Assign, Call, Expr, Function, Loop
 from torchseedlint.fixer import insertion
 from torchseedlint.rules.base import Context, Example, Rule, version_at_least
+from torchseedlint.seeding_block import worker_fix
 
 _WORKER_FIX = (
     "add `worker_init_fn=seed_worker` (a module-level function seeding `random` and NumPy "
@@ -93,21 +94,29 @@ class DataLoaderWorkerSeeding(Rule):
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
+        for call, reason in self.flagged(ctx):
+            yield self.at_call(
+                ctx,
+                call,
+                f"`{call.call_text()}` has no worker_init_fn; {reason}; {_WORKER_FIX}. "
+                f"See {K.REPRODUCIBILITY_URL}#dataloader",
+                worker_fix(ctx, call),
+            )
+
+    def flagged(self, ctx: Context) -> List[Tuple[Call, str]]:
+        """The loaders this rule reports, with the reason (the seeding block asks too)."""
         if ctx.analysis.lightning_worker_seeding():
-            return
+            return []
         modern = version_at_least(ctx.torch_version, "1.9")
         torch_seeded = ctx.analysis.seeded(K.TORCH)
+        found = []
         for call in ctx.analysis.dataloaders():
             if not num_workers_positive(call) or self._has_worker_init(call):
                 continue
             reason = self._reason(ctx, call, modern, torch_seeded)
             if reason is not None:
-                yield self.at_call(
-                    ctx,
-                    call,
-                    f"`{call.call_text()}` has no worker_init_fn; {reason}; {_WORKER_FIX}. "
-                    f"See {K.REPRODUCIBILITY_URL}#dataloader",
-                )
+                found.append((call, reason))
+        return found
 
     @staticmethod
     def _has_worker_init(call: Call) -> bool:
@@ -542,8 +551,6 @@ def _reseeds_itself(ctx: Context, methods: Set[str], attribute: str) -> bool:
     for name in methods:
         for index in ctx.facts.functions[name].calls:
             call = ctx.facts.calls[index]
-            if (call.qualname or "").endswith("get_worker_info"):
-                return True
             if call.receiver == own and call.method in _RESEED_METHODS:
                 return True
     return False
@@ -622,8 +629,8 @@ class RngObjectInDataset(Rule):
     ## Known limitations
     The class and the `DataLoader` must be in the same module, and the dataset
     must be built there (directly, through names, or in a dataset's
-    `__init__`). A class that recreates its RNG where it draws, or calls
-    `get_worker_info()` there, is trusted to handle workers; so is any
+    `__init__`). A class that recreates or reseeds its RNG where it draws
+    (e.g. from `get_worker_info().seed`) is trusted to handle workers; so is any
     `worker_init_fn` that mentions the attribute or `dataset`, or that is
     imported. No fix: the reseeding depends on the class.
     """

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Iterator, List
+from typing import ClassVar, Iterator, List, Optional
 
 from torchseedlint import knowledge as K
-from torchseedlint.diagnostics import Diagnostic
+from torchseedlint.diagnostics import Diagnostic, Fix
 from torchseedlint.facts import Call
+from torchseedlint.rules import dataloader
 from torchseedlint.rules.base import Context, Example, Rule, version_at_least
+from torchseedlint.seeding_block import seeding_fix
 
 _MAX_LISTED = 4
 
@@ -24,6 +26,22 @@ def _label(call: Call) -> str:
     if call.raw:
         return f"`{call.raw}(...)`"
     return f"`.{call.method}(...)`"
+
+
+def _block_fix(ctx: Context) -> Optional[Fix]:
+    """The seeding block; with ``seed_worker`` when TSL201 reports a loader of this module,
+    so that TSL101-TSL104 and TSL201 carry one identical edit."""
+    return seeding_fix(ctx, worker_loaders=_reports_loaders(ctx))
+
+
+def _reports_loaders(ctx: Context) -> bool:
+    # Imported here: the registry imports this module.
+    from torchseedlint.rules import matching, selected_codes
+
+    rule = dataloader.DataLoaderWorkerSeeding
+    ignored = {r.code for s in ctx.config.ignored_for(ctx.path) for r in matching(s)}
+    enabled = rule.code in selected_codes(ctx.config) and rule.code not in ignored
+    return enabled and bool(rule().flagged(ctx))
 
 
 class _MissingSeed(Rule):
@@ -57,6 +75,7 @@ class _MissingSeed(Rule):
             f"{what} from the {rng} RNG, but this entry point never seeds it"
             f"{_others(rest)}; call `{self.seeder}(SEED)` at the start of the script "
             f"(or a helper such as `lightning.seed_everything(SEED)`)",
+            _block_fix(ctx),
         )
 
 
@@ -299,4 +318,5 @@ class UnseededRandomTransform(Rule):
             f"random augmentation {_label(first)} draws from the unseeded "
             f"{K.RNG_LABELS[rng]} RNG{_others([c for c, _ in unseeded[1:]])}; "
             f"call `{seeder}(SEED)` before building the transforms",
+            _block_fix(ctx),
         )
