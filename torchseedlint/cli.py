@@ -21,7 +21,9 @@ from torchseedlint.reporters import RENDERERS
 from torchseedlint.reporters.output import TEXT_FORMATS, build_report, render_output
 from torchseedlint.reporters.progress import Progress
 from torchseedlint.reporters.style import use_color
-from torchseedlint.rules import validate_codes
+from torchseedlint.ruledocs import find_rule, rule_line, rule_page
+from torchseedlint.rules import ALL_RULES, validate_codes
+from torchseedlint.show_settings import settings_text
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -91,9 +93,16 @@ def resolve_config(
               help="Read settings from this pyproject.toml.")
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
 @click.option("--torch-version", help="The torch version the project runs on, e.g. 2.3.")
+@click.option("--show-settings", is_flag=True,
+              help="Print the resolved settings (incl. inferred torch version) and exit.")
+@click.option("--explain", metavar="CODE|NAME", help="Print a rule's documentation and exit.")
+@click.option("--list-rules", is_flag=True, help="List every rule and exit.")
 @click.version_option(__version__, "--version", message=_version_text())
 def main(paths: Tuple[str, ...], **opts: Any) -> None:
     """Find nondeterministic PyTorch training code: missing seeds, unseeded workers."""
+    if opts["explain"] or opts["list_rules"]:
+        _print_rule_docs(opts["explain"])
+        return
     try:
         config = resolve_config(paths, opts["config_path"], opts["isolated"])
         config = config.with_overrides(
@@ -103,6 +112,8 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
             exclude=tuple(opts["exclude"]) or None,
             extend_exclude=(*config.extend_exclude, *opts["extend_exclude"]),
             torch_version=opts["torch_version"],
+            provenance=(("torch-version", "set by --torch-version"),)
+            if opts["torch_version"] else None,
         )
         for codes in (config.select or (), config.extend_select, config.ignore):
             validate_codes(codes)
@@ -110,6 +121,9 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
             validate_codes(codes)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
+    if opts["show_settings"]:
+        click.echo(settings_text(config, paths or (".",)), nl=False)
+        return
 
     progress = Progress()
     try:
@@ -134,6 +148,17 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
         raise click.exceptions.Exit(EXIT_ERROR)
     if diagnostics and not opts["exit_zero"]:
         raise click.exceptions.Exit(EXIT_FINDINGS)
+
+
+def _print_rule_docs(explain: Optional[str]) -> None:
+    if explain is None:
+        for rule in ALL_RULES:
+            click.echo(rule_line(rule))
+        return
+    rule = find_rule(explain)
+    if rule is None:
+        raise _fail(f"unknown rule {explain!r}: give a code such as TSL201 or a rule name")
+    click.echo(rule_page(rule), nl=False)
 
 
 def _print_output(run: RunResult, config: Config, opts: Dict[str, Any]) -> None:

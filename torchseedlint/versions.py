@@ -209,9 +209,9 @@ def with_inferred_versions(config: Config, root: Path) -> Config:
             declared = declared_versions(root)
         found = declared.get(key)
         if found is None:
-            provenance[key] = "unknown: no declared requirement found"
+            provenance[key] = "no declared requirement found"
         elif found.version is None:
-            provenance[key] = f"unknown: {found.path} declares `{found.requirement}` without a lower bound"
+            provenance[key] = f"{found.path} declares `{found.requirement}` without a lower bound"
         else:
             changes[field_name] = found.version
             provenance[key] = f"inferred from {found.path} (`{found.requirement}`)"

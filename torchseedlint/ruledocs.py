@@ -1,0 +1,94 @@
+"""Rule documentation rendered from the rule classes: ``--explain``, ``--list-rules``
+and ``docs/rules.md`` (written by ``scripts/gen_rule_docs.py``).
+
+The docstrings are the single source: the page a user reads in the terminal and
+the one linked from each diagnostic's ``url`` are the same text.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import List, Optional, Type
+
+from torchseedlint.rules import ALL_RULES, RULES_BY_CODE, RULES_BY_NAME, Rule
+
+_FIX_TEXT = {
+    "safe": "Fix is always available (safe).",
+    "unsafe": "Fix is available (unsafe).",
+    None: "No fix available.",
+}
+
+
+def find_rule(selector: str) -> Optional[Type[Rule]]:
+    """A rule by code (any case) or by name."""
+    selector = selector.strip()
+    return RULES_BY_CODE.get(selector.upper()) or RULES_BY_NAME.get(selector)
+
+
+def fix_text(rule: Type[Rule]) -> str:
+    return _FIX_TEXT.get(rule.fix_safety, _FIX_TEXT[None])
+
+
+def default_text(rule: Type[Rule]) -> str:
+    if rule.default_enabled:
+        return "Enabled by default."
+    return f"Disabled by default: enable it with `--extend-select {rule.code}`."
+
+
+def anchor(rule: Type[Rule]) -> str:
+    """The ``docs/rules.md`` anchor, as in the JSON output's ``url``."""
+    return f"{rule.code.lower()}-{rule.name}"
+
+
+def _body(rule: Type[Rule], heading: str) -> str:
+    """The docstring with its ``## `` sections moved to ``heading`` level."""
+    lines = inspect.cleandoc(rule.__doc__ or "").splitlines()
+    return "\n".join(
+        heading + line[3:] if line.startswith("## ") else line for line in lines
+    ).strip()
+
+
+def rule_page(rule: Type[Rule]) -> str:
+    """The ``--explain`` page."""
+    return (
+        f"# {rule.name} ({rule.code})\n\n{fix_text(rule)}\n{default_text(rule)}\n\n"
+        f"{_body(rule, '## ')}\n"
+    )
+
+
+def rule_line(rule: Type[Rule]) -> str:
+    """One ``--list-rules`` line: code, name, default on/off, fix availability."""
+    fix = rule.fix_safety or "none"
+    state = "on" if rule.default_enabled else "off"
+    return f"{rule.code:<7} {rule.name:<40} {state:<4} fix: {fix}"
+
+
+def rules_markdown() -> str:
+    """The whole of ``docs/rules.md``."""
+    out: List[str] = [
+        "# Rules",
+        "",
+        "<!-- Generated from the rule docstrings by scripts/gen_rule_docs.py: edit those, "
+        "then run `python scripts/gen_rule_docs.py`. -->",
+        "",
+        "| Code | Name | Default | Fix |",
+        "|---|---|---|---|",
+    ]
+    for rule in ALL_RULES:
+        state = "on" if rule.default_enabled else "off"
+        out.append(
+            f"| [{rule.code}](#{anchor(rule)}) | {rule.name} | {state} | {rule.fix_safety or '-'} |"
+        )
+    for rule in ALL_RULES:
+        out += [
+            "",
+            f'<a id="{anchor(rule)}"></a>',
+            "",
+            f"## {rule.code} {rule.name}",
+            "",
+            fix_text(rule),
+            default_text(rule),
+            "",
+            _body(rule, "### "),
+        ]
+    return "\n".join(out) + "\n"
