@@ -1,0 +1,230 @@
+"""TSL202-TSL209 in practice: real torch runs of the defects, and their fixes.
+
+Each runnable fixture in ``fixtures/runnable_dataloader`` is run twice, in two
+fresh processes (CPU torch, two workers, two epochs), to show the defect the
+rule describes: identical worker streams (TSL203, TSL205), epochs that repeat
+(TSL204) and an order that does not change across epochs (TSL206). The fixed
+versions produced by ``--fix`` are run too and no longer show it.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import pytest
+
+from torchseedlint import lint_source
+from torchseedlint.config import config_from_mapping
+from torchseedlint.fixer import apply_fixes
+
+FIXTURES = Path(__file__).parent / "fixtures" / "runnable_dataloader"
+CASES = {
+    "TSL203": "tsl203_constant_seed.py",
+    "TSL204": "tsl204_epoch_invariant_seed.py",
+    "TSL205": "tsl205_rng_object.py",
+    "TSL206": "tsl206_distributed_sampler.py",
+}
+FIXABLE = ("TSL203", "TSL204", "TSL206")
+
+# (epoch, worker, index, value) per printed line; worker is -1 when not printed.
+Record = Tuple[int, int, int, str]
+
+
+def _codes(source: str, code: str) -> List[str]:
+    config = config_from_mapping({"select": [code]})
+    return [d.code for d in lint_source(source, "train.py", config)]
+
+
+def _fix(source: str, code: str) -> str:
+    config = config_from_mapping({"select": [code]})
+    fixes = [d.fix for d in lint_source(source, "train.py", config) if d.code == code and d.fix]
+    return apply_fixes(source, fixes)[0]
+
+
+def _parse(output: str) -> List[Record]:
+    records = []
+    for line in output.splitlines():
+        fields = dict(part.split("=", 1) for part in line.split())
+        records.append(
+            (int(fields["epoch"]), int(fields.get("worker", -1)), int(fields["index"]),
+             fields["value"])
+        )
+    return records
+
+
+def _run_all(scripts: Dict[str, Path]) -> Dict[str, str]:
+    """Run every script in its own process, all at once, and return their stdout."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    processes = {
+        key: subprocess.Popen([sys.executable, str(path)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=env)
+        for key, path in scripts.items()
+    }
+    outputs = {}
+    for key, process in processes.items():
+        stdout, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, f"{key}: {stderr}"
+        outputs[key] = stdout
+    return outputs
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, List[Record]]:
+    fixed_dir = tmp_path_factory.mktemp("fixed")
+    scripts = {f"{code}-run{n}": FIXTURES / name for code, name in CASES.items() for n in (1, 2)}
+    for code in FIXABLE:
+        fixed = fixed_dir / CASES[code]
+        fixed.write_text(_fix((FIXTURES / CASES[code]).read_text(), code))
+        scripts[f"{code}-fixed"] = fixed
+    return {key: _parse(output) for key, output in _run_all(scripts).items()}
+
+
+def _by_worker(records: List[Record], epoch: int) -> Dict[int, List[str]]:
+    streams: Dict[int, List[str]] = defaultdict(list)
+    for rec_epoch, worker, _, value in records:
+        if rec_epoch == epoch:
+            streams[worker].append(value)
+    return streams
+
+
+def _epoch(records: List[Record], epoch: int) -> List[Tuple[int, str]]:
+    return [(index, value) for rec_epoch, _, index, value in records if rec_epoch == epoch]
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_two_processes_agree(runs: Dict[str, List[Record]], code: str) -> None:
+    # The defects are deterministic: both runs print the same 16 values.
+    assert len(runs[f"{code}-run1"]) == 16
+    assert runs[f"{code}-run1"] == runs[f"{code}-run2"]
+
+
+@pytest.mark.parametrize("code", ["TSL203", "TSL205"])
+def test_every_worker_produces_the_same_stream(runs: Dict[str, List[Record]], code: str) -> None:
+    for epoch in (0, 1):
+        streams = _by_worker(runs[f"{code}-run1"], epoch)
+        assert sorted(streams) == [0, 1]
+        assert streams[0] == streams[1]
+        assert len(set(streams[0])) == 4  # the values do vary within a worker
+
+
+@pytest.mark.parametrize("code", ["TSL203", "TSL204", "TSL205"])
+def test_epochs_repeat(runs: Dict[str, List[Record]], code: str) -> None:
+    records = runs[f"{code}-run1"]
+    assert _epoch(records, 0) == _epoch(records, 1)
+
+
+def test_epoch_invariant_seed_workers_differ(runs: Dict[str, List[Record]]) -> None:
+    streams = _by_worker(runs["TSL204-run1"], 0)
+    assert streams[0] != streams[1]
+
+
+def test_distributed_sampler_repeats_a_shuffled_order(runs: Dict[str, List[Record]]) -> None:
+    records = runs["TSL206-run1"]
+    order = [index for index, _ in _epoch(records, 0)]
+    assert sorted(order) == list(range(8)) and order != list(range(8))
+    assert order == [index for index, _ in _epoch(records, 1)]
+
+
+@pytest.mark.parametrize("code", FIXABLE)
+def test_fixed_script_changes_across_epochs(runs: Dict[str, List[Record]], code: str) -> None:
+    records = runs[f"{code}-fixed"]
+    assert len(records) == 16
+    assert _epoch(records, 0) != _epoch(records, 1)
+    if code != "TSL206":
+        streams = _by_worker(records, 0)
+        assert streams[0] != streams[1]
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_fixture_is_reported(code: str) -> None:
+    assert code in _codes((FIXTURES / CASES[code]).read_text(), code)
+
+
+@pytest.mark.parametrize("code", FIXABLE)
+def test_fix_parses_clears_and_is_idempotent(code: str) -> None:
+    source = (FIXTURES / CASES[code]).read_text()
+    fixed = _fix(source, code)
+    assert fixed != source
+    ast.parse(fixed)
+    assert code not in _codes(fixed, code)
+    assert _fix(fixed, code) == fixed
+
+
+# --- fixes on snippets -----------------------------------------------------------
+
+SNIPPET_FIXES = [
+    (
+        "TSL202",
+        "import torch\nfrom torch.utils.data import DataLoader\n"
+        "loader = DataLoader(\n    ds,\n    shuffle=True,  # keep\n)\n",
+        "import torch\nfrom torch.utils.data import DataLoader\n"
+        "loader = DataLoader(\n    ds,\n    shuffle=True, generator=torch.Generator().manual_seed(0),"
+        "  # keep\n)\n",
+    ),
+    (
+        "TSL207",
+        "import torch as T\nfrom torch.utils.data import random_split\nSEED = 3\n"
+        "a, b = random_split(ds, [8, 2])\n",
+        "import torch as T\nfrom torch.utils.data import random_split\nSEED = 3\n"
+        "a, b = random_split(ds, [8, 2], generator=T.Generator().manual_seed(SEED))\n",
+    ),
+    (
+        "TSL204",
+        "import numpy as np\nimport torch\nfrom torch.utils.data import DataLoader\n\n"
+        "def init(worker_id):\n    np.random.seed(seed=10 + worker_id)  # per worker\n\n"
+        "loader = DataLoader(ds, num_workers=2, worker_init_fn=init)\n",
+        "import numpy as np\nimport torch\nfrom torch.utils.data import DataLoader\n\n"
+        "def init(worker_id):\n    np.random.seed(seed=torch.initial_seed() % 2**32)  # per worker\n\n"
+        "loader = DataLoader(ds, num_workers=2, worker_init_fn=init)\n",
+    ),
+    (
+        "TSL206",
+        "from torch.utils.data import DataLoader\nfrom torch.utils.data.distributed import "
+        "DistributedSampler\n\ndef main(ds):\n\tsampler = DistributedSampler(ds)\n"
+        "\tloader = DataLoader(ds, sampler=sampler)\n\tfor ep in range(3):\n\t\t# train\n"
+        "\t\tfor step, batch in enumerate(loader):\n\t\t\tpass\n",
+        "from torch.utils.data import DataLoader\nfrom torch.utils.data.distributed import "
+        "DistributedSampler\n\ndef main(ds):\n\tsampler = DistributedSampler(ds)\n"
+        "\tloader = DataLoader(ds, sampler=sampler)\n\tfor ep in range(3):\n\t\t# train\n"
+        "\t\tsampler.set_epoch(ep)\n\t\tfor step, batch in enumerate(loader):\n\t\t\tpass\n",
+    ),
+]
+
+
+@pytest.mark.parametrize("code,source,expected", SNIPPET_FIXES, ids=[c for c, _, _ in SNIPPET_FIXES])
+def test_snippet_fix(code: str, source: str, expected: str) -> None:
+    fixed = _fix(source, code)
+    assert fixed == expected
+    ast.parse(fixed)
+    assert code not in _codes(fixed, code)
+    assert _fix(fixed, code) == fixed
+
+
+NO_FIX = [
+    # torch is not imported: the replacement seed would not resolve.
+    ("TSL203", "import numpy as np\nfrom torch.utils.data import DataLoader\n\n"
+               "def init(worker_id):\n    np.random.seed(42)\n\n"
+               "loader = DataLoader(ds, num_workers=2, worker_init_fn=init)\n"),
+    ("TSL202", "from torch.utils.data import DataLoader\nloader = DataLoader(ds, shuffle=True)\n"),
+    # No evident epoch loop: the loader is iterated in another function.
+    ("TSL206", "from torch.utils.data import DataLoader, DistributedSampler\n"
+               "sampler = DistributedSampler(ds)\nloader = DataLoader(ds, sampler=sampler)\n"
+               "for epoch in range(3):\n    train_one_epoch(loader)\n"),
+    # The epoch loop is a while loop.
+    ("TSL206", "from torch.utils.data import DataLoader, DistributedSampler\n"
+               "sampler = DistributedSampler(ds)\nloader = DataLoader(ds, sampler=sampler)\n"
+               "while True:\n    for batch in loader:\n        pass\n"),
+]
+
+
+@pytest.mark.parametrize("code,source", NO_FIX, ids=[c for c, _ in NO_FIX])
+def test_reported_without_fix(code: str, source: str) -> None:
+    config = config_from_mapping({"select": [code]})
+    found = [d for d in lint_source(source, "train.py", config) if d.code == code]
+    assert found and all(d.fix is None for d in found)
