@@ -194,7 +194,26 @@ def test_sarif_of_a_real_run_with_every_rule_validates(tmp_path: Path) -> None:
 
     listed = [rule["id"] for rule in log["runs"][0]["tool"]["driver"]["rules"]]
     assert listed == [rule.code for rule in ALL_RULES]
-    assert {r["ruleId"] for r in log["runs"][0]["results"]} >= {"TSL000", "TSL101"}
+    results = log["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} >= {"TSL000", "TSL101"}
+    assert any("fixes" in r for r in results)  # real fixes validate too
+
+
+NOTEBOOK = Path(__file__).parent / "fixtures" / "notebooks" / "train.ipynb"
+
+
+def test_notebook_diagnostics_show_their_cell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "nb.ipynb").write_bytes(NOTEBOOK.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    full = CliRunner().invoke(main, ["nb.ipynb", "--isolated", "--output-format", "full"])
+    assert " --> nb.ipynb:cell 6:1:10\n" in full.output
+    # the frame shows the cell's own line; no diff, since the fix also edits other cells
+    assert "1 | loader = DataLoader(ds, num_workers=4)\n" in full.output
+    assert "+++ b/nb.ipynb" not in full.output
+    log = json.loads(CliRunner().invoke(
+        main, ["nb.ipynb", "--isolated", "--output-format", "sarif"]).output)
+    assert [error.message for error in sarif_validator().iter_errors(log)] == []
+    assert {r["properties"]["cell"] for r in log["runs"][0]["results"]} == {3, 6}
 
 
 def shifted(report: Report, lines: int) -> Report:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from torchseedlint.diagnostics import Diagnostic
-from torchseedlint.reporters.report import Report
+from torchseedlint.reporters.report import Report, one_line, position
 from torchseedlint.reporters.style import paint
 
 
 def format_line(d: Diagnostic, color: bool = False) -> str:
     marker = paint(" [*]", color, fg="cyan") if d.fix is not None else ""
-    cell = f"cell {d.cell}:" if d.cell is not None else ""
     return (
-        f"{paint(d.path, color, bold=True)}:{cell}{d.location.row}:{d.location.column}: "
-        f"{paint(d.code, color, fg='red', bold=True)}{marker} {d.name}: {d.message}"
+        f"{paint(d.path, color, bold=True)}:{position(d)}: "
+        f"{paint(d.code, color, fg='red', bold=True)}{marker} {d.name}: {one_line(d.message)}"
     )
 
 

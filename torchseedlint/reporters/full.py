@@ -19,7 +19,7 @@ from typing import List, Optional
 from torchseedlint.diagnostics import UNSAFE, Diagnostic
 from torchseedlint.fixer import apply_fixes
 from torchseedlint.reporters.json_format import rule_url
-from torchseedlint.reporters.report import Report, one_line
+from torchseedlint.reporters.report import Report, one_line, position
 from torchseedlint.reporters.style import paint
 
 # Spans longer than this are cut in the frame; the location line says where they start.
@@ -65,7 +65,9 @@ def _help(report: Report, d: Diagnostic) -> str:
 
 
 def _diff(d: Diagnostic, text: str, color: bool) -> List[str]:
-    if d.fix is None or not text:
+    # A notebook fix may edit other cells (the seeding block goes after the imports),
+    # and its edits carry no cell: a diff of this one cell would be wrong.
+    if d.fix is None or not text or d.cell is not None:
         return []
     fixed, applied, _deferred = apply_fixes(text, [d.fix])
     if not applied or fixed == text:
@@ -83,12 +85,12 @@ def _diff(d: Diagnostic, text: str, color: bool) -> List[str]:
 
 def format_diagnostic(report: Report, d: Diagnostic) -> str:
     color = report.color
-    text = report.sources.get(d.path, "")
+    text = report.text_of(d)
     marker = " [*]" if d.fix is not None else ""
     out = [
         f"{paint(d.code + marker, color, fg='red', bold=True)} "
         f"{paint(d.name, color, bold=True)}: {one_line(d.message)}",
-        f"{paint(' -->', color, fg='blue')} {d.path}:{d.location.row}:{d.location.column}",
+        f"{paint(' -->', color, fg='blue')} {d.path}:{position(d)}",
     ]
     out.extend(_frame(d, text, color) if text else [])
     out.append(f"{paint('help', color, fg='green', bold=True)}: {_help(report, d)}")

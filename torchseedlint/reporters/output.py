@@ -18,8 +18,15 @@ TEXT_FORMATS = ("concise", "full")
 def build_report(run: RunResult, config: Config, root: str = ".", color: bool = False) -> Report:
     """The run as reporters see it, with the source text the engine already decoded."""
     sources = {result.path: result.source.text for result in run.files if result.source is not None}
+    cell_sources = {
+        (result.path, cell.number): cell.text
+        for result in run.files
+        if result.notebook is not None
+        for cell in result.notebook.cells
+    }
     rules = [RULES_BY_CODE[code] for code in selected_codes(config)]
-    return Report(run.diagnostics, sources=sources, rules=rules, root=root, color=color)
+    return Report(run.diagnostics, sources=sources, cell_sources=cell_sources, rules=rules,
+                  root=root, color=color)
 
 
 def summary(diagnostics: Sequence[Diagnostic]) -> str:

@@ -13,7 +13,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import Dict, List, Sequence, Type
+from typing import Dict, List, Sequence, Tuple, Type
 
 from torchseedlint.diagnostics import Diagnostic
 from torchseedlint.rules import RULES_BY_CODE
@@ -25,6 +25,8 @@ class Report:
     diagnostics: Sequence[Diagnostic]
     # Decoded text of each linted file, by the path diagnostics carry.
     sources: Dict[str, str] = field(default_factory=dict)
+    # A notebook's code cells, by (path, cell number): its diagnostics count rows per cell.
+    cell_sources: Dict[Tuple[str, int], str] = field(default_factory=dict)
     # The rules enabled for the run, in code order (SARIF lists every one).
     rules: Sequence[Type[Rule]] = ()
     # Paths in SARIF, GitLab and GitHub output are made relative to this directory.
@@ -38,11 +40,23 @@ class Report:
                 return rule
         return RULES_BY_CODE[code]
 
+    def text_of(self, diagnostic: Diagnostic) -> str:
+        """The text the diagnostic's rows count in (a notebook cell's), "" when unknown."""
+        if diagnostic.cell is not None:
+            return self.cell_sources.get((diagnostic.path, diagnostic.cell), "")
+        return self.sources.get(diagnostic.path, "")
+
     def line_text(self, diagnostic: Diagnostic) -> str:
         """The source line a diagnostic starts on, or "" when the text is unknown."""
-        lines = self.sources.get(diagnostic.path, "").splitlines()
+        lines = self.text_of(diagnostic).splitlines()
         row = diagnostic.location.row
         return lines[row - 1] if 0 < row <= len(lines) else ""
+
+
+def position(d: Diagnostic) -> str:
+    """``row:col``, after ``cell N:`` in a notebook, as ruff shows notebook locations."""
+    cell = f"cell {d.cell}:" if d.cell is not None else ""
+    return f"{cell}{d.location.row}:{d.location.column}"
 
 
 def one_line(text: str) -> str:

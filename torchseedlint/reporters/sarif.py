@@ -113,6 +113,8 @@ def _result(d: Diagnostic, index: int, fingerprint: str, root: str) -> Dict[str,
     }
     if d.fix is not None:
         result["fixes"] = [_fix(d.fix, artifact)]
+    if d.cell is not None:  # rows count inside this notebook cell
+        result["properties"] = {"cell": d.cell}
     return result
 
 
