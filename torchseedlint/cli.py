@@ -15,8 +15,11 @@ from typing import Any, Dict, Optional, Tuple
 import click
 
 from torchseedlint import __version__
+from torchseedlint.add_noqa import add_noqa
 from torchseedlint.config import Config, ConfigError, find_pyproject, load_config, split_codes
-from torchseedlint.engine import RunResult, lint_paths
+from torchseedlint.discovery import discover
+from torchseedlint.engine import RunResult, lint_paths, lint_stdin
+from torchseedlint.notebook import write_back
 from torchseedlint.reporters import RENDERERS
 from torchseedlint.reporters.output import TEXT_FORMATS, build_report, render_output
 from torchseedlint.reporters.progress import Progress
@@ -93,6 +96,11 @@ def resolve_config(
               help="Read settings from this pyproject.toml.")
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
 @click.option("--torch-version", help="The torch version the project runs on, e.g. 2.3.")
+@click.option("--stdin-filename", type=click.Path(),
+              help="With the path `-`: lint stdin as this file (config and excludes apply).")
+@click.option("--show-files", is_flag=True, help="Print the files that would be linted and exit.")
+@click.option("--add-noqa", is_flag=False, flag_value="", default=None, metavar="[=REASON]",
+              help="Add `# noqa: TSLxxx REASON` to every reported line, then exit.")
 @click.option("--show-settings", is_flag=True,
               help="Print the resolved settings (incl. inferred torch version) and exit.")
 @click.option("--explain", metavar="CODE|NAME", help="Print a rule's documentation and exit.")
@@ -104,7 +112,9 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
         _print_rule_docs(opts["explain"])
         return
     try:
-        config = resolve_config(paths, opts["config_path"], opts["isolated"])
+        stdin_name = opts["stdin_filename"] or "-"
+        config_paths = (stdin_name,) if paths == ("-",) else paths
+        config = resolve_config(config_paths, opts["config_path"], opts["isolated"])
         config = config.with_overrides(
             select=split_codes(opts["select"]) or None,
             extend_select=(*config.extend_select, *split_codes(opts["extend_select"])),
@@ -125,13 +135,17 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
         click.echo(settings_text(config, paths or (".",)), nl=False)
         return
 
-    progress = Progress()
-    try:
-        run = lint_paths(
-            paths or (".",), config, force_exclude=opts["force_exclude"], progress=progress
-        )
-    finally:
-        progress.close()
+    if opts["show_files"]:
+        for path in discover(paths or (".",), config, opts["force_exclude"]).files:
+            click.echo(os.path.normpath(path))
+        return
+    if paths == ("-",):
+        if opts["add_noqa"] is not None:
+            raise _fail("--add-noqa writes files; it cannot be used with stdin")
+        data = click.get_binary_stream("stdin").read()
+        run = lint_stdin(data, stdin_name, config, force_exclude=opts["force_exclude"])
+    else:
+        run = _lint_files(paths or (".",), config, opts["force_exclude"])
     if run.missing_paths:
         for missing in run.missing_paths:
             click.echo(f"error: {missing}: no such file or directory", err=True)
@@ -139,6 +153,9 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
     if not run.files:
         click.echo("warning: no Python files found under the given paths", err=True)
 
+    if opts["add_noqa"] is not None:
+        _write_noqa(run, opts["add_noqa"])
+        return
     diagnostics = run.diagnostics
     if not opts["silent"]:
         _print_output(run, config, opts)
@@ -159,6 +176,34 @@ def _print_rule_docs(explain: Optional[str]) -> None:
     if rule is None:
         raise _fail(f"unknown rule {explain!r}: give a code such as TSL201 or a rule name")
     click.echo(rule_page(rule), nl=False)
+
+
+def _lint_files(paths: Tuple[str, ...], config: Config, force_exclude: bool) -> RunResult:
+    progress = Progress()
+    try:
+        return lint_paths(paths, config, force_exclude=force_exclude, progress=progress)
+    finally:
+        progress.close()
+
+
+def _write_noqa(run: RunResult, reason: str) -> None:
+    """Write ``# noqa`` comments for every diagnostic (ruff's ``--add-noqa``)."""
+    added = 0
+    for result in run.files:
+        if result.notebook is not None:
+            text, count = add_noqa(result.notebook.source, result.diagnostics, reason)
+            if count:
+                new_json = write_back(result.notebook.json_text, text)
+                Path(result.path).write_bytes(new_json.encode("utf-8"))
+        elif result.source is not None:
+            text, count = add_noqa(result.source.text, result.diagnostics, reason)
+            if count:
+                Path(result.path).write_bytes(result.source.encode(text))
+        else:
+            continue
+        added += count
+    noun = "directive" if added == 1 else "directives"
+    click.echo(f"Added {added} noqa {noun}.", err=True)
 
 
 def _print_output(run: RunResult, config: Config, opts: Dict[str, Any]) -> None:

@@ -56,6 +56,10 @@ class FileResult:
 class RunResult:
     files: List[FileResult]
     missing_paths: List[str] = field(default_factory=list)
+    # What the files were linted with (the config with inferred versions, the
+    # project index), so --fix relints its edits the same way.
+    config: Optional[Config] = None
+    project: Optional[ProjectIndex] = None
 
     @property
     def diagnostics(self) -> List[Diagnostic]:
@@ -99,10 +103,15 @@ def lint_file_text(
     path: str,
     config: Config,
     project: Optional[ProjectIndex] = None,
+    fresh: bool = False,
 ) -> FileResult:
-    """Lint decoded source text; never raises for anything in the text."""
+    """Lint decoded source text; never raises for anything in the text.
+
+    ``fresh``: the text is not what the project index analysed for ``path`` (--fix
+    edited it), so parse it again.
+    """
     result = FileResult(path)
-    known = project.facts_for(path) if project is not None else None
+    known = project.facts_for(path) if project is not None and not fresh else None
     if known is not None:  # analysed when the project index was built: parse once
         result.facts = known
         run_rules(text, known, config, result, project)
@@ -277,7 +286,7 @@ def lint_paths(
         files.append(lint_path(path, config, project))
         if progress is not None:
             progress(len(files), len(discovered.files))
-    return RunResult(files, missing_paths=discovered.missing)
+    return RunResult(files, missing_paths=discovered.missing, config=config, project=project)
 
 
 def project_root(config: Config, files: Sequence[str]) -> Path:
