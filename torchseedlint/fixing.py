@@ -16,6 +16,7 @@ from torchseedlint.config import Config
 from torchseedlint.diagnostics import SAFE, Diagnostic, Fix
 from torchseedlint.engine import lint_file_text, parse
 from torchseedlint.fixer import apply_fixes
+from torchseedlint.project import ProjectIndex
 from torchseedlint.rules import matching
 
 MAX_PASSES = 10
@@ -74,17 +75,19 @@ def fix_text(
     config: Config,
     unsafe: bool = False,
     diagnostics: Optional[List[Diagnostic]] = None,
+    project: Optional[ProjectIndex] = None,
 ) -> FixOutcome:
     """Apply fixes to ``text`` until nothing more applies (at most MAX_PASSES passes).
 
-    ``diagnostics``: the result of linting ``text`` already, if the caller has it.
+    ``diagnostics``: the result of linting ``text`` already, if the caller has it;
+    ``project``: the index the run used, so seeds found in imported modules count.
     """
     applicable = fix_filter(config, unsafe)
     original_compiles = compiles(text, path)
     outcome = FixOutcome(text)
     dropped: Set[Tuple[str, str]] = set()
     if diagnostics is None:
-        diagnostics = lint_file_text(text, path, config).diagnostics
+        diagnostics = lint_file_text(text, path, config, project, fresh=True).diagnostics
     while outcome.passes < MAX_PASSES:
         candidates = [
             d for d in diagnostics if applicable(d) and _key(d) not in dropped
@@ -98,7 +101,7 @@ def fix_text(
         outcome.passes += 1
         outcome.text = new_text
         outcome.fixed.extend(applied)
-        diagnostics = lint_file_text(new_text, path, config).diagnostics
+        diagnostics = lint_file_text(new_text, path, config, project, fresh=True).diagnostics
     outcome.remaining = diagnostics
     return outcome
 

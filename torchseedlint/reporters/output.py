@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Optional, Sequence, Tuple
 
 from torchseedlint.config import Config
-from torchseedlint.diagnostics import Diagnostic
+from torchseedlint.diagnostics import SAFE, Diagnostic
 from torchseedlint.engine import RunResult
 from torchseedlint.reporters import RENDERERS, statistics
 from torchseedlint.reporters.report import Report
@@ -29,19 +29,44 @@ def build_report(run: RunResult, config: Config, root: str = ".", color: bool = 
                   root=root, color=color)
 
 
-def summary(diagnostics: Sequence[Diagnostic]) -> str:
-    if not diagnostics:
+def summary(
+    diagnostics: Sequence[Diagnostic], fixed: int = 0, fixable: Optional[Tuple[int, int]] = None
+) -> str:
+    """``fixed``: errors ``--fix`` fixed (``diagnostics`` are those remaining);
+    ``fixable``: (fixes the options given would apply, unsafe ones ``--unsafe-fixes`` adds)."""
+    if not diagnostics and not fixed:
         return "All checks passed!\n"
-    noun = "error" if len(diagnostics) == 1 else "errors"
-    text = f"Found {len(diagnostics)} {noun}.\n"
-    fixable = sum(1 for d in diagnostics if d.fix is not None)
-    if fixable:
-        text += f"[*] {fixable} fixable with the `--fix` option.\n"
+    total = len(diagnostics) + fixed
+    noun = "error" if total == 1 else "errors"
+    if fixed:
+        text = f"Found {total} {noun} ({fixed} fixed, {len(diagnostics)} remaining).\n"
+    else:
+        text = f"Found {total} {noun}.\n"
+    if fixable is None:
+        fixes = [d.fix for d in diagnostics if d.fix is not None]
+        fixable = (sum(f.applicability == SAFE for f in fixes),
+                   sum(f.applicability != SAFE for f in fixes))
+    now, hidden = fixable
+    hint = f"{hidden} unsafe {'fix' if hidden == 1 else 'fixes'} available with `--unsafe-fixes`"
+    if now:
+        text += f"[*] {now} fixable with the `--fix` option" + (f" ({hint})" if hidden else "")
+        text += ".\n"
+    elif hidden:
+        text += f"No fixes available ({hint}).\n"
     return text
 
 
-def render_output(report: Report, output_format: str, show_statistics: bool, quiet: bool) -> str:
-    """Everything printed on stdout for a run (``-s`` prints nothing and skips this)."""
+def render_output(
+    report: Report,
+    output_format: str,
+    show_statistics: bool,
+    quiet: bool,
+    fixed: int = 0,
+    fixable: Optional[Tuple[int, int]] = None,
+) -> str:
+    """Everything printed on stdout for a run (``-s`` prints nothing and skips this).
+
+    ``fixed``/``fixable``: for the summary line, see :func:`summary`."""
     if show_statistics:
         if output_format == "json":
             return statistics.render_json(report)
@@ -49,6 +74,6 @@ def render_output(report: Report, output_format: str, show_statistics: bool, qui
     text = RENDERERS[output_format](report)
     if output_format in TEXT_FORMATS and not quiet:
         text += ("\n" if output_format == "full" and report.diagnostics else "") + summary(
-            report.diagnostics
+            report.diagnostics, fixed, fixable
         )
     return text
