@@ -202,7 +202,9 @@ def test_sarif_of_a_real_run_with_every_rule_validates(tmp_path: Path) -> None:
 NOTEBOOK = Path(__file__).parent / "fixtures" / "notebooks" / "train.ipynb"
 
 
-def test_notebook_diagnostics_show_their_cell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notebook_diagnostics_show_their_cell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "nb.ipynb").write_bytes(NOTEBOOK.read_bytes())
     monkeypatch.chdir(tmp_path)
     full = CliRunner().invoke(main, ["nb.ipynb", "--isolated", "--output-format", "full"])
@@ -238,8 +240,9 @@ def test_fingerprints_are_unique_and_depend_on_the_line(report: Report) -> None:
     found = fingerprints(twice)
     assert len(set(found)) == len(found)
     assert found[-1].split(":")[0] == found[-2].split(":")[0]
+    changed = TRAIN.replace("rand(3)", "rand(4)")
     edited = Report(report.diagnostics, root=report.root,
-                    sources=dict(report.sources, **{"train.py": TRAIN.replace("rand(3)", "rand(4)")}))
+                    sources=dict(report.sources, **{"train.py": changed}))
     assert fingerprints(edited)[3] != fingerprints(report)[3]
     assert fingerprints(edited)[2] == fingerprints(report)[2]
 

@@ -22,7 +22,13 @@ from urllib.parse import quote
 from torchseedlint import __version__
 from torchseedlint.diagnostics import Diagnostic, Edit, Fix, Location
 from torchseedlint.reporters.json_format import rule_url
-from torchseedlint.reporters.report import Report, doc_section, fingerprints, relative_posix, rule_doc
+from torchseedlint.reporters.report import (
+    Report,
+    doc_section,
+    fingerprints,
+    relative_posix,
+    rule_doc,
+)
 from torchseedlint.rules.base import Rule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -27,10 +27,11 @@ def statistics(report: Report) -> List[Dict[str, Any]]:
 
 
 def render_text(report: Report) -> str:
-    return "".join(
-        f"{entry['count']}\t{entry['code']}\t{'[*]' if entry['fixable'] else '[ ]'}\t{entry['name']}\n"
-        for entry in statistics(report)
-    )
+    lines = []
+    for entry in statistics(report):
+        marker = "[*]" if entry["fixable"] else "[ ]"
+        lines.append(f"{entry['count']}\t{entry['code']}\t{marker}\t{entry['name']}\n")
+    return "".join(lines)
 
 
 def render_json(report: Report) -> str:
