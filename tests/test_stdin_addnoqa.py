@@ -1,0 +1,134 @@
+"""``-`` with ``--stdin-filename``, ``--add-noqa[=REASON]`` and ``--show-files``,
+through the console script."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Optional
+
+from torchseedlint.notebook import parse_notebook
+
+CLI = [sys.executable, "-c", "from torchseedlint.cli import run; run()"]
+NOTEBOOK = Path(__file__).parent / "fixtures" / "notebooks" / "train.ipynb"
+
+TRAIN = (
+    "import torch\n"
+    "from torch.utils.data import DataLoader\n"
+    "\n"
+    "x = torch.rand(3)\n"
+    "loader = DataLoader(ds, num_workers=4)\n"
+)
+PYPROJECT = """\
+[tool.torchseedlint]
+extend-exclude = ["legacy"]
+per-file-ignores = { "scripts/*" = ["TSL201"] }
+"""
+
+
+def torchseedlint(cwd: Path, *args: str, stdin: Optional[str] = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], cwd=cwd, input=stdin, capture_output=True, text=True,
+                          timeout=120)
+
+
+def project(tmp_path: Path) -> Path:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
+    return tmp_path
+
+
+def test_stdin_is_linted_as_the_named_file(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    proc = torchseedlint(root, "-", "--stdin-filename", "train.py", stdin=TRAIN)
+    assert proc.returncode == 1
+    assert [line.split(" ")[:2] for line in proc.stdout.splitlines()[:2]] == [
+        ["train.py:4:5:", "TSL101"], ["train.py:5:10:", "TSL201"],
+    ]
+    # per-file-ignores of the config apply to the name given.
+    proc = torchseedlint(root, "-", "--stdin-filename", "scripts/train.py", stdin=TRAIN)
+    assert "scripts/train.py:4:5: TSL101" in proc.stdout
+    assert "TSL201" not in proc.stdout
+    # Without a name, diagnostics say `-`.
+    proc = torchseedlint(root, "-", stdin=TRAIN)
+    assert proc.stdout.startswith("-:4:5: TSL101")
+
+
+def test_force_exclude_applies_to_the_stdin_filename(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    args = ("-", "--stdin-filename", "legacy/train.py")
+    assert torchseedlint(root, *args, stdin=TRAIN).returncode == 1
+    proc = torchseedlint(root, *args, "--force-exclude", stdin=TRAIN)
+    assert proc.returncode == 0, proc.stdout
+    assert "TSL" not in proc.stdout
+
+
+def test_stdin_notebook(tmp_path: Path) -> None:
+    proc = torchseedlint(tmp_path, "--isolated", "-", "--stdin-filename", "nb.ipynb",
+                         stdin=NOTEBOOK.read_text())
+    assert "nb.ipynb:cell 3:2:5: TSL101" in proc.stdout
+
+
+def test_add_noqa_then_relint_is_clean(tmp_path: Path) -> None:
+    source = (
+        "import torch\n"
+        "from torch.utils.data import DataLoader\n"
+        "\n"
+        "x = torch.rand(3)  # noqa: E501 long line, kept\n"
+        "loader = DataLoader(\n"
+        "    ds, num_workers=4,\n"
+        ")\n"
+    )
+    (tmp_path / "train.py").write_text(source)
+    (tmp_path / "clean.py").write_text("x = 1\n")
+    proc = torchseedlint(tmp_path, "--isolated", "--add-noqa=legacy code", ".")
+    assert proc.returncode == 0, proc.stderr
+    assert "Added 2 noqa directives." in proc.stderr
+    assert (tmp_path / "train.py").read_text() == (
+        "import torch\n"
+        "from torch.utils.data import DataLoader\n"
+        "\n"
+        "x = torch.rand(3)  # noqa: E501, TSL101 long line, kept\n"
+        "loader = DataLoader(  # noqa: TSL201 legacy code\n"
+        "    ds, num_workers=4,\n"
+        ")\n"
+    )
+    assert (tmp_path / "clean.py").read_text() == "x = 1\n"
+    proc = torchseedlint(tmp_path, "--isolated", ".")
+    assert proc.returncode == 0, proc.stdout
+    # Nothing left to add: a second run changes nothing.
+    proc = torchseedlint(tmp_path, "--isolated", ".", "--add-noqa")
+    assert "Added 0 noqa directives." in proc.stderr
+
+
+def test_add_noqa_in_a_notebook_keeps_the_rest_of_the_file(tmp_path: Path) -> None:
+    notebook = tmp_path / "train.ipynb"
+    shutil.copy(NOTEBOOK, notebook)
+    proc = torchseedlint(tmp_path, "--isolated", "train.ipynb", "--add-noqa")
+    assert proc.returncode == 0, proc.stderr
+    before, after = json.loads(NOTEBOOK.read_text()), json.loads(notebook.read_text())
+    assert after["cells"][2]["source"][1] == "x = torch.rand(3)  # noqa: TSL101\n"
+    assert after["cells"][5]["source"] == ["loader = DataLoader(ds, num_workers=4)  # noqa: TSL201"]
+    for cell in (before, after):
+        cell["cells"][2]["source"][1] = cell["cells"][5]["source"] = None
+    assert before == after
+    assert "%time" in parse_notebook(notebook.read_text()).magics[3]
+    assert torchseedlint(tmp_path, "--isolated", "train.ipynb").returncode == 0
+
+
+def test_add_noqa_refuses_stdin(tmp_path: Path) -> None:
+    proc = torchseedlint(tmp_path, "--isolated", "-", "--add-noqa", stdin=TRAIN)
+    assert proc.returncode == 2
+    assert "cannot be used with stdin" in proc.stderr
+
+
+def test_show_files_lists_what_would_be_linted(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    for name in ("a.py", "pkg/b.py", "legacy/old.py", "notes.txt", "nb.ipynb"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("x = 1\n")
+    proc = torchseedlint(root, "--show-files", ".")
+    assert proc.returncode == 0
+    assert proc.stdout.splitlines() == ["a.py", "nb.ipynb", "pkg/b.py"]
