@@ -228,3 +228,21 @@ def test_reported_without_fix(code: str, source: str) -> None:
     config = config_from_mapping({"select": [code]})
     found = [d for d in lint_source(source, "train.py", config) if d.code == code]
     assert found and all(d.fix is None for d in found)
+
+
+IN_ORDER_FIXES = [
+    ("DataLoader(ds, num_workers=2, in_order=False)\n", "DataLoader(ds, num_workers=2)\n"),
+    ("DataLoader(ds, in_order = False, num_workers=2)\n", "DataLoader(ds, num_workers=2)\n"),
+    ("DataLoader(\n    ds,\n    in_order=False,  # fast\n    num_workers=2,\n)\n",
+     "DataLoader(\n    ds,\n    # fast\n    num_workers=2,\n)\n"),
+    ("DataLoader(\r\n    ds,\r\n    in_order=False\r\n)\r\n", "DataLoader(\r\n    ds\r\n)\r\n"),
+]
+
+
+@pytest.mark.parametrize("call,expected", IN_ORDER_FIXES)
+def test_in_order_fix(call: str, expected: str) -> None:
+    header = "from torch.utils.data import DataLoader\n"
+    fixed = _fix(header + "loader = " + call, "TSL209")
+    assert fixed == header + "loader = " + expected
+    ast.parse(fixed)
+    assert "TSL209" not in _codes(fixed, "TSL209")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import bisect
+import re
 from typing import ClassVar, Iterator, List, Optional, Sequence, Set, Tuple
 
 from torchseedlint import knowledge as K
 from torchseedlint.analysis import first_arg, num_workers_positive
-from torchseedlint.diagnostics import SAFE, UNSAFE, Diagnostic, Edit, Fix
+from torchseedlint.diagnostics import SAFE, UNSAFE, Diagnostic, Edit, Fix, Location
 from torchseedlint.facts import Assign, Call, Expr, Function, Loop
-from torchseedlint.fixer import insertion
+from torchseedlint.fixer import insertion, line_offsets, to_offset
 from torchseedlint.rules.base import Context, Example, Rule, version_at_least
 from torchseedlint.seeding_block import worker_fix
 
@@ -1056,14 +1058,20 @@ class DataLoaderOutOfOrder(Rule):
     loader = DataLoader(ds, num_workers=4)
     ```
 
+    ## Fix safety
+    Safe: the fix removes `in_order=False` (and its comma); batches then come in
+    sampler order, at worst a little later. No fix when a comment sits between
+    the argument and the comma before it.
+
     ## Known limitations
-    Only a literal `False` is reported. No fix is offered.
+    Only a literal `False` is reported.
     """
 
     code = "TSL209"
     name = "dataloader-out-of-order"
     default_enabled = False
     severity = "warning"
+    fix_safety = "safe"
     VALID = [
         "from torch.utils.data import DataLoader\nloader = DataLoader(ds, num_workers=4)\n",
         "from torch.utils.data import DataLoader\nloader = DataLoader(ds, num_workers=4, in_order=True)\n",
@@ -1075,10 +1083,41 @@ class DataLoaderOutOfOrder(Rule):
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
         for loader in ctx.analysis.dataloaders():
-            if _literal_is(loader.kwargs.get("in_order"), False):
-                yield self.at_call(
-                    ctx,
-                    loader,
-                    "`in_order=False` returns batches in the order workers finish them, which "
-                    "depends on timing; drop the argument",
-                )
+            value = loader.kwargs.get("in_order")
+            if value is None or not _literal_is(value, False):
+                continue
+            yield self.at_call(
+                ctx,
+                loader,
+                "`in_order=False` returns batches in the order workers finish them, which "
+                "depends on timing; drop the argument",
+                self._fix(ctx, value),
+            )
+
+    @staticmethod
+    def _fix(ctx: Context, value: Expr) -> Optional[Fix]:
+        """Delete ``in_order=False`` with the comma after it, or else the one before it."""
+        if value.start is None or value.end is None:
+            return None
+        offsets = line_offsets(ctx.source)
+        start = to_offset(offsets, value.start, len(ctx.source))
+        end = to_offset(offsets, value.end, len(ctx.source))
+        keyword = re.search(r"in_order\s*=\s*$", ctx.source[:start])
+        if keyword is None:
+            return None
+        start = keyword.start()
+        after = re.match(r"\s*,[ \t]*", ctx.source[end:])
+        before = re.search(r",\s*$", ctx.source[:start])
+        if after is not None:
+            end += after.end()
+        elif before is not None:
+            start = before.start()
+        else:
+            return None
+        edit = Edit("", _location(offsets, start), _location(offsets, end))
+        return Fix(SAFE, "Remove `in_order=False`", (edit,))
+
+
+def _location(offsets: List[int], offset: int) -> Location:
+    row = bisect.bisect_right(offsets, offset)
+    return Location(row, offset - offsets[row - 1] + 1)
