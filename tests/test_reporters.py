@@ -216,6 +216,7 @@ def test_notebook_diagnostics_show_their_cell(
         main, ["nb.ipynb", "--isolated", "--output-format", "sarif"]).output)
     assert [error.message for error in sarif_validator().iter_errors(log)] == []
     assert {r["properties"]["cell"] for r in log["runs"][0]["results"]} == {3, 6}
+    assert not any("fixes" in r for r in log["runs"][0]["results"])
 
 
 def shifted(report: Report, lines: int) -> Report:

@@ -117,10 +117,12 @@ def _result(d: Diagnostic, index: int, fingerprint: str, root: str) -> Dict[str,
         ],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
     }
-    if d.fix is not None:
-        result["fixes"] = [_fix(d.fix, artifact)]
-    if d.cell is not None:  # rows count inside this notebook cell
+    if d.cell is not None:
+        # Rows count inside this notebook cell, not in the .ipynb file; a fix's edits
+        # would be misplaced in the JSON, so none is offered.
         result["properties"] = {"cell": d.cell}
+    elif d.fix is not None:
+        result["fixes"] = [_fix(d.fix, artifact)]
     return result
 
 
