@@ -22,6 +22,7 @@ from torchseedlint.notebook import Notebook, NotebookError, parse_notebook
 from torchseedlint.project import ProjectIndex, find_project_root
 from torchseedlint.rules import RULES_BY_CODE, Context, matching, selected_codes
 from torchseedlint.rules.tool import ParseError
+from torchseedlint.rules.suppressions import unused_suppressions
 from torchseedlint.sources import DecodedSource, SourceError, decode_source
 from torchseedlint.suppression import Suppressions, parse_suppressions
 from torchseedlint.versions import with_inferred_versions
@@ -183,6 +184,12 @@ def run_rules(
         else:
             result.suppressed.append(diagnostic)
     result.suppressions = suppressions
+    if not result.internal_errors:  # a crashed rule would make its suppressions look unused
+        enabled = [code for code in selected_codes(config) if code not in ignored]
+        result.diagnostics.extend(
+            unused_suppressions(text, path, suppressions, enabled, list(RULES_BY_CODE))
+        )
+        result.diagnostics.sort(key=Diagnostic.sort_key)
 
 
 def _expand(selectors: Sequence[str]) -> Tuple[str, ...]:

@@ -825,7 +825,7 @@ class NumpySeedOverflow(Rule):
                 call,
                 f"`{seed.text}` is a 64-bit torch seed but {_label(call)} needs "
                 f"`0 <= seed < 2**32`: it raises ValueError in every DataLoader worker; "
-                f"use `{seed.text} % 2**32`",
+                f"reduce it with `% 2**32`",
                 self._fix(seed),
             )
 
