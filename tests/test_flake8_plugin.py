@@ -9,7 +9,7 @@ from typing import List
 
 from torchseedlint.engine import lint_source
 from torchseedlint.flake8 import Plugin
-from torchseedlint.rules import ALL_RULES
+from torchseedlint.rules import ALL_RULES, RULES_BY_CODE
 
 FLAKE8 = [sys.executable, "-m", "flake8"]
 
@@ -58,6 +58,22 @@ def test_clean_file_passes_with_other_plugins_on(tmp_path: Path) -> None:
     proc = flake8(tmp_path, "ok.py")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout == ""
+
+
+def test_default_off_rules_stay_off_unless_selected(tmp_path: Path) -> None:
+    (tmp_path / "shuffle.py").write_text(
+        "import torch\n"
+        "from torch.utils.data import DataLoader\n"
+        "\n"
+        "torch.manual_seed(0)\n"
+        "loader = DataLoader([1, 2], shuffle=True)\n"
+    )
+    assert not RULES_BY_CODE["TSL202"].default_enabled
+    proc = flake8(tmp_path, "shuffle.py")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = flake8(tmp_path, "--extend-select", "TSL202", "shuffle.py")
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("shuffle.py:5:10: TSL202 dataloader-without-generator: ")
 
 
 class _OptionManager:
