@@ -14,11 +14,12 @@ from typing import Any, Dict, Optional, Tuple
 
 import click
 
-from torchseedlint import __version__
+from torchseedlint import __version__, fix_command
 from torchseedlint.add_noqa import add_noqa
 from torchseedlint.config import Config, ConfigError, find_pyproject, load_config, split_codes
 from torchseedlint.discovery import discover
 from torchseedlint.engine import RunResult, lint_paths, lint_stdin
+from torchseedlint.fixing import fixable_counts
 from torchseedlint.notebook import write_back
 from torchseedlint.reporters import RENDERERS
 from torchseedlint.reporters.output import TEXT_FORMATS, build_report, render_output
@@ -101,6 +102,13 @@ def resolve_config(
 @click.option("--show-files", is_flag=True, help="Print the files that would be linted and exit.")
 @click.option("--add-noqa", is_flag=False, flag_value="", default=None, metavar="[=REASON]",
               help="Add `# noqa: TSLxxx REASON` to every reported line, then exit.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes and write the files back.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply (or offer) unsafe fixes.")
+@click.option("--diff", is_flag=True,
+              help="Print the fixes as unified diffs and write nothing (exit 1 if any).")
+@click.option("--show-fixes", is_flag=True, help="List the fixes applied, per file and rule.")
+@click.option("--exit-non-zero-on-fix", is_flag=True,
+              help="Exit 1 when --fix fixed something, even if nothing remains.")
 @click.option("--show-settings", is_flag=True,
               help="Print the resolved settings (incl. inferred torch version) and exit.")
 @click.option("--explain", metavar="CODE|NAME", help="Print a rule's documentation and exit.")
@@ -156,15 +164,42 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
     if opts["add_noqa"] is not None:
         _write_noqa(run, opts["add_noqa"])
         return
+    if paths == ("-",) and opts["fix"] and not opts["diff"]:
+        raise _fail("--fix writes files; it cannot be used with stdin (use --diff)")
+    fixed = _fix(run, config, opts) if opts["fix"] or opts["diff"] else 0
     diagnostics = run.diagnostics
     if not opts["silent"]:
-        _print_output(run, config, opts)
+        _print_output(run, config, opts, fixed)
     for error in run.internal_errors:
         click.echo(f"error: {error}", err=True)
     if run.internal_errors:
         raise click.exceptions.Exit(EXIT_ERROR)
-    if diagnostics and not opts["exit_zero"]:
+    if opts["exit_zero"]:
+        return
+    if diagnostics or (fixed and opts["exit_non_zero_on_fix"]):
         raise click.exceptions.Exit(EXIT_FINDINGS)
+
+
+def _fix(run: RunResult, config: Config, opts: Dict[str, Any]) -> int:
+    """Apply fixes (``--fix``) or print them (``--diff``, which then exits).
+
+    Returns how many errors were fixed; ``run`` then holds what remains.
+    """
+    fixes = fix_command.fix_run(run, config, opts["unsafe_fixes"])
+    for warning in fix_command.dropped_warnings(fixes):
+        click.echo(f"warning: {warning}", err=True)
+    if opts["diff"]:
+        for fix in fixes:
+            if fix.changed:
+                click.echo(fix_command.unified_diff(fix), nl=False)
+        if not opts["silent"]:
+            click.echo(fix_command.would_fix(fixes), err=True)
+        code = EXIT_FINDINGS if any(fix.changed for fix in fixes) else EXIT_OK
+        raise click.exceptions.Exit(code)
+    fix_command.write_back(fixes)
+    if opts["show_fixes"] and not opts["silent"]:
+        click.echo(fix_command.show_fixes(fixes), nl=False)
+    return fix_command.fixed_count(fixes)
 
 
 def _print_rule_docs(explain: Optional[str]) -> None:
@@ -206,7 +241,7 @@ def _write_noqa(run: RunResult, reason: str) -> None:
     click.echo(f"Added {added} noqa {noun}.", err=True)
 
 
-def _print_output(run: RunResult, config: Config, opts: Dict[str, Any]) -> None:
+def _print_output(run: RunResult, config: Config, opts: Dict[str, Any], fixed: int = 0) -> None:
     output_format, output_file = opts["output_format"], opts["output_file"]
     color = (
         output_format in TEXT_FORMATS
@@ -214,7 +249,9 @@ def _print_output(run: RunResult, config: Config, opts: Dict[str, Any]) -> None:
         and use_color(opts["color"], os.environ, sys.stdout.isatty())
     )
     report = build_report(run, config, root=os.getcwd(), color=color)
-    text = render_output(report, output_format, opts["show_statistics"], opts["quiet"])
+    fixable = fixable_counts(run.diagnostics, run.config or config, opts["unsafe_fixes"])
+    text = render_output(report, output_format, opts["show_statistics"], opts["quiet"], fixed,
+                         fixable)
     if output_file:
         Path(output_file).write_text(text, encoding="utf-8")
     else:
