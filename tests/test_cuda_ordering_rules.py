@@ -240,3 +240,18 @@ def test_tsl403_bucket_differs_between_processes() -> None:
     assert [d.code for d in lint(code, "TSL403")] == ["TSL403"]
     outputs = {_run_with_hash_seed(code, seed) for seed in (1, 2, 3)}
     assert len(outputs) > 1
+
+
+def test_tsl305_no_fix_when_torch_is_first_imported_inside_a_block() -> None:
+    code = ("try:\n    import torch\nexcept ImportError:\n    torch = None\nimport torch\n"
+            "torch.use_deterministic_algorithms(True)\n")
+    [diagnostic] = lint(code, "TSL305", {"torch-version": "2.3"})
+    assert diagnostic.fix is None
+
+
+def test_tsl305_adds_import_os_when_os_comes_after_torch() -> None:
+    code = "import torch\nimport os\ntorch.use_deterministic_algorithms(True)\n"
+    check_fix(code, "TSL305",
+              'import os\nos.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")\n'
+              "import torch\nimport os\ntorch.use_deterministic_algorithms(True)\n",
+              {"torch-version": "2.3"})

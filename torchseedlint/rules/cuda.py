@@ -96,14 +96,21 @@ def _top_statement_end(facts: ModuleFacts, row: int, kinds: Tuple[str, ...]) -> 
     return None
 
 
-def _top_level_import_rows(facts: ModuleFacts, module: str) -> List[int]:
-    """Rows of top-level ``import <module>[ as x]`` / ``from <module>[.sub] import ...``."""
-    rows = []
-    for imp in facts.imports:
-        if imp.level == 0 and (imp.module == module or imp.module.startswith(module + ".")):
-            if _top_statement_end(facts, imp.row, ("import",)) is not None:
-                rows.append(imp.row)
-    return rows
+def _first_import_row(facts: ModuleFacts, module: str, binding: bool = False) -> Optional[int]:
+    """The row of the first import of ``module`` (or a submodule), if it is a top-level statement.
+
+    With ``binding``, only ``import module [as x]``, which binds the module itself, counts.
+    """
+    rows = [
+        imp.row for imp in facts.imports
+        if imp.level == 0 and (
+            (imp.module == module and not imp.names)
+            or (not binding and (imp.module == module or imp.module.startswith(module + ".")))
+        )
+    ]
+    if not rows or _top_statement_end(facts, min(rows), ("import",)) is None:
+        return None
+    return min(rows)
 
 
 def _bound_alias(facts: ModuleFacts, module: str) -> Optional[str]:
@@ -295,13 +302,13 @@ class MissingDeterministicAlgorithms(Rule):
     def _fix(self, ctx: Context) -> Optional[Fix]:
         facts = ctx.facts
         alias = _bound_alias(facts, "torch")
-        torch_rows = _top_level_import_rows(facts, "torch")
-        if alias is None or not torch_rows:
+        torch_row = _first_import_row(facts, "torch", binding=True)
+        if alias is None or torch_row is None:
             return None
         anchor = self._after_seeding(ctx) or max(
             (stmt.end_row for stmt in facts.top_statements if stmt.kind == "import"), default=None
         )
-        if anchor is None or anchor < min(torch_rows):
+        if anchor is None or anchor < torch_row:
             return None
         return Fix(
             UNSAFE,
@@ -634,13 +641,13 @@ class CublasWorkspaceConfig(Rule):
     @staticmethod
     def _fix(ctx: Context) -> Optional[Fix]:
         facts = ctx.facts
-        torch_rows = _top_level_import_rows(facts, "torch")
-        if not torch_rows:
+        row = _first_import_row(facts, "torch")
+        if row is None:
             return None
-        row = min(torch_rows)
         os_alias = _bound_alias(facts, "os")
+        os_row = _first_import_row(facts, "os", binding=True)
         content = ""
-        if os_alias is None or not any(r < row for r in _top_level_import_rows(facts, "os")):
+        if os_alias is None or os_row is None or os_row >= row:
             os_alias = "os"
             content = "import os\n"
         content += f'{os_alias}.environ.setdefault("{_CUBLAS_KEY}", ":4096:8")\n'
