@@ -90,6 +90,8 @@ class ProjectIndex:
         self._failed: Set[Path] = set()
         self._function_seeds: Dict[Tuple[Path, str], FrozenSet[str]] = {}
         self._draws: Dict[Path, Dict[str, str]] = {}
+        # Name resolution does not depend on what functions seed: computed once.
+        self._resolved: Dict[Tuple[Path, str], Optional[Symbol]] = {}
 
     # --- building ----------------------------------------------------------------
 
@@ -192,6 +194,12 @@ class ProjectIndex:
     def resolve(self, importer: Path, name: str) -> Optional[Symbol]:
         """Follow ``name`` (a qualified name, or a bare one bound by a star import)
         through re-exports to the module that defines it."""
+        key = (importer, name)
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve(importer, name)
+        return self._resolved[key]
+
+    def _resolve(self, importer: Path, name: str) -> Optional[Symbol]:
         symbol = self._split(importer, name)
         if symbol is None:
             symbol = self._from_star_imports(importer, tuple(name.split(".")), set())
