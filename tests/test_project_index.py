@@ -112,7 +112,7 @@ def test_import_as_and_attribute_call(tmp_path: Path) -> None:
     })
     assert _codes(project / "train.py") == []
     # A project helper named like a seeder that seeds nothing gets no benefit of the doubt.
-    (project / "utils" / "misc.py").write_text("def prepare(s):\n    return s\n\ndef fix_seeds(s):\n    pass\n")
+    (project / "utils" / "misc.py").write_text("def fix_seeds(s):\n    pass\n")
     (project / "train.py").write_text(
         "import torch\nimport utils.misc as misc\nmisc.fix_seeds(0)\nx = torch.rand(2)\n"
     )
@@ -154,3 +154,14 @@ def test_library_module_using_random_is_not_an_entry_point(tmp_path: Path) -> No
         "model.py": "from aug import jitter\n\ndef forward(x):\n    return jitter(x)\n",
     })
     assert _codes(project) == []
+
+
+def test_from_dot_import_submodule(tmp_path: Path) -> None:
+    project = _write(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/helpers.py": "import torch\n\ndef go(s):\n    torch.manual_seed(s)\n",
+        "pkg/train.py": "import torch\nfrom . import helpers\nhelpers.go(0)\nx = torch.rand(2)\n",
+    })
+    assert _codes(project / "pkg" / "train.py") == []
+    (project / "pkg" / "helpers.py").write_text("def go(s):\n    pass\n")
+    assert _codes(project / "pkg" / "train.py") == ["TSL101"]

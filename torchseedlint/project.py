@@ -128,16 +128,16 @@ class ProjectIndex:
         return facts
 
     def _imported_files(self, path: Path) -> List[Path]:
-        facts = self.modules[path]
+        """Project files ``path`` imports: the modules, and ``from m import sub`` submodules."""
         found = []
-        for imp in facts.imports:
-            dotted = "." * imp.level + imp.module
-            names = [name for name in imp.names if name != "*"]
-            for target in [dotted, *(f"{dotted.rstrip('.')}.{n}" if imp.module else f"{dotted}{n}"
-                                     for n in names)]:
-                module = self._module_of(path, target)
-                if module is not None:
-                    found.append(module)
+        for imp in self.modules[path].imports:
+            module = "." * imp.level + imp.module
+            separator = "." if imp.module else ""
+            targets = [module] + [f"{module}{separator}{name}" for name in imp.names if name != "*"]
+            for target in targets:
+                resolved = self._module_of(path, target)
+                if resolved is not None:
+                    found.append(resolved)
         return found
 
     def _solve_seeds(self) -> None:

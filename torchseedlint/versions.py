@@ -38,7 +38,9 @@ _REQUIREMENT = re.compile(
 _LOWER_BOUND_OPERATORS = ("===", "==", "~=", ">=", ">", "=", "^", "~")
 
 
-def requirement_lower_bound(requirement: str, names: Iterable[str]) -> Optional[Tuple[bool, Optional[str]]]:
+def requirement_lower_bound(
+    requirement: str, names: Iterable[str]
+) -> Optional[Tuple[bool, Optional[str]]]:
     """For a requirement of one of ``names``: (True, lower bound or None); else None.
 
     ``torch>=1.8,<2`` -> (True, "1.8"); ``torch`` -> (True, None); ``numpy`` -> None.
