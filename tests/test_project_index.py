@@ -165,3 +165,17 @@ def test_from_dot_import_submodule(tmp_path: Path) -> None:
     assert _codes(project / "pkg" / "train.py") == []
     (project / "pkg" / "helpers.py").write_text("def go(s):\n    pass\n")
     assert _codes(project / "pkg" / "train.py") == ["TSL101"]
+
+
+def test_star_import_from_outside_the_project_gets_the_benefit_of_the_doubt(
+    tmp_path: Path,
+) -> None:
+    project = _write(tmp_path, {
+        "train.py": "import torch\nfrom lab_tools.seeding import *\nset_seed(0)\n"
+                    "x = torch.rand(2)\n",
+    })
+    assert _codes(project / "train.py") == []
+    (project / "train.py").write_text(
+        "import torch\nfrom torch import *\nset_seed(0)\nx = torch.rand(2)\n"
+    )
+    assert _codes(project / "train.py") == ["TSL101"]

@@ -25,7 +25,7 @@ class ImportedDraw:
     """Project code behind an imported name that draws from global RNGs."""
 
     module: str  # dotted name of the project module, for messages
-    draws: Dict[str, str]  # RNG -> where the module draws from it, e.g. "`random.random` at line 9"
+    draws: Dict[str, str]  # RNG -> where it draws from it, e.g. "`random.random` at line 9"
 
 
 # Answers "does the project module behind this name draw from random/NumPy?".
@@ -88,8 +88,12 @@ class ModuleAnalysis:
         if qualname is None:
             if call.raw in self.seed_functions:
                 return K.ALL_RNGS
-            if self.imported_seeds is not None and self._maybe_star_imported(call.raw):
-                return self.imported_seeds(call.raw or "") or frozenset()
+            if call.raw and self._maybe_star_imported(call.raw):
+                known = self.imported_seeds(call.raw) if self.imported_seeds else None
+                if known is not None:
+                    return known
+                if "seed" in call.raw.rsplit(".", 1)[-1].lower():
+                    return K.ALL_RNGS  # the benefit of the doubt, as for a named import
             return frozenset()
         if qualname in K.SEEDERS:
             rngs = K.SEEDERS[qualname]
@@ -124,8 +128,12 @@ class ModuleAnalysis:
         return direct
 
     def _maybe_star_imported(self, raw: Optional[str]) -> bool:
-        """An unbound name in a module with ``from m import *``: m may define it."""
-        if not raw or not any(imp.names == ("*",) for imp in self.facts.imports):
+        """An unbound name in a module with ``from m import *`` (m not a known
+        library): m may define it."""
+        if not raw or not any(
+            imp.names == ("*",) and (imp.level or imp.module.split(".")[0] not in K.KNOWN_PACKAGES)
+            for imp in self.facts.imports
+        ):
             return False
         head = raw.split(".")[0]
         return head not in self._local_functions and head not in self.facts.classes and (
