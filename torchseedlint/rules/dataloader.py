@@ -757,8 +757,10 @@ def _is_range_loop(loop: Loop) -> bool:
 class DistributedSamplerWithoutSetEpoch(Rule):
     """
     ## What it does
-    Flags a shuffling `DistributedSampler` bound to a name when the module never
-    calls `.set_epoch(...)` on it (or on a loader or sampler that could be it).
+    Flags a shuffling `DistributedSampler` bound to a name and used for loading
+    (passed as a `DataLoader`'s `sampler=`, or iterated in a loop) when the
+    module never calls `.set_epoch(...)` on it (or on a loader or sampler that
+    could be it).
 
     ## Why is this bad?
     `DistributedSampler` shuffles with its own generator seeded from
@@ -811,17 +813,21 @@ class DistributedSamplerWithoutSetEpoch(Rule):
         "from torch.utils.data.distributed import DistributedSampler\n"
         "sampler = DistributedSampler(ds, 2, 0, False)\n",
         "import lightning as L\nfrom torch.utils.data.distributed import DistributedSampler\n"
-        "sampler = DistributedSampler(ds)\n",
+        "sampler = DistributedSampler(ds)\nloader = L.LightningDataModule(sampler=sampler)\n",
+        "from torch.utils.data.distributed import DistributedSampler\n"
+        "sampler = DistributedSampler(ds, drop_last=True)\nassert sampler.num_samples == 4\n",
     ]
     INVALID = [
         "import torch.utils.data as tud\nfrom torch.utils.data.distributed import DistributedSampler\n"
         "sampler = DistributedSampler(ds, num_replicas=2, rank=0)\n"
         "loader = tud.DataLoader(ds, sampler=sampler)\nfor epoch in range(3):\n"
         "    for batch in loader:\n        pass\n",
-        "import torch\n\ndef train(ds):\n    s = torch.utils.data.distributed.DistributedSampler(ds, shuffle=True)\n"
+        "import torch\n\ndef train(ds):\n"
+        "    s = torch.utils.data.distributed.DistributedSampler(ds, shuffle=True)\n"
         "    return torch.utils.data.DataLoader(ds, sampler=s)\n",
-        "from torch.utils.data import DistributedSampler\n"
-        "a = DistributedSampler(ds)\nb = DistributedSampler(ds)\nfor e in range(2):\n    b.set_epoch(e)\n",
+        "from torch.utils.data import DataLoader, DistributedSampler\n"
+        "a = DistributedSampler(ds)\nb = DistributedSampler(ds)\nloader = DataLoader(ds, sampler=a)\n"
+        "for e in range(2):\n    b.set_epoch(e)\n",
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
@@ -839,8 +845,14 @@ class DistributedSamplerWithoutSetEpoch(Rule):
         others = {call.assigned_to for call in ctx.facts.calls
                   if K.data_name(call.qualname) == "DistributedSampler"}
         receivers = {call.receiver for call in ctx.facts.calls if call.method == "set_epoch"}
+        used = {
+            loader.kwargs["sampler"].text
+            for loader in ctx.analysis.dataloaders()
+            if "sampler" in loader.kwargs
+        }
+        used |= {name for loop in ctx.facts.loops if loop.iter is not None for name in loop.iter.names}
         for name, call in samplers.items():
-            if name in receivers or any(r not in others for r in receivers):
+            if name not in used or name in receivers or any(r not in others for r in receivers):
                 continue
             yield self.at_call(
                 ctx,
@@ -1007,7 +1019,8 @@ class UnpicklableWorkerInitFn(Rule):
     INVALID = [
         "import numpy as np\nfrom torch.utils.data import DataLoader\n"
         "loader = DataLoader(ds, num_workers=2, worker_init_fn=lambda i: np.random.seed(i))\n",
-        "import torch\n\ndef make(ds, seed):\n    def init(worker_id):\n        torch.manual_seed(seed + worker_id)\n"
+        "import torch\n\ndef make(ds, seed):\n    def init(worker_id):\n"
+        "        torch.manual_seed(seed + worker_id)\n"
         "    return torch.utils.data.DataLoader(ds, num_workers=4, worker_init_fn=init)\n",
     ]
 
