@@ -160,6 +160,25 @@ def test_fix_parses_clears_and_is_idempotent(code: str) -> None:
 
 SNIPPET_FIXES = [
     (
+        "TSL208",
+        "import numpy as np\nfrom torch.utils.data import DataLoader\n\n"
+        "loader = DataLoader(ds, num_workers=2, worker_init_fn=lambda i: np.random.seed(i % 7))\n",
+        "import numpy as np\nfrom torch.utils.data import DataLoader\n\n\n"
+        "def _worker_init_fn(i):\n    return np.random.seed(i % 7)\n\n"
+        "loader = DataLoader(ds, num_workers=2, worker_init_fn=_worker_init_fn)\n",
+    ),
+    (
+        "TSL208",
+        "import random\nimport torch\n_worker_init_fn = None\n\n@torch.no_grad()\ndef main(ds):\n"
+        "    return torch.utils.data.DataLoader(\n        ds, num_workers=2,\n"
+        "        worker_init_fn=lambda w: random.seed(torch.initial_seed() % 2**32))\n",
+        "import random\nimport torch\n_worker_init_fn = None\n\n\n"
+        "def _worker_init_fn_7(w):\n    return random.seed(torch.initial_seed() % 2**32)\n\n"
+        "@torch.no_grad()\ndef main(ds):\n"
+        "    return torch.utils.data.DataLoader(\n        ds, num_workers=2,\n"
+        "        worker_init_fn=_worker_init_fn_7)\n",
+    ),
+    (
         "TSL202",
         "import torch\nfrom torch.utils.data import DataLoader\n"
         "loader = DataLoader(\n    ds,\n    shuffle=True,  # keep\n)\n",
@@ -207,6 +226,11 @@ def test_snippet_fix(code: str, source: str, expected: str) -> None:
 
 
 NO_FIX = [
+    # The lambda closes over a local of its function: moving it would break it.
+    ("TSL208", "import random\nfrom torch.utils.data import DataLoader\n\ndef main(ds, seed):\n"
+               "    return DataLoader(ds, num_workers=2, worker_init_fn=lambda w: random.seed(seed + w))\n"),
+    ("TSL208", "import torch\n\ndef make(ds):\n    def init(worker_id):\n        pass\n"
+               "    return torch.utils.data.DataLoader(ds, num_workers=4, worker_init_fn=init)\n"),
     # torch is not imported: the replacement seed would not resolve.
     ("TSL203", "import numpy as np\nfrom torch.utils.data import DataLoader\n\n"
                "def init(worker_id):\n    np.random.seed(42)\n\n"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import bisect
+import builtins
 import re
 from typing import ClassVar, Iterator, List, Optional, Sequence, Set, Tuple
 
@@ -996,9 +998,12 @@ class UnpicklableWorkerInitFn(Rule):
     ```
 
     ## Fix safety
-    No fix: moving the function to module level changes which names it closes
-    over (a nested function usually captures its enclosing function's locals),
-    so it is left to the author.
+    Safe, for a trivial lambda only: one line, plain positional parameters, and a
+    body that reads nothing but its parameters, module-level names and builtins.
+    It becomes a module-level `def _worker_init_fn(...)` inserted before the
+    top-level statement holding the loader. Other lambdas and nested functions
+    get no fix: moving them would change the names they close over (usually the
+    enclosing function's locals), so that is left to the author.
 
     ## Known limitations
     Only lambdas written in the call and nested functions passed by name are
@@ -1007,6 +1012,7 @@ class UnpicklableWorkerInitFn(Rule):
 
     code = "TSL208"
     name = "unpicklable-worker-init-fn"
+    fix_safety = "safe"
     VALID = [
         "from torch.utils.data import DataLoader\n\ndef seed_worker(i):\n    pass\n\n"
         "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
@@ -1015,6 +1021,8 @@ class UnpicklableWorkerInitFn(Rule):
         "from torch.utils.data import DataLoader\n"
         "loader = DataLoader(ds, num_workers=2, worker_init_fn=lambda i: None, "
         "multiprocessing_context='fork')\n",
+        "from torch.utils.data import DataLoader\n\ndef main(ds):\n"
+        "    loader = DataLoader(ds, num_workers=2, worker_init_fn=make_init(3))\n",
     ]
     INVALID = [
         "import numpy as np\nfrom torch.utils.data import DataLoader\n"
@@ -1045,7 +1053,72 @@ class UnpicklableWorkerInitFn(Rule):
                 f"worker_init_fn is {what}, which cannot be pickled: the DataLoader fails "
                 "under the spawn/forkserver start methods (macOS, Windows, Python 3.14 on "
                 "Linux); define it as a module-level function",
+                self._fix(ctx, loader, expr) if expr.kind == "lambda" else None,
             )
+
+    @staticmethod
+    def _fix(ctx: Context, loader: Call, expr: Expr) -> Optional[Fix]:
+        """Move a trivial lambda to a module-level function (see Fix safety)."""
+        lambda_ = _trivial_lambda(ctx, expr)
+        tops = ctx.facts.top_statements
+        index = next((i for i, stmt in enumerate(tops)
+                      if stmt.start_row <= loader.start.row <= stmt.end_row), None)
+        if lambda_ is None or index is None or expr.start is None or expr.end is None:
+            return None
+        params, body = lambda_
+        name = "_worker_init_fn"
+        if name in _module_names(ctx):
+            name = f"{name}_{loader.start.row}"
+        nl = _line_ending(ctx, tops[index].start_row)
+        definition = f"def {name}({params}):{nl}    return {body}{nl}"
+        # Right after the previous top-level statement: before the blank lines,
+        # comments and decorators that belong to the loader's statement.
+        if index == 0:
+            edit = insertion(1, 1, f"{definition}{nl}{nl}")
+        else:
+            edit = insertion(tops[index - 1].end_row + 1, 1, f"{nl}{nl}{definition}")
+        return Fix(SAFE, f"Move the lambda to a module-level function `{name}`",
+                   (edit, Edit(name, expr.start, expr.end)))
+
+
+def _module_names(ctx: Context) -> Set[str]:
+    """Names bound at module level: imports, top-level functions, classes, assignments."""
+    names = set(ctx.facts.aliases) | set(ctx.facts.classes)
+    names |= {fn.name for fn in ctx.facts.functions.values() if fn.class_name is None
+              and not fn.is_nested}
+    names |= {assign.target for assign in ctx.facts.assigns if assign.scope == ""}
+    return names
+
+
+def _trivial_lambda(ctx: Context, expr: Expr) -> Optional[Tuple[str, str]]:
+    """(parameters, body) of a one-line lambda that reads only module-level names."""
+    if expr.start is None or expr.end is None or expr.start.row != expr.end.row:
+        return None
+    line = ctx.lines[expr.start.row - 1]
+    text = line[expr.start.column - 1: expr.end.column - 1]
+    try:
+        # Parsing this one expression is the only way to tell its free names
+        # from attribute names; it only happens for a reported lambda.
+        node = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return None
+    if not isinstance(node, ast.Lambda):
+        return None
+    args = node.args
+    if args.vararg or args.kwarg or args.kwonlyargs or args.defaults or args.posonlyargs:
+        return None
+    params = [arg.arg for arg in args.args]
+    free = {
+        child.id for child in ast.walk(node.body)
+        if isinstance(child, ast.Name) and child.id not in params
+    }
+    if any(isinstance(child, (ast.Lambda, ast.comprehension, ast.NamedExpr))
+           for child in ast.walk(node.body)):
+        return None
+    if not free <= _module_names(ctx) | set(dir(builtins)):
+        return None
+    body = ast.get_source_segment(text, node.body)
+    return (", ".join(params), body) if body else None
 
 
 # --- TSL209 --------------------------------------------------------------------
