@@ -226,14 +226,13 @@ NUMPY_RNG_OBJECTS = frozenset(
 # Constructors of RNG objects that a DataLoader worker copies with identical state
 # (the workers reseed only the global RNGs). albumentations 2.0.x ``Compose`` owns
 # its own ``default_rng``/``random.Random``.
-RNG_OBJECT_FACTORIES = NUMPY_RNG_OBJECTS | frozenset(
-    {
-        "random.Random",
-        "torch.Generator",
-        "torch._C.Generator",
-        "albumentations.Compose",
-        "albumentations.core.composition.Compose",
-    }
+ALBUMENTATIONS_COMPOSE = frozenset(
+    {"albumentations.Compose", "albumentations.core.composition.Compose"}
+)
+RNG_OBJECT_FACTORIES = (
+    NUMPY_RNG_OBJECTS
+    | frozenset({"random.Random", "torch.Generator", "torch._C.Generator"})
+    | ALBUMENTATIONS_COMPOSE
 )
 
 # --- random augmentations -----------------------------------------------------

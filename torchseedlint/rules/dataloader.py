@@ -560,23 +560,34 @@ def _reseeds_itself(ctx: Context, methods: Set[str], attribute: str) -> bool:
     return False
 
 
-def _constructed(ctx: Context, expr: Expr, scope: str, depth: int = 0) -> Set[str]:
-    """Local classes built by an expression, through assigned names and ``__init__``s."""
-    classes = {name for name in expr.calls if name in ctx.facts.classes}
+def _value_spans(ctx: Context, expr: Expr, scope: str, depth: int = 0) -> List[Expr]:
+    """An expression and the values assigned to the names it reads, transitively."""
+    spans = [expr]
     if depth < _MAX_DEPTH:
         for name in expr.names:
             value = ctx.analysis.assigned_value(name, scope)
             if value is not None and value is not expr:
-                classes |= _constructed(ctx, value, scope, depth + 1)
+                spans += _value_spans(ctx, value, scope, depth + 1)
+    return spans
+
+
+def _constructed(ctx: Context, expr: Expr, scope: str) -> Set[str]:
+    """Local classes built by an expression, through assigned names and ``__init__``s."""
+    spans = _value_spans(ctx, expr, scope)
+    classes = {name for span in spans for name in span.calls if name in ctx.facts.classes}
     for class_name in list(classes):
         init = ctx.facts.functions.get(f"{class_name}.__init__")
-        if init is None or depth >= _MAX_DEPTH:
-            continue
-        for index in init.calls:
+        for index in init.calls if init is not None else ():
             callee = ctx.facts.calls[index].raw
-            if callee in ctx.facts.classes and callee not in classes:
+            if callee in ctx.facts.classes:
                 classes.add(callee)
     return classes
+
+
+def _within(call: Call, span: Expr) -> bool:
+    return span.start is not None and span.end is not None and (
+        span.start <= call.start and call.end <= span.end
+    )
 
 
 def _worker_init_reseeds(ctx: Context, loader: Call, attribute: str) -> bool:
@@ -633,7 +644,8 @@ class RngObjectInDataset(Rule):
     ## Known limitations
     The class and the `DataLoader` must be in the same module, and the dataset
     must be built there (directly, through names, or in a dataset's
-    `__init__`). A class that recreates or reseeds its RNG where it draws
+    `__init__`); an albumentations `Compose` built into the dataset expression
+    given to the loader is reported too. A class that recreates or reseeds its RNG where it draws
     (e.g. from `get_worker_info().seed`) is trusted to handle workers; so is any
     `worker_init_fn` that mentions the attribute or `dataset`, or that is
     imported. No fix: the reseeding depends on the class.
@@ -664,6 +676,9 @@ class RngObjectInDataset(Rule):
         "        self.noise = self.rng.normal(size=8)\n\n"
         "    def __getitem__(self, i):\n        return self.noise[i]\n\n"
         "loader = DataLoader(Plain(), num_workers=2)\n",
+        "import albumentations as A\nimport torch\n\ndef main(args):\n"
+        "    aug = A.Compose([A.HorizontalFlip()])\n    ds = Folder(args.root, transform=aug)\n"
+        "    return torch.utils.data.DataLoader(ds, num_workers=0)\n",
     ]
     INVALID = [
         _BASE + "loader = DataLoader(Noisy(), num_workers=2)\n",
@@ -688,6 +703,9 @@ class RngObjectInDataset(Rule):
         "    def __getitem__(self, i):\n        return self._offset()\n\n"
         "    def _offset(self):\n        return self.r.randint(0, 4)\n\n"
         "loader = DataLoader(Crop(), num_workers=2)\n",
+        "import albumentations as A\nimport torch\n\ndef main(args):\n"
+        "    aug = A.Compose([A.HorizontalFlip()])\n    ds = Folder(args.root, transform=aug)\n"
+        "    return torch.utils.data.DataLoader(ds, num_workers=args.workers)\n",
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
@@ -718,6 +736,30 @@ class RngObjectInDataset(Rule):
                     f"(line {draws[0].start.row}); reseed `get_worker_info().dataset.{attribute}` "
                     "from `get_worker_info().seed` in a worker_init_fn",
                 )
+        yield from self._passed_in(ctx, loaders)
+
+    def _passed_in(self, ctx: Context, loaders: List[Call]) -> Iterator[Diagnostic]:
+        """albumentations ``Compose`` built into the dataset given to a worker loader."""
+        reported: Set[int] = set()
+        for loader in loaders:
+            dataset = _kwarg_or_arg(loader, "dataset", 0)
+            if dataset is None or _worker_init_reseeds(ctx, loader, "transform"):
+                continue
+            spans = _value_spans(ctx, dataset, loader.scope)
+            for call in ctx.facts.calls:
+                if call.qualname not in K.ALBUMENTATIONS_COMPOSE or call.index in reported:
+                    continue
+                if any(_within(call, span) for span in spans):
+                    reported.add(call.index)
+                    yield self.at_call(
+                        ctx,
+                        call,
+                        f"`{call.raw}(...)` owns its own RNG (albumentations 2.x) and is copied "
+                        "with the same state into every worker of the DataLoader on line "
+                        f"{loader.start.row}, so all workers (and all epochs) apply the same "
+                        "augmentations; reseed it per worker in a worker_init_fn (from "
+                        "`get_worker_info().seed`)",
+                    )
 
     @staticmethod
     def _rng_attribute(call: Call) -> Optional[str]:
