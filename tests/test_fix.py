@@ -1,0 +1,171 @@
+"""The fix invariants: fixed code compiles, is clean for the fixed codes, is stable under
+a second --fix, defines every name it uses, and keeps every byte outside the edit."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+from typing import List
+
+import pytest
+from pyflakes.api import check as pyflakes_check
+from pyflakes.reporter import Reporter
+
+from torchseedlint.config import Config, config_from_mapping
+from torchseedlint.diagnostics import SAFE, Diagnostic, Edit, Fix, Location
+from torchseedlint.engine import lint_file_text
+from torchseedlint.fixer import apply_fixes, insertion
+from torchseedlint.fixing import MAX_PASSES, compiles, fix_text
+from torchseedlint import fixing
+
+FIXTURES = Path(__file__).parent / "fixtures" / "fix"
+ALL_FIXTURES = sorted(FIXTURES.glob("*.py")) + sorted((FIXTURES / "runnable").glob("*.py"))
+
+
+def _undefined_names(text: str) -> List[str]:
+    class Collect(Reporter):
+        def __init__(self) -> None:
+            self.found: List[str] = []
+
+        def flake(self, message: object) -> None:
+            if "undefined name" in str(message):
+                self.found.append(str(message).split(":", 3)[-1])
+
+        def syntaxError(self, *args: object) -> None:  # noqa: N802 - pyflakes' API
+            self.found.append("syntax error")
+
+        def unexpectedError(self, *args: object) -> None:  # noqa: N802 - pyflakes' API
+            self.found.append("unexpected error")
+
+    reporter = Collect()
+    pyflakes_check(text, "fixture.py", reporter)
+    return reporter.found
+
+
+@pytest.mark.parametrize("path", ALL_FIXTURES, ids=lambda p: p.name)
+def test_fix_invariants(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    outcome = fix_text(text, str(path), Config())
+    fixed_codes = {d.code for d in outcome.fixed}
+    if path.name != "suppressed.py":
+        assert fixed_codes, "every fixture has something to fix"
+    assert compiles(outcome.text, str(path))
+    assert not fixed_codes & {d.code for d in outcome.remaining}
+    relint = lint_file_text(outcome.text, str(path), Config()).diagnostics
+    assert not fixed_codes & {d.code for d in relint}
+    assert _undefined_names(outcome.text) == _undefined_names(text)
+    again = fix_text(outcome.text, str(path), Config())
+    assert again.text == outcome.text and not again.fixed
+    assert outcome.passes <= MAX_PASSES
+
+
+def test_suppressed_diagnostics_are_never_fixed() -> None:
+    text = (FIXTURES / "suppressed.py").read_text()
+    outcome = fix_text(text, "suppressed.py", Config())
+    assert outcome.text == text and not outcome.fixed
+
+
+def test_block_reuses_seed_and_aliases() -> None:
+    fixed = fix_text((FIXTURES / "aliases.py").read_text(), "aliases.py", Config()).text
+    assert "onp.random.seed(SEED)\nT.manual_seed(SEED)\n" in fixed
+    assert "import random\n" in fixed and "import torch\n" not in fixed
+    existing = fix_text((FIXTURES / "existing_seed.py").read_text(), "e.py", Config()).text
+    assert "SEED = 0" not in existing
+    assert existing.index("SEED = 42") < existing.index("random.seed(SEED)")
+
+
+def test_block_goes_after_docstring_future_and_imports() -> None:
+    text = (FIXTURES / "docstring_future.py").read_text()
+    fixed = fix_text(text, "d.py", Config()).text
+    assert fixed.startswith("#!/usr/bin/env python\n\"\"\"Train a model.")
+    assert fixed.index("import torch") < fixed.index("SEED = 0") < fixed.index("DATA =")
+    assert fixed.count("SEED = 0") == 1
+
+
+def test_loader_keywords_follow_the_call_layout() -> None:
+    fixed = fix_text((FIXTURES / "loaders.py").read_text(), "loaders.py", Config()).text
+    assert (
+        "        num_workers=4,\n        worker_init_fn=seed_worker,\n"
+        "        generator=torch.Generator().manual_seed(SEED),\n    )" in fixed
+    )
+    assert (
+        "                       num_workers=2,\n                       worker_init_fn=seed_worker,\n"
+        "                       generator=torch.Generator().manual_seed(SEED))" in fixed
+    )
+    # worker_init_fn=None is replaced, an existing generator= is kept.
+    assert "DataLoader(valid_set, num_workers=2, worker_init_fn=seed_worker, generator=g)" in fixed
+    assert fixed.count("def seed_worker(worker_id):") == 1
+
+
+def test_every_seeding_diagnostic_carries_one_identical_block() -> None:
+    text = (FIXTURES / "runnable" / "stage1_no_seed.py").read_text()
+    diagnostics = lint_file_text(text, "s.py", Config()).diagnostics
+    blocks = {d.fix.edits[0] for d in diagnostics if d.fix is not None}
+    assert len(diagnostics) == 2 and len(blocks) == 1
+
+
+@pytest.mark.parametrize(
+    "prefix, encoding",
+    [(b"", "utf-8"), (codecs.BOM_UTF8, "utf-8"), (b"# -*- coding: latin-1 -*-\r\n", "latin-1")],
+    ids=["crlf", "bom-crlf", "latin1-crlf"],
+)
+def test_bytes_outside_the_edit_are_kept(prefix: bytes, encoding: str, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from torchseedlint.cli import main
+
+    body = "import torch\r\n\r\nname = 'caf\u00e9'  # \u00e9t\u00e9\r\nmodel = torch.nn.Linear(2, 2)\r\n"
+    data = prefix + body.encode(encoding)
+    path = tmp_path / "train.py"
+    path.write_bytes(data)
+    path.chmod(0o750)
+    result = CliRunner().invoke(main, ["--isolated", "--fix", str(path)])
+    assert result.exit_code == 0, result.output
+    written = path.read_bytes()
+    block = "\r\nSEED = 0\r\ntorch.manual_seed(SEED)\r\n".encode(encoding)
+    head = prefix + "import torch\r\n".encode(encoding)
+    assert written == head + block + data[len(head):]
+    assert path.stat().st_mode & 0o777 == 0o750
+    assert [p.name for p in tmp_path.iterdir()] == ["train.py"]  # no temporary file left
+
+
+def test_fixable_and_unfixable_settings() -> None:
+    text = (FIXTURES / "existing_seed.py").read_text()
+    only = fix_text(text, "e.py", config_from_mapping({"unfixable": ["TSL1"]}))
+    assert only.text == text
+    allowed = fix_text(text, "e.py", config_from_mapping({"fixable": ["TSL102"]}))
+    assert [d.code for d in allowed.fixed] == ["TSL102"]
+
+
+def _diagnostic(code: str, row: int, fix: Fix) -> Diagnostic:
+    location = Location(row, 1)
+    return Diagnostic(code, "n", f"m{row}", "t.py", location, location, fix=fix)
+
+
+def test_overlapping_fixes_resolve_deterministically() -> None:
+    text = "a = 1\nb = 2\n"
+    first = Fix(SAFE, "x", (Edit("x = 1", Location(1, 1), Location(1, 6)),))
+    second = Fix(SAFE, "y", (Edit("y = 1", Location(1, 1), Location(1, 6)),))
+    # The first in diagnostic order wins; the other is deferred to the next pass.
+    assert apply_fixes(text, [first, second]) == ("x = 1\nb = 2\n", [first], [second])
+    assert apply_fixes(text, [second, first]) == ("y = 1\nb = 2\n", [second], [first])
+    same = Fix(SAFE, "z", (insertion(2, 1, "c = 3\n"),))
+    twin = Fix(SAFE, "z2", (insertion(2, 1, "c = 3\n"),))
+    assert apply_fixes(text, [same, twin])[0] == "a = 1\nc = 3\nb = 2\n"
+
+
+def test_a_fix_that_breaks_the_file_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "import torch\nmodel = torch.nn.Linear(2, 2)\n"
+    broken = _diagnostic("TSL101", 2, Fix(SAFE, "bad", (insertion(2, 1, "def (:\n"),)))
+    good = _diagnostic("TSL102", 1, Fix(SAFE, "ok", (insertion(1, 1, "x = 1\n"),)))
+    real = fixing.lint_file_text
+
+    def fake(source: str, path: str, config: Config, *args: object, **kwargs: object):
+        result = real(source, path, config)
+        result.diagnostics = [d for d in (broken, good) if source == text]
+        return result
+
+    monkeypatch.setattr(fixing, "lint_file_text", fake)
+    outcome = fix_text(text, "t.py", Config())
+    assert outcome.text == "x = 1\n" + text
+    assert outcome.dropped == [broken] and outcome.fixed == [good]
