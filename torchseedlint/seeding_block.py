@@ -276,6 +276,11 @@ def worker_fix(ctx: Context, call: Call) -> Optional[Fix]:
                (block.edit, *edits))
 
 
+def loader_fixable(text: str, call: Call) -> bool:
+    """Whether TSL201's fix can rewrite this loader call (no ``**kwargs`` hiding keywords)."""
+    return _loader_edits(text, call, "") is not None
+
+
 def _loader_edits(text: str, call: Call, generator: str) -> Optional[List[Edit]]:
     lines = text.splitlines(keepends=True)
     first, last = call.start.row - 1, call.end.row - 1

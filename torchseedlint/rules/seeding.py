@@ -9,7 +9,7 @@ from torchseedlint.diagnostics import Diagnostic, Fix
 from torchseedlint.facts import Call
 from torchseedlint.rules import dataloader
 from torchseedlint.rules.base import Context, Example, Rule, version_at_least
-from torchseedlint.seeding_block import seeding_fix
+from torchseedlint.seeding_block import loader_fixable, seeding_fix
 
 _MAX_LISTED = 4
 
@@ -41,7 +41,7 @@ def _reports_loaders(ctx: Context) -> bool:
     rule = dataloader.DataLoaderWorkerSeeding
     ignored = {r.code for s in ctx.config.ignored_for(ctx.path) for r in matching(s)}
     enabled = rule.code in selected_codes(ctx.config) and rule.code not in ignored
-    return enabled and bool(rule().flagged(ctx))
+    return enabled and any(loader_fixable(ctx.source, call) for call, _ in rule().flagged(ctx))
 
 
 class _MissingSeed(Rule):
