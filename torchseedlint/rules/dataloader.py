@@ -11,7 +11,7 @@ from typing import ClassVar, Iterator, List, Optional, Sequence, Set, Tuple
 from torchseedlint import knowledge as K
 from torchseedlint.analysis import first_arg, num_workers_positive
 from torchseedlint.diagnostics import SAFE, UNSAFE, Diagnostic, Edit, Fix, Location
-from torchseedlint.facts import Assign, Call, Expr, Function, Loop
+from torchseedlint.facts import Call, Expr, Function, Loop
 from torchseedlint.fixer import insertion, line_offsets, to_offset
 from torchseedlint.rules.base import Context, Example, Rule, version_at_least
 from torchseedlint.seeding_block import worker_fix
@@ -174,14 +174,6 @@ def _literal_is(expr: Optional[Expr], value: object) -> bool:
     return expr is not None and expr.kind == "literal" and expr.value is value
 
 
-def _module_level(ctx: Context, name: str) -> Optional[Assign]:
-    found = None
-    for assign in ctx.facts.assigns:
-        if assign.target == name and assign.scope == "":
-            found = assign
-    return found
-
-
 def _line_ending(ctx: Context, row: int) -> str:
     lines = ctx.lines
     line = lines[row - 1] if 0 < row <= len(lines) else ""
@@ -191,15 +183,14 @@ def _line_ending(ctx: Context, row: int) -> str:
 def _generator_fix(ctx: Context, call: Call) -> Optional[Fix]:
     """Add ``generator=torch.Generator().manual_seed(SEED)`` after the last argument."""
     torch_name = _torch_name(ctx)
-    written = [expr for expr in [*call.args, *call.kwargs.values()] if expr.end is not None]
-    if torch_name is None or not written:
+    ends = [expr.end for expr in [*call.args, *call.kwargs.values()] if expr.end is not None]
+    if torch_name is None or not ends:
         return None
-    last = max(written, key=lambda expr: (expr.end.row, expr.end.column))  # type: ignore[union-attr]
-    seed = "SEED" if _module_level(ctx, "SEED") is not None else "0"
+    last = max(ends)
+    seed = "SEED" if any(a.target == "SEED" and a.scope == "" for a in ctx.facts.assigns) else "0"
     content = f", generator={torch_name}.Generator().manual_seed({seed})"
-    assert last.end is not None
     return Fix(UNSAFE, f"Add `generator={torch_name}.Generator().manual_seed({seed})`",
-               (insertion(last.end.row, last.end.column, content),))
+               (insertion(last.row, last.column, content),))
 
 
 def _worker_init_function(ctx: Context, loader: Call) -> Optional[Function]:
