@@ -636,10 +636,12 @@ class RngObjectInDataset(Rule):
     The class and the `DataLoader` must be in the same module, and the dataset
     must be built there (directly, through names, or in a dataset's
     `__init__`); an albumentations `Compose` built into the dataset expression
-    given to the loader is reported too. A class that recreates or reseeds its RNG where it draws
-    (e.g. from `get_worker_info().seed`) is trusted to handle workers; so is any
-    `worker_init_fn` that mentions the attribute or `dataset`, or that is
-    imported. No fix: the reseeding depends on the class.
+    given to the loader is reported too. A class that recreates or reseeds its
+    RNG where it draws (e.g. from `get_worker_info().seed`) is trusted to handle
+    workers; so is any `worker_init_fn` that mentions the attribute or
+    `dataset`, or that is imported. The albumentations 1.x `Compose` used the
+    global RNGs and is reported anyway (the version is not known). No fix: the
+    reseeding depends on the class.
     """
 
     code = "TSL205"
