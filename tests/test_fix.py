@@ -169,3 +169,29 @@ def test_a_fix_that_breaks_the_file_is_dropped(monkeypatch: pytest.MonkeyPatch) 
     outcome = fix_text(text, "t.py", Config())
     assert outcome.text == "x = 1\n" + text
     assert outcome.dropped == [broken] and outcome.fixed == [good]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # A statement on the first line that draws: the block (with its import) goes first.
+        ("import torch; x = torch.rand(1)\n",
+         "import torch\n\nSEED = 0\ntorch.manual_seed(SEED)\n\nimport torch; x = torch.rand(1)\n"),
+        # An optional import in try/except counts as an import: np is bound before the block.
+        ("import torch\ntry:\n    import numpy as np\nexcept ImportError:\n    np = None\n"
+         "x = np.random.rand(2)\n",
+         "except ImportError:\n    np = None\n\nSEED = 0\nnp.random.seed(SEED)\n\nx ="),
+        # `random` is NumPy's here: its seeder is `random.seed`, no stdlib import shadows it.
+        ("from numpy import random\nx = random.rand(3)\n",
+         "from numpy import random\n\nSEED = 0\nrandom.seed(SEED)\n\nx = random.rand(3)\n"),
+        # SEED is assigned after the first draw: no single right place, so no fix.
+        ("import torch\nx = torch.rand(1)\nSEED = 3\n", "import torch\nx = torch.rand(1)\nSEED = 3\n"),
+        # No newline at the end of the file.
+        ("import torch\nx = torch.rand(1)",
+         "import torch\n\nSEED = 0\ntorch.manual_seed(SEED)\n\nx = torch.rand(1)"),
+    ],
+)
+def test_block_placement_edge_cases(text: str, expected: str) -> None:
+    fixed = fix_text(text, "t.py", Config()).text
+    assert expected in fixed
+    assert compiles(fixed, "t.py") and fix_text(fixed, "t.py", Config()).text == fixed
