@@ -33,7 +33,11 @@ def decode_source(data: bytes) -> DecodedSource:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        raise SourceError(f"invalid encoding declaration: {exc}") from exc
+        if "missing encoding declaration" in str(exc):
+            # detect_encoding found no cookie and the first lines are not UTF-8.
+            encoding = "utf-8"
+        else:
+            raise SourceError(f"invalid encoding declaration: {exc}") from exc
     bom = data.startswith(codecs.BOM_UTF8)
     body = data[len(codecs.BOM_UTF8):] if bom else data
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
