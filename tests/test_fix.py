@@ -89,7 +89,8 @@ def test_loader_keywords_follow_the_call_layout() -> None:
         "        generator=torch.Generator().manual_seed(SEED),\n    )" in fixed
     )
     assert (
-        "                       num_workers=2,\n                       worker_init_fn=seed_worker,\n"
+        "                       num_workers=2,\n"
+        "                       worker_init_fn=seed_worker,\n"
         "                       generator=torch.Generator().manual_seed(SEED))" in fixed
     )
     # worker_init_fn=None is replaced, an existing generator= is kept.
@@ -114,7 +115,8 @@ def test_bytes_outside_the_edit_are_kept(prefix: bytes, encoding: str, tmp_path:
 
     from torchseedlint.cli import main
 
-    body = "import torch\r\n\r\nname = 'caf\u00e9'  # \u00e9t\u00e9\r\nmodel = torch.nn.Linear(2, 2)\r\n"
+    body = ("import torch\r\n\r\nname = 'caf\u00e9'  # \u00e9t\u00e9\r\n"
+            "model = torch.nn.Linear(2, 2)\r\n")
     data = prefix + body.encode(encoding)
     path = tmp_path / "train.py"
     path.write_bytes(data)
@@ -185,7 +187,8 @@ def test_a_fix_that_breaks_the_file_is_dropped(monkeypatch: pytest.MonkeyPatch) 
         ("from numpy import random\nx = random.rand(3)\n",
          "from numpy import random\n\nSEED = 0\nrandom.seed(SEED)\n\nx = random.rand(3)\n"),
         # SEED is assigned after the first draw: no single right place, so no fix.
-        ("import torch\nx = torch.rand(1)\nSEED = 3\n", "import torch\nx = torch.rand(1)\nSEED = 3\n"),
+        ("import torch\nx = torch.rand(1)\nSEED = 3\n",
+         "import torch\nx = torch.rand(1)\nSEED = 3\n"),
         # No newline at the end of the file.
         ("import torch\nx = torch.rand(1)",
          "import torch\n\nSEED = 0\ntorch.manual_seed(SEED)\n\nx = torch.rand(1)"),

@@ -27,7 +27,8 @@ def test_diff_prints_a_unified_diff_and_writes_nothing(tmp_path: Path) -> None:
     result, path = _run(tmp_path, "--diff")
     assert result.exit_code == 1
     assert path.read_text() == FLAGGED
-    assert f"--- {path}\n+++ {path}\n@@ -1,3 +1,7 @@\n import torch\n+\n+SEED = 0\n" in result.stdout
+    header = f"--- {path}\n+++ {path}\n@@ -1,3 +1,7 @@\n"
+    assert header + " import torch\n+\n+SEED = 0\n" in result.stdout
     assert "Would fix 1 error." in result.stderr
 
 
