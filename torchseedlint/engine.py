@@ -18,6 +18,7 @@ from torchseedlint.config import Config
 from torchseedlint.diagnostics import Diagnostic, Location
 from torchseedlint.discovery import discover, excluded
 from torchseedlint.facts import ModuleFacts, collect_facts
+from torchseedlint.nesting import PYTHON_MAX_NESTING, on_big_stack, too_deep
 from torchseedlint.notebook import Notebook, NotebookError, parse_notebook
 from torchseedlint.project import ProjectIndex, find_project_root
 from torchseedlint.rules import RULES_BY_CODE, Context, matching, selected_codes
@@ -88,8 +89,13 @@ def parse_error(path: str, message: str, row: int = 1, column: int = 1) -> Diagn
 
 def parse(text: str, path: str) -> Union[cst.Module, Diagnostic]:
     """Parse with libcst, or return the TSL000 diagnostic saying why it failed."""
+    depth = too_deep(text)
+    if depth is not None:
+        return parse_error(
+            path, f"brackets nested {depth} deep; Python allows at most {PYTHON_MAX_NESTING}"
+        )
     try:
-        return cst.parse_module(text)
+        return on_big_stack(lambda: cst.parse_module(text))
     except cst.ParserSyntaxError as exc:
         reason = str(exc).splitlines()[0] if str(exc) else "invalid syntax"
         return parse_error(path, f"syntax error: {reason}", exc.raw_line, exc.raw_column + 1)
