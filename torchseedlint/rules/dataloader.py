@@ -65,7 +65,9 @@ class DataLoaderWorkerSeeding(Rule):
 
     ## Fix safety
     Safe: the fix adds `seed_worker` once per module, `worker_init_fn=seed_worker`
-    and a seeded `generator=` (an existing `generator=` is kept).
+    and a seeded `generator=` (an existing `generator=` is kept). `seed_worker`
+    seeds NumPy only when the module imports it (the fix adds no dependency). No
+    fix when the call passes `**kwargs`, which may already hold the keywords.
 
     ## Known limitations
     `num_workers` passed through `**kwargs` is not seen.
