@@ -4,7 +4,8 @@ Each runnable fixture in ``fixtures/runnable_dataloader`` is run twice, in two
 fresh processes (CPU torch, two workers, two epochs), to show the defect the
 rule describes: identical worker streams (TSL203, TSL205), epochs that repeat
 (TSL204) and an order that does not change across epochs (TSL206). The fixed
-versions produced by ``--fix`` are run too and no longer show it.
+versions produced by ``--fix`` are run too and no longer show it. A lambda
+worker_init_fn (TSL208) fails under the spawn start method; its fix runs.
 """
 
 from __future__ import annotations
@@ -59,10 +60,14 @@ def _parse(output: str) -> List[Record]:
     return records
 
 
-def _run(path: Path) -> str:
+def _process(path: Path) -> "subprocess.CompletedProcess[str]":
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, env=env,
+    return subprocess.run([sys.executable, str(path)], capture_output=True, text=True, env=env,
                           timeout=300)
+
+
+def _run(path: Path) -> str:
+    done = _process(path)
     assert done.returncode == 0, f"{path}: {done.stderr}"
     return done.stdout
 
@@ -139,6 +144,18 @@ def test_fixed_script_changes_across_epochs(runs: Dict[str, List[Record]], code:
     if code != "TSL206":
         streams = _by_worker(records, 0)
         assert streams[0] != streams[1]
+
+
+def test_lambda_worker_init_fails_under_spawn_and_the_fix_runs(tmp_path: Path) -> None:
+    source = (FIXTURES / "tsl208_lambda_worker_init.py").read_text()
+    assert "TSL208" in _codes(source, "TSL208")
+    fixed = tmp_path / "tsl208_fixed.py"
+    fixed.write_text(_fix(source, "TSL208"))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        broken, repaired = pool.map(_process, [FIXTURES / "tsl208_lambda_worker_init.py", fixed])
+    assert broken.returncode != 0 and "Can't pickle" in broken.stderr
+    assert repaired.returncode == 0, repaired.stderr
+    assert len(_parse(repaired.stdout)) == 8
 
 
 @pytest.mark.parametrize("code", sorted(CASES))
