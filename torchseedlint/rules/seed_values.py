@@ -30,6 +30,9 @@ _RNG_OBJECT_KINDS = {
     "numpy.random.RandomState": "seed",
 }
 
+# Methods that give an RNG object a new state (``rng.seed(s)``, ``rng.setstate(...)``).
+_RESEEDING_METHODS = frozenset({"seed", "manual_seed", "setstate", "set_state", "__setstate__"})
+
 # 64-bit seeds that NumPy's legacy seeding rejects once they reach 2**32.
 _TORCH_64BIT_SEEDS = frozenset(
     {"torch.initial_seed", "torch.random.initial_seed", "torch.seed", "torch.random.seed"}
@@ -701,7 +704,9 @@ class UnseededRngObject(Rule):
     A `torch.Generator()` is not flagged: its default seed is fixed
     (67280421310721), so it is reproducible, if shared by every unseeded
     generator. A seed held in a variable that may be `None` at run time
-    (`default_rng(args.seed)`) is not flagged.
+    (`default_rng(args.seed)`) is not flagged, nor is an object assigned to a
+    name that is given a state elsewhere in the module (`self.rng = Random()`
+    with `self.rng.seed(s)` or `.setstate(...)` in another method).
     """
 
     code = "TSL109"
@@ -714,6 +719,8 @@ class UnseededRngObject(Rule):
         "import torch\ng = torch.Generator()\n",
         "import numpy as np\n\ndef make(seed=None):\n    return np.random.default_rng(seed)\n",
         "from numpy.random import Generator, PCG64\ng = Generator(PCG64(12345))\n",
+        "import random\n\nclass Shuffler:\n    def __init__(self):\n        self.rng = random.Random()\n\n"
+        "    def reset(self, seed):\n        self.rng.seed(seed)\n",
     ]
     INVALID = [
         "import numpy as np\nrng = np.random.default_rng()\n",
@@ -731,7 +738,7 @@ class UnseededRngObject(Rule):
                 continue
             keyword = "entropy" if call.qualname == "numpy.random.SeedSequence" else "seed"
             seed = call.args[0] if call.args else call.kwargs.get(keyword, call.kwargs.get("x"))
-            if seed is not None and seed.kind != "none":
+            if (seed is not None and seed.kind != "none") or self._seeded_later(ctx, call):
                 continue
             yield self.at_call(
                 ctx,
@@ -740,6 +747,15 @@ class UnseededRngObject(Rule):
                 f"global seeds: its values differ on every run; pass a seed",
                 _seed_argument_fix(ctx, src, call, "Pass a seed", UNSAFE),
             )
+
+    @staticmethod
+    def _seeded_later(ctx: Context, call: Call) -> bool:
+        """``self.rng = Random()`` as a placeholder: ``self.rng.seed(s)``/``setstate`` elsewhere."""
+        target = call.assigned_to
+        return target is not None and any(
+            other.receiver == target and other.method in _RESEEDING_METHODS and other.args
+            for other in ctx.facts.calls
+        )
 
 
 # --- TSL110 -----------------------------------------------------------------------
