@@ -1,0 +1,103 @@
+"""The seed article's tables 1 and 2, reproduced with real torch on the CPU.
+
+tests/fixtures/runnable/train_unseeded.py is a small training script that
+torchseedlint flags (TSL101, TSL102). Run twice, in separate processes, it
+prints different losses. train_seeded.py is the same script plus the seeding
+block the diagnostics ask for (`random.seed(SEED)`, `torch.manual_seed(SEED)`);
+run twice, it prints identical losses, and torchseedlint finds nothing in it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+
+from torchseedlint import Config, lint_paths
+
+RUNNABLE = Path(__file__).parent / "fixtures" / "runnable"
+UNSEEDED = RUNNABLE / "train_unseeded.py"
+SEEDED = RUNNABLE / "train_seeded.py"
+SCRIPT = Path(sys.executable).parent / "torchseedlint"
+LOSS_LINE = re.compile(r"^batch (\d+): loss (\d+\.\d{6})$")
+
+
+def _env() -> Dict[str, str]:
+    env = dict(os.environ)
+    env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONHASHSEED="0")
+    return env
+
+
+@pytest.fixture(scope="module")
+def losses(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, List[List[str]]]:
+    """Each script run twice, all four processes at once; the printed losses per run."""
+    cwd = tmp_path_factory.mktemp("runs")
+    runs = [(name, script) for name, script in (("unseeded", UNSEEDED), ("seeded", SEEDED))
+            for _ in range(2)]
+    procs = [
+        (name, subprocess.Popen([sys.executable, str(script)], cwd=cwd, env=_env(), text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        for name, script in runs
+    ]
+    found: Dict[str, List[List[str]]] = {"unseeded": [], "seeded": []}
+    for name, proc in procs:
+        stdout, stderr = proc.communicate(timeout=600)
+        assert proc.returncode == 0, f"{name} run failed:\n{stderr}"
+        lines = stdout.splitlines()
+        assert len(lines) == 4 and all(LOSS_LINE.match(line) for line in lines), stdout
+        found[name].append(lines)
+    return found
+
+
+def _codes(path: Path) -> List[str]:
+    run = lint_paths([str(path)], Config(root=str(RUNNABLE)))
+    assert not run.internal_errors
+    return [d.code for d in run.diagnostics]
+
+
+def test_linter_flags_the_unseeded_script_and_asks_for_the_seeds() -> None:
+    run = lint_paths([str(UNSEEDED)], Config(root=str(RUNNABLE)))
+    by_code = {d.code: d.message for d in run.diagnostics}
+    assert sorted(by_code) == ["TSL101", "TSL102"]
+    assert "torch.manual_seed(SEED)" in by_code["TSL101"]
+    assert "random.seed(SEED)" in by_code["TSL102"]
+
+
+def test_linter_finds_nothing_in_the_seeded_script() -> None:
+    assert _codes(SEEDED) == []
+
+
+def test_seeded_script_is_the_unseeded_one_plus_the_seeding_block() -> None:
+    before = UNSEEDED.read_text(encoding="utf-8").splitlines()
+    after = SEEDED.read_text(encoding="utf-8").splitlines()
+    diff = [line for line in difflib.ndiff(before, after) if line[:1] in "+-"]
+    # Only added lines: the seeding block and a blank line after it.
+    assert sorted(diff) == ["+ ", "+ SEED = 0", "+ random.seed(SEED)", "+ torch.manual_seed(SEED)"]
+
+
+def test_fix_turns_the_unseeded_script_into_the_seeded_one(tmp_path: Path) -> None:
+    target = tmp_path / "train.py"
+    shutil.copy(UNSEEDED, target)
+    proc = subprocess.run([str(SCRIPT), "--fix", "--isolated", str(target)], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert target.read_text(encoding="utf-8") == SEEDED.read_text(encoding="utf-8")
+
+
+def test_unseeded_runs_differ(losses: Dict[str, List[List[str]]]) -> None:
+    first, second = losses["unseeded"]
+    # Table 1 of the article: the runs print different losses.
+    assert first != second, first
+
+
+def test_seeded_runs_are_identical(losses: Dict[str, List[List[str]]]) -> None:
+    first, second = losses["seeded"]
+    # Table 2 of the article: identical to the last printed digit.
+    assert first == second
