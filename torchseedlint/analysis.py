@@ -202,11 +202,27 @@ class ModuleAnalysis:
             self._seed_events = self._collect_seed_events()
         return self._seed_events
 
+    def _worker_only_functions(self) -> Set[str]:
+        """Functions used as ``worker_init_fn`` and never called directly.
+
+        They run in the DataLoader's worker processes: what they seed is not
+        seeded in the main process.
+        """
+        passed = {
+            expr.text
+            for call in self.facts.calls
+            for name, expr in call.kwargs.items()
+            if name == "worker_init_fn" and expr.kind == "name"
+        }
+        called = {call.raw for call in self.facts.calls}
+        return {name for name in passed if name not in called}
+
     def _collect_seed_events(self) -> List[SeedEvent]:
         events = []
+        worker_only = self._worker_only_functions()
         for call in self.facts.calls:
             rngs = self.call_seeds(call) - {K.DETERMINISM}
-            if not rngs or not self.runs(call):
+            if not rngs or not self.runs(call) or call.scope in worker_only:
                 continue
             seed = first_arg(call)
             randomizing = self._randomizing(call, seed)

@@ -56,7 +56,7 @@ def _walk(root: str, config: Config) -> List[str]:
         )
         for name in sorted(filenames):
             if name.endswith(SOURCE_SUFFIXES):
-                candidate = os.path.join(directory, name)
+                candidate = os.path.normpath(os.path.join(directory, name))
                 if not excluded(candidate, config):
                     files.append(candidate)
     return files

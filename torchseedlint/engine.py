@@ -6,6 +6,7 @@ editors) call :func:`lint_source` / :func:`lint_paths` and render the results.
 
 from __future__ import annotations
 
+import ast
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,8 @@ from torchseedlint.facts import ModuleFacts, collect_facts
 from torchseedlint.nesting import PYTHON_MAX_NESTING, on_big_stack, too_deep
 from torchseedlint.notebook import Notebook, NotebookError, parse_notebook
 from torchseedlint.project import ProjectIndex, find_project_root
-from torchseedlint.rules import RULES_BY_CODE, Context, matching, selected_codes
+from torchseedlint.screen import compiles, may_report
+from torchseedlint.rules import RULES_BY_CODE, Context, matching, selected_codes, triggers
 from torchseedlint.rules.tool import ParseError
 from torchseedlint.rules.suppressions import unused_suppressions
 from torchseedlint.sources import DecodedSource, SourceError, decode_source
@@ -97,12 +99,27 @@ def parse(text: str, path: str) -> Union[cst.Module, Diagnostic]:
     try:
         return on_big_stack(lambda: cst.parse_module(text))
     except cst.ParserSyntaxError as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else "invalid syntax"
-        return parse_error(path, f"syntax error: {reason}", exc.raw_line, exc.raw_column + 1)
+        return _syntax_error(text, path, exc)
     except RecursionError:
         return parse_error(path, "expression nested too deeply to parse")
     except Exception as exc:  # noqa: BLE001 - libcst's native parser raises plain errors
         return parse_error(path, f"cannot parse: {exc}")
+
+
+def _syntax_error(text: str, path: str, exc: cst.ParserSyntaxError) -> Diagnostic:
+    """Report where CPython's own parser fails: libcst's positions are often off."""
+    try:
+        compile(text, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as error:
+        return parse_error(
+            path, f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1
+        )
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    reason = str(exc).splitlines()[0] if str(exc) else "invalid syntax"
+    return parse_error(
+        path, f"syntax libcst cannot parse: {reason}", exc.raw_line, exc.raw_column + 1
+    )
 
 
 def lint_file_text(
@@ -123,9 +140,10 @@ def lint_file_text(
         result.facts = known
         run_rules(text, known, config, result, project)
         return result
-    report_errors = ParseError.code in selected_codes(config) and (
-        ParseError.code not in _expand(config.ignored_for(path))
-    )
+    codes = reported_codes(config, path)
+    report_errors = ParseError.code in codes
+    if not needs_parse(text, path, config, codes):
+        return result
     module = parse(text, path)
     if isinstance(module, Diagnostic):
         if report_errors:
@@ -140,6 +158,20 @@ def lint_file_text(
     result.facts = facts
     run_rules(text, facts, config, result, project)
     return result
+
+
+def reported_codes(config: Config, path: str) -> Tuple[str, ...]:
+    """The selected codes less those ignored for ``path``."""
+    ignored = _expand(config.ignored_for(path))
+    return tuple(code for code in selected_codes(config) if code not in ignored)
+
+
+def needs_parse(text: str, path: str, config: Config, codes: Tuple[str, ...]) -> bool:
+    """False when no rule of ``codes`` can report anything in ``text`` (the text
+    screen) and, if TSL000 is reported, CPython compiles it."""
+    if config.is_entry_point(path) or may_report(text, triggers(codes)):
+        return True
+    return ParseError.code in codes and not compiles(text, path)
 
 
 def run_rules(
@@ -290,7 +322,7 @@ def lint_paths(
     config = with_inferred_versions(config, root)
     project = ProjectIndex(root, load_facts, config.seed_functions)
     for path in discovered.files:
-        facts = load_facts(Path(path))
+        facts = screened_facts(Path(path), config)
         if facts is not None:
             project.add(Path(path), facts)
     project.build()
@@ -312,12 +344,23 @@ def project_root(config: Config, files: Sequence[str]) -> Path:
 def load_facts(path: Path) -> Optional[ModuleFacts]:
     """Facts of a Python file for the project index; None when it cannot be analysed
     (linting that file, if it was asked for, reports why)."""
+    return screened_facts(path)
+
+
+def screened_facts(path: Path, config: Optional[Config] = None) -> Optional[ModuleFacts]:
+    """:func:`load_facts`, but with ``config``: None also when the text screen shows
+    that no rule can report anything in the file (the project index loads it later
+    if another file imports it)."""
     if path.suffix != ".py":
         return None
     try:
         text = decode_source(path.read_bytes()).text
     except (OSError, SourceError):
         return None
+    if config is not None:
+        codes = reported_codes(config, str(path))
+        if not (config.is_entry_point(str(path)) or may_report(text, triggers(codes))):
+            return None
     module = parse(text, str(path))
     if isinstance(module, Diagnostic):
         return None
