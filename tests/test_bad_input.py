@@ -63,11 +63,14 @@ def test_broken_file_gives_one_tsl000_and_run_goes_on(
     assert codes_by_file(root)["good.py"] == ["TSL101"]
 
 
-def test_syntax_error_is_located(tmp_path: Path) -> None:
-    (tmp_path / "bad.py").write_text("x = 1\ny = (\n", encoding="utf-8")
-    [diagnostic] = lint_paths([str(tmp_path)], Config()).diagnostics
+@pytest.mark.parametrize(
+    "source,row,column",
+    [("def train(:\n    pass\n", 1, 11), ("x = 1\ny = )\n", 2, 5), ("x = 1\ny = (\n", 2, 5)],
+)
+def test_syntax_error_is_located(source: str, row: int, column: int) -> None:
+    [diagnostic] = lint_source(source, "bad.py")
     assert diagnostic.code == "TSL000"
-    assert diagnostic.location.row >= 2
+    assert (diagnostic.location.row, diagnostic.location.column) == (row, column)
 
 
 @pytest.mark.parametrize("encoding", ["latin-1", "cp1252"])

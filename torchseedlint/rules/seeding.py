@@ -190,6 +190,10 @@ class MissingRandomSeed(_MissingSeed):
         "import random\nx = random.random()\n",
         "import random as rnd\n\nif __name__ == '__main__':\n    rnd.shuffle([1, 2, 3])\n",
         "from random import choice\nimport torch\ntorch.manual_seed(0)\nprint(choice([1, 2]))\n",
+        # A worker_init_fn seeds the workers, not the main process that draws here.
+        "import random, torch\nfrom torch.utils.data import DataLoader\n\ndef seed_worker(i):\n"
+        "    random.seed(torch.initial_seed() % 2**32)\n\ntorch.manual_seed(0)\n"
+        "x = random.random()\nloader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
     ]
 
     def consumers(self, ctx: Context) -> List[Call]:
@@ -320,3 +324,10 @@ class UnseededRandomTransform(Rule):
             f"call `{seeder}(SEED)` before building the transforms",
             _block_fix(ctx),
         )
+
+
+# Words for the text screen (``torchseedlint.screen``). Every rule here needs an
+# entry point, so a ``__main__`` guard or a consumer at module level; imported
+# project code that draws can stand for the consumer, but only in an entry point.
+_ENTRY_POINT_WORDS = K.CONSUMER_WORDS | {"__main__"}
+TRIGGERS = {code: _ENTRY_POINT_WORDS for code in ("TSL101", "TSL102", "TSL103", "TSL104")}
