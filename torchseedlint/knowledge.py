@@ -8,7 +8,7 @@ call draws from or seeds.
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Optional
+from typing import Dict, FrozenSet, Iterable, Optional
 
 # RNG kinds. T: torch global generators, P: Python ``random``, N: NumPy's
 # legacy global RandomState, D: deterministic-algorithm flags.
@@ -310,3 +310,39 @@ def is_entropy_call(qualname: str) -> bool:
     return is_pyrandom_consumer(qualname) or is_numpy_consumer(qualname) or (
         qualname.split(".")[0] == "torch" and qualname.split(".")[-1] in _TORCH_RANDOM_FUNCTIONS
     )
+
+
+# --- words for the text screen (torchseedlint.screen) ---------------------------
+# A resolved qualified name's last part is always written in the file: at the use
+# (``np.random.rand``) or in the import that binds it (``from numpy.random import
+# rand as r``). For the prefix tests above, every match contains the part listed.
+
+
+def leaves(names: Iterable[str]) -> FrozenSet[str]:
+    """The last part of each dotted name."""
+    return frozenset(name.rsplit(".", 1)[-1] for name in names)
+
+
+# Every call ModuleAnalysis counts as drawing from a global RNG, or as training.
+CONSUMER_WORDS = (
+    frozenset({"init", "distributions", "random", "transforms", "augmentation", "backward",
+               "step", "fit", "DataLoader", "RandomSampler", "random_split"})
+    | _TORCH_RANDOM_FUNCTIONS
+    | _FUNCTIONAL_RANDOM
+    | _TORCH_NN_RANDOM_MODULES
+    | TENSOR_RANDOM_METHODS
+    | TORCHVISION_PYRANDOM_TRANSFORMS
+)
+
+# Every call ``is_entropy_call`` accepts.
+ENTROPY_WORDS = (
+    frozenset(prefix.rstrip(".") for prefix in _ENTROPY_PREFIXES)
+    | leaves(_ENTROPY_CALLS)
+    | CONSUMER_WORDS
+)
+
+# Every name ``direct_seeds`` knows (imported project seeders aside).
+SEEDER_WORDS = leaves(
+    set(SEEDERS) | DETERMINISM_CALLS | CUDA_ONLY_SEEDERS | RANDOMIZING_CALLS
+    | HELPERS_RANDOM_ON_NONE
+)

@@ -92,6 +92,9 @@ class ProjectIndex:
         self._draws: Dict[Path, Dict[str, str]] = {}
         # Name resolution does not depend on what functions seed: computed once.
         self._resolved: Dict[Tuple[Path, str], Optional[Symbol]] = {}
+        # How many modules the seed fixpoint covered: a module loaded after it
+        # (reached by a name, not an import) is solved when first asked about.
+        self._solved_count = 0
 
     # --- building ----------------------------------------------------------------
 
@@ -142,6 +145,7 @@ class ProjectIndex:
 
     def _solve_seeds(self) -> None:
         # Every round re-reads the current table; sets only grow, so this ends.
+        self._solved_count = len(self.modules)
         changed = True
         while changed:
             changed = False
@@ -260,6 +264,8 @@ class ProjectIndex:
         facts = self.modules.get(symbol.module)
         if facts is None or function not in facts.functions:
             return None  # a class or a variable: unknown, not "seeds nothing"
+        if self._solved_count != len(self.modules):
+            self._solve_seeds()
         return self._function_seeds.get((symbol.module, function), frozenset())
 
     def draws_lookup(self, importer: Path) -> Callable[[str], Optional[ImportedDraw]]:

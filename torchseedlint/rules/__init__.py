@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Sequence, Tuple, Type
+import sys
+from functools import lru_cache
+from typing import Dict, FrozenSet, Iterable, List, Sequence, Tuple, Type
 
 from torchseedlint.config import Config, ConfigError
 from torchseedlint.rules import cuda, dataloader, ordering, seed_values, seeding, suppressions, tool
@@ -62,6 +64,18 @@ def validate_codes(codes: Sequence[str]) -> None:
     _codes(codes)
 
 
+@lru_cache(maxsize=None)
+def triggers(codes: Tuple[str, ...]) -> FrozenSet[str]:
+    """The lower-cased words one of which a file must contain for one of ``codes`` to
+    report anything in it (see ``torchseedlint.screen``); each family declares
+    ``TRIGGERS``, a code -> words table, beside its rules."""
+    found = set()
+    for code in codes:
+        family = sys.modules[RULES_BY_CODE[code].__module__]
+        found.update(word.lower() for word in getattr(family, "TRIGGERS")[code])
+    return frozenset(found)
+
+
 __all__ = [
     "ALL_RULES",
     "RULES_BY_CODE",
@@ -71,5 +85,6 @@ __all__ = [
     "Rule",
     "matching",
     "selected_codes",
+    "triggers",
     "validate_codes",
 ]

@@ -737,3 +737,19 @@ class DeterministicWithBenchmark(Rule):
                 flag.stmt_end_row,
                 _benchmark_off_fix(flag, UNSAFE),
             )
+
+
+# Words for the text screen (``torchseedlint.screen``): a CUDA use is a ``"cuda"``
+# string or ``.cuda()``; the flags are ``benchmark`` and ``deterministic``
+# (Lightning's ``Trainer(deterministic="warn")``); the rest are call names.
+_CUDA = frozenset({"cuda"})
+_BENCHMARK = frozenset({"benchmark"})
+_DETERMINISM = K.leaves(K.DETERMINISM_CALLS) | {"deterministic"}
+TRIGGERS = {
+    "TSL301": _BENCHMARK,
+    "TSL302": _CUDA,
+    "TSL303": _DETERMINISM,
+    "TSL304": _CUDA,
+    "TSL305": _DETERMINISM,
+    "TSL306": _BENCHMARK,
+}

@@ -1244,3 +1244,18 @@ class DataLoaderOutOfOrder(Rule):
 def _location(offsets: List[int], offset: int) -> Location:
     row = bisect.bisect_right(offsets, offset)
     return Location(row, offset - offsets[row - 1] + 1)
+
+
+# Words for the text screen (``torchseedlint.screen``): the loader or sampler reported.
+_LOADER = frozenset({"DataLoader"})
+TRIGGERS = {
+    "TSL201": _LOADER,
+    "TSL202": _LOADER | {"RandomSampler"},
+    "TSL203": _LOADER,
+    "TSL204": _LOADER,
+    "TSL205": _LOADER,
+    "TSL206": frozenset({"DistributedSampler"}),
+    "TSL207": frozenset(_GENERATOR_POSITION),
+    "TSL208": _LOADER,
+    "TSL209": _LOADER,
+}

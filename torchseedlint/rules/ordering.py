@@ -430,3 +430,12 @@ class BuiltinHashSeed(Rule):
         if call.qualname in _RNG_CONSTRUCTORS:
             return True
         return call.qualname is None and call.method in ("manual_seed", "seed")
+
+
+# Words for the text screen (``torchseedlint.screen``): the sinks of each rule (a
+# set display has no word of its own).
+TRIGGERS = {
+    "TSL401": K.leaves(_LISTING_FUNCTIONS) | _PATH_METHODS,
+    "TSL402": _ORDER_KEEPING | _APPENDING_METHODS | {"join", "zip", "len"},
+    "TSL403": frozenset({"hash"}),
+}

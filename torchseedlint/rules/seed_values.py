@@ -951,3 +951,15 @@ def _starts_children(call: Call) -> bool:
         or qualname in _CHILD_PROCESS_CALLS
         or "multiprocessing_context" in call.kwargs
     )
+
+
+# Words for the text screen (``torchseedlint.screen``): what each rule looks for.
+TRIGGERS = {
+    "TSL105": K.ENTROPY_WORDS,  # the seed's source
+    "TSL106": K.SEEDER_WORDS,
+    "TSL107": K.CONSUMER_WORDS,  # the seeder may be imported project code
+    "TSL108": K.leaves(K.CUDA_ONLY_SEEDERS),
+    "TSL109": K.leaves(_RNG_CONSTRUCTORS),
+    "TSL110": K.leaves({"numpy.random.seed", "numpy.random.RandomState"}),
+    "TSL111": frozenset({_HASHSEED}),
+}

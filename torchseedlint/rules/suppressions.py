@@ -7,7 +7,7 @@ from typing import Dict, Iterator, List, Optional, Sequence
 
 from torchseedlint.diagnostics import SAFE, Diagnostic, Edit, Fix, Location
 from torchseedlint.rules.base import Context, Example, Rule
-from torchseedlint.suppression import _NOQA, _TOOL_IGNORE, Suppression, Suppressions
+from torchseedlint.suppression import _MARKERS, _NOQA, _TOOL_IGNORE, Suppression, Suppressions
 
 _PREFIX = "TSL"
 
@@ -158,3 +158,7 @@ def _removal_fix(suppression: Suppression, lines: List[str], stale: List[str]) -
                    (Edit("", Location(row, 1), Location(row + 1, 1)),))
     code_end = Location(row, len(code_part.rstrip()) + 1)
     return Fix(SAFE, "Remove the unused suppression comment", (Edit("", code_end, end),))
+
+
+# Words for the text screen (``torchseedlint.screen``): the suppression markers.
+TRIGGERS = {"TSL001": frozenset(marker.rstrip(":") for marker in _MARKERS)}

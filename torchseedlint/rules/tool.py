@@ -39,3 +39,8 @@ class ParseError(Rule):
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
         # The engine reports parse errors before any rule runs.
         return iter(())
+
+
+# Words for the text screen (``torchseedlint.screen``): none; files the screen
+# leaves out are compiled instead, and parsed when that fails.
+TRIGGERS = {"TSL000": frozenset()}

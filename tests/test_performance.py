@@ -1,0 +1,120 @@
+"""The performance machinery keeps results exact: the text screen, the cache, --jobs.
+
+No test here is timed: speed is measured by benchmarks/bench.py. These tests
+check that the shortcuts never change what is reported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator, List, Tuple
+
+import pytest
+
+from torchseedlint import engine
+from torchseedlint.config import Config, config_from_mapping, load_config
+from torchseedlint.engine import lint_paths, lint_source
+from torchseedlint.rules import ALL_RULES, Example, triggers
+from torchseedlint.screen import may_report
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _sources() -> Iterator[Tuple[str, str, Config]]:
+    """(id, text, config) for every rule example and every fixture file."""
+    for rule in ALL_RULES:
+        for kind in ("VALID", "INVALID"):
+            for index, example in enumerate(getattr(rule, kind)):
+                if isinstance(example, str):
+                    example = Example(example)
+                config = config_from_mapping({**example.settings, "select": ["ALL"]})
+                yield f"{rule.code}-{kind}-{index}", example.code, config
+    for path in sorted(FIXTURES.rglob("*.py")):
+        toml = path.with_suffix(".toml")
+        config = load_config(toml) if toml.exists() else Config()
+        yield str(path.relative_to(FIXTURES)), path.read_text(encoding="utf-8"), (
+            config.with_overrides(select=("ALL",))
+        )
+
+
+SOURCES = list(_sources())
+
+
+def test_every_rule_declares_its_trigger_words() -> None:
+    for rule in ALL_RULES:
+        assert isinstance(triggers((rule.code,)), frozenset)
+    assert all(word == word.lower() for word in triggers(tuple(r.code for r in ALL_RULES)))
+
+
+@pytest.mark.parametrize("case", SOURCES, ids=lambda case: case[0])
+def test_screen_is_exact(case: Tuple[str, str, Config], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every code found with the screen off is one whose trigger words are in the text."""
+    _, text, config = case
+    with monkeypatch.context() as patch:
+        patch.setattr(engine, "may_report", lambda text, words: True)
+        unscreened = lint_source(text, "train.py", config)
+    for code in {d.code for d in unscreened} - {"TSL000"}:
+        assert may_report(text, triggers((code,))), f"{code} reported in a screened-out text"
+    assert lint_source(text, "train.py", config) == unscreened
+
+
+def _count_parses(monkeypatch: pytest.MonkeyPatch) -> List[str]:
+    parsed: List[str] = []
+    real = engine.parse
+
+    def counting(text: str, path: str):  # type: ignore[no-untyped-def]
+        parsed.append(Path(path).name)
+        return real(text, path)
+
+    monkeypatch.setattr(engine, "parse", counting)
+    return parsed
+
+
+def test_screened_out_file_is_not_parsed_but_syntax_errors_are_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "plain.py").write_text("def add(a, b):\n    return a + b\n")
+    (tmp_path / "broken.py").write_text("def add(a, b:\n    return a + b\n")
+    (tmp_path / "train.py").write_text("import torch\nx = torch.randn(3)\n")
+    parsed = _count_parses(monkeypatch)
+    found = lint_paths([str(tmp_path)], Config()).diagnostics
+    assert [(Path(d.path).name, d.code) for d in found] == [
+        ("broken.py", "TSL000"), ("train.py", "TSL101")
+    ]
+    assert "plain.py" not in parsed and "train.py" in parsed
+    monkeypatch.setattr(engine, "may_report", lambda text, words: True)
+    assert lint_paths([str(tmp_path)], Config()).diagnostics == found
+
+
+def test_screened_out_module_is_still_read_when_imported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # helpers.py has no trigger word of its own: it is not linted, but train.py
+    # needs to know that setup() seeds everything.
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "helpers.py").write_text(
+        "import lightning\n\ndef setup(seed):\n    lightning.seed_everything(seed)\n"
+    )
+    (tmp_path / "train.py").write_text(
+        "import torch\nfrom helpers import setup\nsetup(0)\nx = torch.randn(3)\n"
+    )
+    assert not may_report((tmp_path / "helpers.py").read_text(), triggers(("TSL101",)))
+    parsed = _count_parses(monkeypatch)
+    assert lint_paths([str(tmp_path)], Config()).diagnostics == []
+    assert sorted(parsed) == ["helpers.py", "train.py"]
+
+
+def test_module_reached_by_attribute_only_is_solved(tmp_path: Path) -> None:
+    # ``import pkg`` then ``pkg.seeding.setup(0)``: pkg/seeding.py is loaded when the
+    # name is resolved, after the import walk; what it seeds must still count.
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "seeding.py").write_text(
+        "import torch\n\ndef setup(seed):\n    torch.manual_seed(seed)\n"
+    )
+    (tmp_path / "train.py").write_text(
+        "import torch\nimport pkg\npkg.seeding.setup(0)\nx = torch.randn(3)\n"
+    )
+    assert lint_paths([str(tmp_path / "train.py")], Config()).diagnostics == []
