@@ -28,6 +28,20 @@ def _loop_over(facts: ModuleFacts, call: Call) -> Optional[Loop]:
     return None
 
 
+_APPENDING_METHODS = frozenset({"append", "extend", "insert", "write", "writelines"})
+
+
+def _builds_sequence(facts: ModuleFacts, loop: Loop) -> bool:
+    """The loop body appends or writes, or numbers items (``index[k] = len(index)``)."""
+    return any(
+        loop.id in call.loops and (
+            call.method in _APPENDING_METHODS
+            or (call.qualname == "len" and call.args and call.args[0].text == call.assigned_to)
+        )
+        for call in facts.calls
+    )
+
+
 def _names_in(text: str) -> Set[str]:
     return set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", text))
 
@@ -60,9 +74,9 @@ class UnsortedDirectoryListing(Rule):
     ## What it does
     Flags the result of `os.listdir`, `os.scandir`, `os.walk`, `glob.glob`,
     `glob.iglob` or `pathlib.Path.glob`/`rglob`/`iterdir` that is stored
-    (`files = os.listdir(d)`), iterated (`for f in ...`, a comprehension) or
-    put into an ordered container (`list(...)`, `enumerate(...)`,
-    `.extend(...)`) without `sorted(...)`.
+    (`files = os.listdir(d)`), iterated by a comprehension or by a `for` loop
+    that appends or writes, or put into an ordered container (`list(...)`,
+    `enumerate(...)`, `.extend(...)`) without `sorted(...)`.
 
     ## Why is this bad?
     Python documents `os.listdir` as returning entries "in arbitrary order";
@@ -95,8 +109,9 @@ class UnsortedDirectoryListing(Rule):
     ## Known limitations
     Off by default. A listing that is sorted later is recognised when the
     name it is stored in (or the list a loop appends to) is passed to
-    `sorted(...)` or `.sort()` in the same function; other order-independent
-    uses (deleting every file, counting) are still reported. Returned
+    `sorted(...)` or `.sort()` in the same function. A `for` loop whose body
+    neither appends nor writes (deleting every file) is not reported; a stored
+    listing that is only counted (`len(files)`) still is. Returned
     listings (`return os.listdir(d)`) are not reported. The effect cannot be
     shown on one filesystem, so no runnable proof is included.
     """
@@ -115,14 +130,16 @@ class UnsortedDirectoryListing(Rule):
         "from pathlib import Path\nfiles = sorted(Path('data').rglob('*.jpg'))\n",
         "import os\nfiles = sorted(f for f in os.listdir('d') if f.endswith('.png'))\n",
         "import os\nout = []\nfor f in os.listdir('d'):\n    out.append(f)\nout.sort()\n",
+        "import os\nfor f in os.listdir('tmp'):\n    os.unlink(f)\n",
     ]
     INVALID = [
         "import os\nfiles = os.listdir('data')\n",
         "import os\nfiles = [os.path.join('d', f) for f in os.listdir('d')]\n",
-        "from glob import glob\nfor path in glob('*.png'):\n    print(path)\n",
+        "from glob import glob\nout = []\nfor path in glob('*.png'):\n    out.append(path)\n",
         "import glob as g\nfiles = list(g.iglob('**/*.png', recursive=True))\n",
         "from pathlib import Path\n\ndef load(root):\n    return [p for p in Path(root).glob('*.jpg')]\n",
-        "import os\nfor root, dirs, files in os.walk('data'):\n    print(files)\n",
+        "import os\nfor root, dirs, files in os.walk('data'):\n    for f in files:\n"
+        "        paths.append(os.path.join(root, f))\n",
         "import os\nfor i, entry in enumerate(os.scandir('d')):\n    print(i, entry.name)\n",
         "import os\nfiles = []\nfiles.extend(os.listdir('d'))\n",
     ]
@@ -159,6 +176,9 @@ class UnsortedDirectoryListing(Rule):
     def _order_leaks(self, facts: ModuleFacts, call: Call) -> bool:
         """Stored, iterated or kept in order, and not sorted afterwards."""
         if call.parent is None:
+            loop = _loop_over(facts, call)
+            if loop is not None and not _builds_sequence(facts, loop):
+                return False
             if not (call.iterated or call.assigned_to):
                 return False
         elif call.parent not in _ORDER_KEEPING and not call.parent.endswith(".extend"):
@@ -198,10 +218,9 @@ class UnsortedDirectoryListing(Rule):
 # --- TSL402 -----------------------------------------------------------------------
 
 _SET_BUILDERS = ("set", "frozenset")
+# ``iter(s)`` is left out: ``next(iter(s))`` mostly takes the one element of a singleton.
+_SET_SINKS = frozenset({"list", "tuple", "enumerate"})
 _INT_SET = re.compile(r"^\{[\d\s,+-]*\}$")
-_APPENDING_METHODS = frozenset({"append", "extend", "insert", "write", "writelines"})
-
-
 def _is_set_expr(expr: Expr) -> bool:
     """A set display, a set comprehension or ``set(...)``/``frozenset(...)``, not evidently of ints."""
     if expr.kind == "set":
@@ -215,7 +234,7 @@ class SetIterationOrder(Rule):
     """
     ## What it does
     Flags a `set` or `frozenset` turned into an ordered sequence: `list(s)`,
-    `tuple(s)`, `enumerate(s)`, `iter(s)`, `zip(s, ...)` (as in
+    `tuple(s)`, `enumerate(s)`, `zip(s, ...)` (as in
     `dict(zip(s, range(n)))`), `"".join(s)`, or a `for` loop over it that
     appends, writes or numbers elements (`vocab[w] = len(vocab)`). `s` is a set
     display, a set comprehension, a `set(...)`/`frozenset(...)` call, or a name
@@ -249,7 +268,8 @@ class SetIterationOrder(Rule):
     ## Known limitations
     Off by default. Element types are not known: sets of small integers,
     whose order is deterministic, are reported unless they are evidently
-    integers (`{1, 2}`, `set(range(n))`).
+    integers (`{1, 2}`, `set(range(n))`). `next(iter(s))` is not reported: it
+    mostly takes the only element of a singleton.
     """
 
     code = "TSL402"
@@ -264,6 +284,8 @@ class SetIterationOrder(Rule):
         "seen = set(tokens)\nif 'a' in seen:\n    print(len(seen))\n",
         "labels = set(names)\nfor name in labels:\n    print(name)\n",
         "tokens = list(words)\n",
+        "kinds = {p.device.type for p in params}\nkind = next(iter(kinds))\n",
+        "names = set(a)\nfor n in names:\n    if len(n) > 3:\n        print(n)\n",
     ]
     INVALID = [
         "vocab = list(set(words))\n",
@@ -283,11 +305,8 @@ class SetIterationOrder(Rule):
                 yield self.at_call(ctx, call, self._message(f"`{call.raw or call.method}(...)`"),
                                    self._call_fix(call, arg))
         for loop in facts.loops:
-            if loop.iter is not None and self._set_valued(ctx, loop.iter, loop.scope) and any(
-                loop.id in call.loops
-                and (call.method in _APPENDING_METHODS or call.qualname == "len")
-                for call in facts.calls
-            ):
+            if (loop.iter is not None and self._set_valued(ctx, loop.iter, loop.scope)
+                    and _builds_sequence(facts, loop)):
                 assert loop.iter.start is not None and loop.iter.end is not None
                 yield self.diagnostic(ctx, self._message("a `for` loop building a sequence"),
                                       loop.iter.start, loop.iter.end,
@@ -299,7 +318,7 @@ class SetIterationOrder(Rule):
                 "process (hash randomization); iterate `sorted(...)` instead")
 
     def _ordered_set_arg(self, ctx: Context, call: Call) -> Optional[Expr]:
-        if call.qualname in _ORDER_KEEPING or call.method == "join":
+        if call.qualname in _SET_SINKS or call.method == "join":
             candidates = call.args[:1]
         elif call.qualname == "zip":
             candidates = call.args
