@@ -605,7 +605,9 @@ class CudaOnlySeed(Rule):
 
     ## Known limitations
     A `torch.manual_seed` in another function that runs first is not seen
-    unless the module reaches it from module level.
+    unless the module reaches it from module level. The runnable proof shows
+    the CPU generator left unseeded on a CPU-only machine; that the CUDA
+    generators themselves do get seeded could not be shown on CPU.
     """
 
     code = "TSL108"
