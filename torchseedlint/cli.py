@@ -10,7 +10,7 @@ import os
 import platform
 import sys
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import click
 
@@ -166,13 +166,13 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
         return
     if paths == ("-",) and opts["fix"] and not opts["diff"]:
         raise _fail("--fix writes files; it cannot be used with stdin (use --diff)")
-    fixed = _fix(run, config, opts) if opts["fix"] or opts["diff"] else 0
+    fixed, write_errors = _fix(run, config, opts) if opts["fix"] or opts["diff"] else (0, [])
     diagnostics = run.diagnostics
     if not opts["silent"]:
         _print_output(run, config, opts, fixed)
-    for error in run.internal_errors:
+    for error in run.internal_errors + write_errors:
         click.echo(f"error: {error}", err=True)
-    if run.internal_errors:
+    if run.internal_errors or write_errors:
         raise click.exceptions.Exit(EXIT_ERROR)
     if opts["exit_zero"]:
         return
@@ -180,13 +180,15 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
         raise click.exceptions.Exit(EXIT_FINDINGS)
 
 
-def _fix(run: RunResult, config: Config, opts: Dict[str, Any]) -> int:
+def _fix(run: RunResult, config: Config, opts: Dict[str, Any]) -> Tuple[int, List[str]]:
     """Apply fixes (``--fix``) or print them (``--diff``, which then exits).
 
-    Returns how many errors were fixed; ``run`` then holds what remains.
+    Returns how many errors were fixed and the files that could not be written
+    safely; ``run`` then holds what remains.
     """
-    fixes = fix_command.fix_run(run, config, opts["unsafe_fixes"])
-    for warning in fix_command.dropped_warnings(fixes):
+    links: List[str] = []
+    fixes = fix_command.fix_run(run, config, opts["unsafe_fixes"], links)
+    for warning in fix_command.dropped_warnings(fixes) + fix_command.link_warnings(links):
         click.echo(f"warning: {warning}", err=True)
     if opts["diff"]:
         for fix in fixes:
@@ -196,10 +198,10 @@ def _fix(run: RunResult, config: Config, opts: Dict[str, Any]) -> int:
             click.echo(fix_command.would_fix(fixes), err=True)
         code = EXIT_FINDINGS if any(fix.changed for fix in fixes) else EXIT_OK
         raise click.exceptions.Exit(code)
-    fix_command.write_back(fixes)
+    write_errors = fix_command.write_back(fixes)
     if opts["show_fixes"] and not opts["silent"]:
         click.echo(fix_command.show_fixes(fixes), nl=False)
-    return fix_command.fixed_count(fixes)
+    return fix_command.fixed_count(fixes), write_errors
 
 
 def _print_rule_docs(explain: Optional[str]) -> None:

@@ -3,18 +3,28 @@
 The fix loop itself is pure (:mod:`torchseedlint.fixing`); here the fixed text is
 diffed or written back, byte for byte in the file's own encoding, BOM and line
 endings, through a temporary file and an atomic rename.
+
+Write safety: every file is fixed in memory before the first one is written, and
+each write is one rename, so a run killed at any point leaves each file either as
+it was or fully fixed (SIGINT and SIGTERM wait while a file is written, so no
+temporary file is left behind either). A file whose bytes changed on disk since it was
+read is not overwritten. A symbolic link is never fixed: its target may lie
+outside the project, and when the target is in the run it is fixed under its own
+path; the link's diagnostics stay reported with a warning.
 """
 
 from __future__ import annotations
 
 import difflib
 import os
+import signal
 import stat
 import tempfile
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import List
+from typing import Iterator, List
 
 from torchseedlint.config import Config
 from torchseedlint.engine import RunResult
@@ -33,10 +43,13 @@ class FileFix:
         return self.outcome.text != self.original.text
 
 
-def fix_run(run: RunResult, config: Config, unsafe: bool) -> List[FileFix]:
+def fix_run(
+    run: RunResult, config: Config, unsafe: bool, skipped_links: List[str]
+) -> List[FileFix]:
     """Fix every file of the run in memory; its results then hold what remains.
 
-    Notebooks are not fixed (their diagnostics stay as reported).
+    Notebooks are not fixed (their diagnostics stay as reported), nor symbolic
+    links (their paths are added to ``skipped_links``).
     """
     config = run.config or config
     applicable = fix_filter(config, unsafe)
@@ -47,6 +60,9 @@ def fix_run(run: RunResult, config: Config, unsafe: bool) -> List[FileFix]:
             continue
         if not any(applicable(d) for d in result.diagnostics):
             continue
+        if os.path.islink(result.path):
+            skipped_links.append(result.path)
+            continue
         outcome = fix_text(source.text, result.path, config, unsafe, result.diagnostics,
                            run.project)
         result.diagnostics = outcome.remaining
@@ -55,15 +71,38 @@ def fix_run(run: RunResult, config: Config, unsafe: bool) -> List[FileFix]:
     return fixes
 
 
-def write_back(fixes: List[FileFix]) -> None:
-    for fix in fixes:
-        if fix.changed:
-            write_atomic(fix.path, fix.original.encode(fix.outcome.text))
+class NotWritten(Exception):
+    """A fixed file could not be written back safely; it was left as it was."""
 
 
-def write_atomic(path: str, data: bytes) -> None:
-    """Replace the file's content in one rename, keeping its permission bits."""
-    target = Path(os.path.realpath(path))
+def write_back(fixes: List[FileFix]) -> List[str]:
+    """Write the changed files; return an error for each one left untouched.
+
+    The fixes of the files not written are removed from ``fixes``.
+    """
+    errors = []
+    for fix in list(fixes):
+        if not fix.changed:
+            continue
+        expected = fix.original.encode(fix.original.text)
+        try:
+            with _signals_deferred():
+                write_atomic(fix.path, fix.original.encode(fix.outcome.text), expected)
+        except (NotWritten, OSError, UnicodeEncodeError) as exc:
+            errors.append(f"{fix.path}: not fixed: {exc}")
+            fixes.remove(fix)
+    return errors
+
+
+def write_atomic(path: str, data: bytes, expected: bytes) -> None:
+    """Replace the file's content in one rename, keeping its permission bits.
+
+    Raises NotWritten if the file no longer holds ``expected`` (it was edited
+    while we worked) or is a symbolic link.
+    """
+    if os.path.islink(path):
+        raise NotWritten("it is a symbolic link")
+    target = Path(path)
     mode = stat.S_IMODE(target.stat().st_mode)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                          suffix=".tmp")
@@ -71,11 +110,36 @@ def write_atomic(path: str, data: bytes) -> None:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
         os.chmod(temporary, mode)
+        # Checked as late as possible: the window for a lost edit is this one read.
+        if target.read_bytes() != expected:
+            raise NotWritten("it changed on disk while torchseedlint was fixing it")
         os.replace(temporary, target)
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block ends, so no temporary file is left behind."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: a rename is still atomic
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def link_warnings(paths: List[str]) -> List[str]:
+    return [
+        f"{path}: not fixed: it is a symbolic link (to {os.path.realpath(path)}); "
+        "fix the file it points to"
+        for path in paths
+    ]
 
 
 def unified_diff(fix: FileFix) -> str:

@@ -1,0 +1,260 @@
+"""``--fix`` can never lose a byte: atomic writes, symlinks, races, interrupts, encodings.
+
+The write policy under test (see ``torchseedlint/fix_command.py``): every file is
+fixed in memory first, each is written by one rename of a temporary file in its
+directory, a file edited on disk meanwhile is left alone (error, exit 2), and a
+symbolic link is never written through (warning, its diagnostics stay).
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+from click.testing import CliRunner, Result
+
+from torchseedlint import fix_command
+from torchseedlint.cli import main
+
+FLAGGED = "import torch\nmodel = torch.nn.Linear(2, 2)\nx = torch.rand(3)\n"
+FIXED = "import torch\n\nSEED = 0\ntorch.manual_seed(SEED)\n\nmodel = torch.nn.Linear(2, 2)\n"
+
+
+def run_fix(*args: str) -> Result:
+    return CliRunner().invoke(main, ["--isolated", "--fix", *args])
+
+
+def test_fix_replaces_the_file_by_rename_and_keeps_its_mode(tmp_path: Path) -> None:
+    path = tmp_path / "train.py"
+    path.write_text(FLAGGED)
+    path.chmod(0o640)
+    inode = path.stat().st_ino
+    result = run_fix(str(path))
+    assert result.exit_code == 0, result.output
+    assert path.read_text().startswith(FIXED)
+    assert path.stat().st_ino != inode  # a new file renamed over the old one
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.py"]
+
+
+def test_symlink_is_not_written_through(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    target = outside / "shared.py"
+    target.write_text(FLAGGED)
+    project = tmp_path / "project"
+    project.mkdir()
+    link = project / "train.py"
+    link.symlink_to(target)
+    result = run_fix(str(project))
+    assert target.read_text() == FLAGGED
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert "train.py: not fixed: it is a symbolic link" in result.stderr
+    assert result.exit_code == 1  # its diagnostics are still reported
+    assert "TSL101" in result.stdout
+
+
+def test_symlink_target_in_the_run_is_fixed_under_its_own_path(tmp_path: Path) -> None:
+    target = tmp_path / "train.py"
+    target.write_text(FLAGGED)
+    (tmp_path / "alias.py").symlink_to(target)
+    result = run_fix(str(tmp_path))
+    assert target.read_text().startswith(FIXED), result.output
+    assert (tmp_path / "alias.py").is_symlink()
+
+
+def test_file_changed_on_disk_while_fixing_is_not_overwritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    edited = tmp_path / "edited.py"
+    untouched = tmp_path / "untouched.py"
+    for path in (edited, untouched):
+        path.write_text(FLAGGED)
+    real_fix_run = fix_command.fix_run
+
+    def fix_run_then_user_saves(*args: object) -> List[fix_command.FileFix]:
+        fixes = real_fix_run(*args)  # type: ignore[arg-type]
+        edited.write_text("# the user's edit\n" + FLAGGED)
+        return fixes
+
+    monkeypatch.setattr(fix_command, "fix_run", fix_run_then_user_saves)
+    result = run_fix("--show-fixes", str(tmp_path))
+    assert edited.read_text() == "# the user's edit\n" + FLAGGED
+    assert untouched.read_text().startswith(FIXED)
+    assert f"error: {edited}: not fixed: it changed on disk" in result.stderr
+    assert "edited.py" not in result.stdout.split("Fixed")[-1]  # not counted as fixed
+    assert result.exit_code == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["edited.py", "untouched.py"]
+
+
+def test_write_atomic_cleans_up_when_interrupted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "train.py"
+    path.write_text(FLAGGED)
+
+    def interrupted(source: str, destination: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        fix_command.write_atomic(str(path), FIXED.encode(), FLAGGED.encode())
+    assert path.read_text() == FLAGGED
+    assert [p.name for p in tmp_path.iterdir()] == ["train.py"]
+
+
+@pytest.mark.parametrize(
+    "encoding, cookie, bom, newline",
+    [
+        ("latin-1", "# -*- coding: latin-1 -*-\n", False, "\n"),
+        ("cp1252", "# coding: cp1252\n", False, "\n"),
+        ("cp1252", "# vim: set fileencoding=cp1252 :\r\n", False, "\r\n"),
+        ("utf-8", "", True, "\n"),
+        ("utf-8", "", True, "\r\n"),
+        ("utf-8", "", False, "\r\n"),
+    ],
+    ids=["latin1", "cp1252", "cp1252-crlf", "bom", "bom-crlf", "crlf"],
+)
+def test_encoding_bom_and_line_endings_survive_fix(
+    tmp_path: Path, encoding: str, cookie: str, bom: bool, newline: str
+) -> None:
+    # \u20ac (euro) and \u2019 only exist in cp1252; latin-1 gets \u00e9 only.
+    word = "\u20ac \u2019caf\u00e9\u2019" if encoding != "latin-1" else "caf\u00e9 \u00e0"
+    lines = [f"name = '{word}'  # {word}", "import torch", "model = torch.nn.Linear(2, 2)", ""]
+    text = cookie + newline.join(lines)
+    prefix = codecs.BOM_UTF8 if bom else b""
+    path = tmp_path / "train.py"
+    path.write_bytes(prefix + text.encode(encoding))
+    result = run_fix(str(path))
+    assert result.exit_code == 0, result.output + result.stderr
+    expected = cookie + newline.join(
+        [lines[0], lines[1], "", "SEED = 0", "torch.manual_seed(SEED)", "", *lines[2:]]
+    )
+    assert path.read_bytes() == prefix + expected.encode(encoding)
+
+
+def test_mixed_line_endings_are_kept_byte_for_byte(tmp_path: Path) -> None:
+    data = b"import torch\r\n# a\n# b\rmodel = torch.nn.Linear(2, 2)\r\n"
+    path = tmp_path / "train.py"
+    path.write_bytes(data)
+    assert run_fix(str(path)).exit_code == 0
+    written = path.read_bytes()
+    head = b"import torch\r\n"
+    assert written.startswith(head) and written.endswith(data[len(head):])
+    assert b"torch.manual_seed(SEED)" in written
+
+
+INERT = """\
+import pathlib
+pathlib.Path({marker!r}).write_text("executed")
+import torch
+from {module} import helper
+model = torch.nn.Linear(2, 2)
+if __name__ == "__main__":
+    pathlib.Path({marker!r}).write_text("main ran")
+"""
+
+
+def test_linted_code_is_never_imported_or_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "train.py").write_text(INERT.format(marker=str(marker), module="helpers"))
+    (project / "helpers.py").write_text(
+        f"import pathlib\npathlib.Path({str(marker)!r}).write_text('imported')\n"
+        "def helper():\n    pass\n"
+    )
+    (project / "conftest.py").write_text(
+        f"import pathlib\npathlib.Path({str(marker)!r}).write_text('conftest')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(project)}
+    for args in (["--isolated"], ["--isolated", "--fix", "--unsafe-fixes"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "torchseedlint", *args, str(project)],
+            cwd=project, env=env, capture_output=True, text=True, timeout=120,
+        )
+        assert result.returncode in (0, 1), result.stderr
+        assert not marker.exists()
+    assert "torch.manual_seed" in (project / "train.py").read_text()  # --fix did run
+
+
+# --- interrupted runs ---------------------------------------------------------------
+
+TREE_FILES = 300
+
+
+def make_tree(root: Path) -> Dict[str, bytes]:
+    """Hundreds of fixable files, each different so a misplaced write would show."""
+    files = {}
+    for index in range(TREE_FILES):
+        path = root / f"pkg{index % 10}" / f"train_{index:03d}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = (f"# file {index}\n" + FLAGGED).encode()
+        path.write_bytes(data)
+        files[str(path.relative_to(root))] = data
+    return files
+
+
+def fix_tree(root: Path) -> "subprocess.Popen[bytes]":
+    return subprocess.Popen(
+        [sys.executable, "-m", "torchseedlint", "--isolated", "--fix", "--unsafe-fixes",
+         "--silent", str(root)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+
+
+@pytest.fixture(scope="module")
+def fully_fixed(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, bytes]:
+    root = tmp_path_factory.mktemp("reference")
+    originals = make_tree(root)
+    process = fix_tree(root)
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode in (0, 1), stderr.decode()
+    fixed = {name: (root / name).read_bytes() for name in originals}
+    assert all(fixed[name] != originals[name] for name in originals)
+    return fixed
+
+
+def first_write_seen(
+    paths: List[Path], originals: List[bytes], process: "subprocess.Popen[bytes]"
+) -> bool:
+    """Poll the first files to be written until one changes (or the run ends)."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        if any(path.read_bytes() != data for path, data in zip(paths, originals)):
+            return True
+        time.sleep(0.0005)  # leave the CPU to the run
+    return False
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL],
+                         ids=["SIGINT", "SIGTERM", "SIGKILL"])
+def test_interrupted_fix_leaves_each_file_original_or_fully_fixed(
+    tmp_path: Path, fully_fixed: Dict[str, bytes], signum: int
+) -> None:
+    originals = make_tree(tmp_path)
+    names = sorted(originals)
+    process = fix_tree(tmp_path)
+    watched = names[:3]
+    seen = first_write_seen([tmp_path / n for n in watched], [originals[n] for n in watched],
+                            process)
+    process.send_signal(signum)
+    process.wait(timeout=60)
+    assert seen, "the run ended before any file was written; the tree is too small"
+    states = []
+    for name in names:
+        data = (tmp_path / name).read_bytes()
+        assert data in (originals[name], fully_fixed[name]), name
+        states.append(data == fully_fixed[name])
+    # The signal landed while writing: some files were written, not all.
+    assert 0 < sum(states) < len(states), sum(states)
+    leftovers = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".py"]
+    if signum != signal.SIGKILL:  # SIGKILL cannot be caught: a temporary file may remain
+        assert leftovers == []
