@@ -443,7 +443,10 @@ class SeedAfterRngUse(Rule):
     told apart (a draw in an `if` before a seed in the `else` is reported), and
     a draw inside a `lambda` counts where the lambda is written. Building a
     `DataLoader`, a `RandomSampler` or a dropout module draws nothing and is not
-    a consumer here. Draws made to compute the seed itself
+    a consumer here, nor is training (`loss.backward()`, `optimizer.step()`):
+    a deliberate reseed after a training loop (before sampling or evaluation)
+    is common, and the model was built, and seeded, elsewhere. Draws made to
+    compute the seed itself
     (`seed = random.randint(...)`) are TSL105's business, not this rule's.
     """
 
@@ -460,6 +463,8 @@ class SeedAfterRngUse(Rule):
         "import torch\n\ndef build():\n    return torch.nn.Linear(2, 2)\n\ntorch.manual_seed(0)\n",
         "import numpy as np\nimport torch\n\ndef main():\n    np.random.seed(0)\n"
         "    x = np.random.rand(3)\n    torch.manual_seed(1)\n",
+        "import torch\n\ndef train(model, loader, optimizer):\n    for x in loader:\n"
+        "        model(x).sum().backward()\n        optimizer.step()\n    torch.manual_seed(0)\n",
     ]
     INVALID = [
         "import torch\nmodel = torch.nn.Linear(4, 2)\ntorch.manual_seed(0)\n",
@@ -474,7 +479,8 @@ class SeedAfterRngUse(Rule):
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
         consumers = {
-            K.TORCH: [c for c in ctx.analysis.torch_consumers() if not _lazy(c)],
+            K.TORCH: [c for c in ctx.analysis.torch_consumers() if not _lazy(c) and (
+                c.qualname is not None or c.method in K.TENSOR_RANDOM_METHODS)],
             K.PYRANDOM: ctx.analysis.pyrandom_consumers(imported=False),
             K.NUMPY: ctx.analysis.numpy_consumers(imported=False),
         }
