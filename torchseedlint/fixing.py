@@ -9,6 +9,7 @@ compile is dropped and reported, never written.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, List, Optional, Set, Tuple
 
@@ -58,7 +59,10 @@ def compiles(text: str, path: str) -> bool:
     if isinstance(parse(text, path), Diagnostic):
         return False
     try:
-        compile(text, path, "exec", dont_inherit=True)
+        with warnings.catch_warnings():
+            # The user's code may warn (`"a"()`); that is for their own compiler to say.
+            warnings.simplefilter("ignore", SyntaxWarning)
+            compile(text, path, "exec", dont_inherit=True)
     except (SyntaxError, ValueError):
         return False
     return True
