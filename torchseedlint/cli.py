@@ -68,7 +68,18 @@ def resolve_config(
     return load_config(pyproject) if pyproject else Config()
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+class _Command(click.Command):
+    """Takes ``--add-noqa``'s reason only from ``--add-noqa=REASON``, as ruff does:
+    ``--add-noqa src/`` lints ``src/`` (click would take ``src/`` as the reason)."""
+
+    def parse_args(self, ctx: click.Context, args: List[str]) -> List[str]:
+        options, rest = (args, []) if "--" not in args else (
+            args[: args.index("--")], args[args.index("--"):])
+        options = ["--add-noqa=" if arg == "--add-noqa" else arg for arg in options]
+        return super().parse_args(ctx, options + rest)
+
+
+@click.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--select", multiple=True, help="Rules to enable: codes, prefixes (TSL2), ALL.")
 @click.option("--extend-select", multiple=True, help="Rules to enable on top of the selection.")
@@ -100,7 +111,7 @@ def resolve_config(
 @click.option("--stdin-filename", type=click.Path(),
               help="With the path `-`: lint stdin as this file (config and excludes apply).")
 @click.option("--show-files", is_flag=True, help="Print the files that would be linted and exit.")
-@click.option("--add-noqa", is_flag=False, flag_value="", default=None, metavar="[=REASON]",
+@click.option("--add-noqa", default=None, metavar="[=REASON]",
               help="Add `# noqa: TSLxxx REASON` to every reported line, then exit.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes and write the files back.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply (or offer) unsafe fixes.")
@@ -147,11 +158,12 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
         for path in discover(paths or (".",), config, opts["force_exclude"]).files:
             click.echo(os.path.normpath(path))
         return
+    stdin: Optional[bytes] = None
     if paths == ("-",):
         if opts["add_noqa"] is not None:
             raise _fail("--add-noqa writes files; it cannot be used with stdin")
-        data = click.get_binary_stream("stdin").read()
-        run = lint_stdin(data, stdin_name, config, force_exclude=opts["force_exclude"])
+        stdin = click.get_binary_stream("stdin").read()
+        run = lint_stdin(stdin, stdin_name, config, force_exclude=opts["force_exclude"])
     else:
         run = _lint_files(paths or (".",), config, opts["force_exclude"])
     if run.missing_paths:
@@ -164,12 +176,15 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
     if opts["add_noqa"] is not None:
         _write_noqa(run, opts["add_noqa"])
         return
-    if paths == ("-",) and opts["fix"] and not opts["diff"]:
-        raise _fail("--fix writes files; it cannot be used with stdin (use --diff)")
-    fixed, write_errors = _fix(run, config, opts) if opts["fix"] or opts["diff"] else (0, [])
+    # ruff's behaviour: `--fix` on stdin prints the fixed source, the report goes to stderr.
+    fixed_stdin = stdin is not None and opts["fix"] and not opts["diff"]
+    fixed, write_errors = (
+        _fix(run, config, opts, stdin if fixed_stdin else None)
+        if opts["fix"] or opts["diff"] else (0, [])
+    )
     diagnostics = run.diagnostics
     if not opts["silent"]:
-        _print_output(run, config, opts, fixed)
+        _print_output(run, config, opts, fixed, err=fixed_stdin)
     for error in run.internal_errors + write_errors:
         click.echo(f"error: {error}", err=True)
     if run.internal_errors or write_errors:
@@ -180,14 +195,18 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
         raise click.exceptions.Exit(EXIT_FINDINGS)
 
 
-def _fix(run: RunResult, config: Config, opts: Dict[str, Any]) -> Tuple[int, List[str]]:
+def _fix(
+    run: RunResult, config: Config, opts: Dict[str, Any], stdin: Optional[bytes] = None
+) -> Tuple[int, List[str]]:
     """Apply fixes (``--fix``) or print them (``--diff``, which then exits).
 
+    ``stdin``: the input of ``-``, to print fixed (or as it was) instead of writing files.
     Returns how many errors were fixed and the files that could not be written
     safely; ``run`` then holds what remains.
     """
     links: List[str] = []
-    fixes = fix_command.fix_run(run, config, opts["unsafe_fixes"], links)
+    fixes = fix_command.fix_run(run, config, opts["unsafe_fixes"],
+                                None if stdin is not None else links)
     for warning in fix_command.dropped_warnings(fixes) + fix_command.link_warnings(links):
         click.echo(f"warning: {warning}", err=True)
     if opts["diff"]:
@@ -198,9 +217,17 @@ def _fix(run: RunResult, config: Config, opts: Dict[str, Any]) -> Tuple[int, Lis
             click.echo(fix_command.would_fix(fixes), err=True)
         code = EXIT_FINDINGS if any(fix.changed for fix in fixes) else EXIT_OK
         raise click.exceptions.Exit(code)
-    write_errors = fix_command.write_back(fixes)
+    if stdin is not None:
+        fix = fixes[0] if fixes else None
+        output = stdin if fix is None else fix.original.encode(fix.outcome.text)
+        stream = click.get_binary_stream("stdout")
+        stream.write(output)
+        stream.flush()
+        write_errors: List[str] = []
+    else:
+        write_errors = fix_command.write_back(fixes)
     if opts["show_fixes"] and not opts["silent"]:
-        click.echo(fix_command.show_fixes(fixes), nl=False)
+        click.echo(fix_command.show_fixes(fixes), nl=False, err=stdin is not None)
     return fix_command.fixed_count(fixes), write_errors
 
 
@@ -243,12 +270,15 @@ def _write_noqa(run: RunResult, reason: str) -> None:
     click.echo(f"Added {added} noqa {noun}.", err=True)
 
 
-def _print_output(run: RunResult, config: Config, opts: Dict[str, Any], fixed: int = 0) -> None:
+def _print_output(
+    run: RunResult, config: Config, opts: Dict[str, Any], fixed: int = 0, err: bool = False
+) -> None:
+    """Print the report (on stderr with ``err``: stdout carries fixed stdin)."""
     output_format, output_file = opts["output_format"], opts["output_file"]
     color = (
         output_format in TEXT_FORMATS
         and not output_file
-        and use_color(opts["color"], os.environ, sys.stdout.isatty())
+        and use_color(opts["color"], os.environ, (sys.stderr if err else sys.stdout).isatty())
     )
     report = build_report(run, config, root=os.getcwd(), color=color)
     fixable = fixable_counts(run.diagnostics, run.config or config, opts["unsafe_fixes"])
@@ -257,7 +287,7 @@ def _print_output(run: RunResult, config: Config, opts: Dict[str, Any], fixed: i
     if output_file:
         Path(output_file).write_text(text, encoding="utf-8")
     else:
-        click.echo(text, nl=False, color=color)
+        click.echo(text, nl=False, color=color, err=err)
 
 
 def run() -> None:

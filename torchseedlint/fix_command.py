@@ -4,6 +4,10 @@ The fix loop itself is pure (:mod:`torchseedlint.fixing`); here the fixed text i
 diffed or written back, byte for byte in the file's own encoding, BOM and line
 endings, through a temporary file and an atomic rename.
 
+A notebook is fixed through its joined code cells (the text the engine linted),
+and the cells that changed are written back into its JSON (:func:`notebook.write_back`),
+which is then written like any file; ``--diff`` shows one diff per changed cell.
+
 Write safety: every file is fixed in memory before the first one is written, and
 each write is one rename, so a run killed at any point leaves each file either as
 it was or fully fixed (SIGINT and SIGTERM wait while a file is written, so no
@@ -24,19 +28,24 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator, List, Optional, Tuple
 
 from torchseedlint.config import Config
-from torchseedlint.engine import RunResult
+from torchseedlint.engine import FileResult, RunResult, lint_file_text
 from torchseedlint.fixing import FixOutcome, fix_filter, fix_text
+from torchseedlint.notebook import CELL_MARKER, Notebook, parse_notebook
+from torchseedlint.notebook import write_back as notebook_write_back
+from torchseedlint.project import ProjectIndex
 from torchseedlint.sources import DecodedSource
 
 
 @dataclass
 class FileFix:
     path: str
-    original: DecodedSource
-    outcome: FixOutcome
+    original: DecodedSource  # the file as read (a notebook: its JSON text)
+    outcome: FixOutcome  # ``outcome.text``: the file's new text (a notebook: its new JSON)
+    # A notebook before and after: ``--diff`` compares their cells.
+    notebooks: Optional[Tuple[Notebook, Notebook]] = None
 
     @property
     def changed(self) -> bool:
@@ -44,24 +53,27 @@ class FileFix:
 
 
 def fix_run(
-    run: RunResult, config: Config, unsafe: bool, skipped_links: List[str]
+    run: RunResult, config: Config, unsafe: bool, skipped_links: Optional[List[str]]
 ) -> List[FileFix]:
     """Fix every file of the run in memory; its results then hold what remains.
 
-    Notebooks are not fixed (their diagnostics stay as reported), nor symbolic
-    links (their paths are added to ``skipped_links``).
+    Symbolic links are not fixed: their paths are added to ``skipped_links``
+    (None: nothing will be written to the paths, e.g. stdin, so links do not matter).
     """
     config = run.config or config
     applicable = fix_filter(config, unsafe)
     fixes = []
     for result in run.files:
         source = result.source
-        if source is None or result.notebook is not None:
+        if source is None and result.notebook is None:
             continue
         if not any(applicable(d) for d in result.diagnostics):
             continue
-        if os.path.islink(result.path):
+        if skipped_links is not None and os.path.islink(result.path):
             skipped_links.append(result.path)
+            continue
+        if result.notebook is not None:
+            fixes.append(_fix_notebook(result, result.notebook, config, unsafe, run.project))
             continue
         outcome = fix_text(source.text, result.path, config, unsafe, result.diagnostics,
                            run.project)
@@ -69,6 +81,54 @@ def fix_run(
         result.source = replace(source, text=outcome.text)
         fixes.append(FileFix(result.path, source, outcome))
     return fixes
+
+
+def _fix_notebook(
+    result: FileResult,
+    notebook: Notebook,
+    config: Config,
+    unsafe: bool,
+    project: Optional[ProjectIndex],
+) -> FileFix:
+    """Fix the joined code cells, then put the changed cells back into the JSON.
+
+    Fixes edit the joined text, never cell-located diagnostics (an edit has no cell).
+    """
+    original = DecodedSource(notebook.json_text, "utf-8", bom=False)
+    outcome = fix_text(notebook.source, result.path, config, unsafe, result.diagnostics,
+                       project)
+    if outcome.text == notebook.source:
+        result.diagnostics = outcome.remaining
+        return FileFix(result.path, original, replace(outcome, text=notebook.json_text))
+    new_json = notebook_write_back(notebook.json_text, outcome.text)
+    fixed = parse_notebook(new_json)
+    if _code_lines(fixed.source) != _code_lines(outcome.text):
+        # The cells read back differently from what was fixed: e.g. code inserted
+        # above a `%%cell_magic` line, which would no longer mask its cell.
+        unchanged = FixOutcome(notebook.json_text, dropped=outcome.fixed,
+                               remaining=result.diagnostics)
+        return FileFix(result.path, original, unchanged)
+    remaining = outcome.remaining
+    if fixed.source != outcome.text:
+        # Rows moved (text fixed in above the first cell's marker, blank lines at
+        # a cell's end): locate what remains in the notebook as it will be written.
+        remaining = lint_file_text(fixed.source, result.path, config, project,
+                                   fresh=True).diagnostics
+    result.diagnostics = remaining
+    result.notebook = fixed
+    outcome = replace(outcome, text=new_json, remaining=remaining)
+    return FileFix(result.path, original, outcome, (notebook, fixed))
+
+
+_MARKER_PREFIX = CELL_MARKER.format(number="")
+
+
+def _code_lines(joined: str) -> List[str]:
+    """The lines that make a joined notebook text's meaning (no cell markers or blanks)."""
+    return [
+        line for line in joined.splitlines()
+        if line.strip() and not line.startswith(_MARKER_PREFIX)
+    ]
 
 
 class NotWritten(Exception):
@@ -143,11 +203,25 @@ def link_warnings(paths: List[str]) -> List[str]:
 
 
 def unified_diff(fix: FileFix) -> str:
+    """The change as a unified diff; for a notebook, one per changed code cell
+    (named ``path:cell N``, rows counted in the cell, as ruff shows them)."""
+    if fix.notebooks is None:
+        return _diff(fix.original.text, fix.outcome.text, fix.path)
+    before, after = fix.notebooks
+    return "".join(
+        _diff(_ended(old.text), _ended(new.text), f"{fix.path}:cell {old.number}")
+        for old, new in zip(before.cells, after.cells)
+    )
+
+
+def _ended(cell_text: str) -> str:
+    # Cells usually end without a newline, and write_back keeps that: not a change to show.
+    return cell_text if not cell_text or cell_text.endswith("\n") else cell_text + "\n"
+
+
+def _diff(old: str, new: str, name: str) -> str:
     lines = difflib.unified_diff(
-        fix.original.text.splitlines(keepends=True),
-        fix.outcome.text.splitlines(keepends=True),
-        fromfile=fix.path,
-        tofile=fix.path,
+        old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=name, tofile=name
     )
     return "".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in lines)
 

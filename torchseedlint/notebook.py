@@ -260,8 +260,10 @@ def write_back(original_json_text: str, new_joined_source: str) -> str:
         if cell.number not in new_texts:
             continue
         text = _unmask(new_texts[cell.number], notebook.magics)
-        if not cell.text.endswith("\n") and text.endswith("\n"):
-            text = text[:-1]  # the newline joining added
+        if not cell.text.endswith("\n"):
+            # The newline joining added, and the blank lines a fix leaves after
+            # inserted code: a cell that ended without a newline still does.
+            text = text.rstrip("\n")
         if text == cell.text:
             continue
         start, end = cell.span
