@@ -9,7 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
+from torchseedlint.config import Config
+from torchseedlint.diagnostics import SAFE, Diagnostic, Edit, Fix, Location
 from torchseedlint.engine import lint_paths
+from torchseedlint.fix_command import fix_run
 from torchseedlint.notebook import parse_notebook, write_back
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
@@ -128,3 +131,79 @@ def test_write_back_keeps_a_compact_layout_and_string_sources() -> None:
     assert new[:source_start] == text[:source_start]
     assert new.endswith('}],"metadata":{},"nbformat":4,"nbformat_minor":5}')
     assert _sources(new) == ["# hi", "import os\n%time 1\nimport torch"]
+
+
+def _without_code_sources(text: str) -> str:
+    """The notebook's text with each code cell's ``"source"`` value blanked out."""
+    for cell in sorted(parse_notebook(text).cells, key=lambda c: c.span[0], reverse=True):
+        start, end = cell.span
+        text = text[:start] + "SOURCE" + text[end:]
+    return text
+
+
+def test_fix_writes_the_changed_cells_back_and_nothing_else(tmp_path: Path) -> None:
+    notebook = tmp_path / "train.ipynb"
+    shutil.copy(TRAIN, notebook)
+    before = notebook.read_text(encoding="utf-8")
+    proc = torchseedlint(tmp_path, "train.ipynb")
+    assert "[*] 2 fixable with the `--fix` option." in proc.stdout
+
+    proc = torchseedlint(tmp_path, "--fix", "train.ipynb")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Found 2 errors (2 fixed, 0 remaining)." in proc.stdout
+    after = notebook.read_text(encoding="utf-8")
+    # Valid JSON; outputs, metadata and layout byte for byte; only two cells changed.
+    cells = json.loads(after)["cells"]
+    assert _without_code_sources(after) == _without_code_sources(before)
+    changed = [i for i, (old, new) in enumerate(zip(_sources(before), _sources(after)))
+               if old != new]
+    assert changed == [1, 5]
+    assert cells[1]["source"][:4] == json.loads(before)["cells"][1]["source"][:3] + [
+        "from torch.utils.data import DataLoader\n"]
+    assert cells[1]["source"][-1] == "    random.seed(worker_seed)"  # still no final newline
+    assert cells[5]["source"] == [
+        "loader = DataLoader(ds, num_workers=4, worker_init_fn=seed_worker, "
+        "generator=torch.Generator().manual_seed(SEED))"]
+    assert "%time" in parse_notebook(after).magics[3]
+
+    relint = torchseedlint(tmp_path, "train.ipynb")
+    assert relint.returncode == 0, relint.stdout
+    assert torchseedlint(tmp_path, "--fix", "train.ipynb").returncode == 0
+    assert notebook.read_text(encoding="utf-8") == after
+
+
+def test_diff_shows_one_diff_per_changed_cell_and_writes_nothing(tmp_path: Path) -> None:
+    notebook = tmp_path / "train.ipynb"
+    shutil.copy(TRAIN, notebook)
+    proc = torchseedlint(tmp_path, "--diff", "train.ipynb")
+    assert proc.returncode == 1
+    assert notebook.read_bytes() == TRAIN.read_bytes()
+    headers = [line for line in proc.stdout.splitlines() if line.startswith(("---", "+++"))]
+    assert headers == ["--- train.ipynb:cell 2", "+++ train.ipynb:cell 2",
+                       "--- train.ipynb:cell 6", "+++ train.ipynb:cell 6"]
+    # Rows are counted in the cell, masked magics show as written, and the
+    # cell's missing final newline is not shown as a change.
+    assert "@@ -2,3 +2,12 @@\n !pip install numpy\n" in proc.stdout
+    assert "-from torch" not in proc.stdout
+    assert "+loader = DataLoader(ds, num_workers=4, worker_init_fn=seed_worker" in proc.stdout
+    assert "Would fix 2 errors." in proc.stderr
+
+
+def test_a_fix_that_would_unmask_a_cell_magic_is_not_applied(tmp_path: Path) -> None:
+    path = tmp_path / "nb.ipynb"
+    cells = [{"cell_type": "code", "metadata": {}, "source": source,
+              "execution_count": None, "outputs": []}
+             for source in ("%%bash\necho hi", "x = 1")]
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                "nbformat_minor": 5}, indent=1))
+    run = lint_paths([str(path)])
+    # Text fixed in above the first cell's marker lands in that cell, above `%%bash`,
+    # which would then no longer make the whole cell a shell script.
+    top = Location(1, 1)
+    insert = Diagnostic("TSL101", "missing-torch-seed", "m", str(path), top, top,
+                        fix=Fix(SAFE, "insert", (Edit("import os\n", top, top),)))
+    run.files[0].diagnostics = [insert]
+    fixes = fix_run(run, Config(), False, [])
+    assert not fixes[0].changed
+    assert fixes[0].outcome.dropped == [insert]
+    assert run.files[0].diagnostics == [insert]
