@@ -76,7 +76,10 @@ def test_each_file_is_parsed_once_per_run(monkeypatch: pytest.MonkeyPatch) -> No
 
     monkeypatch.setattr(engine, "parse", counting_parse)
     lint_paths([str(FIXTURE)], Config())
-    assert len(parsed) == len(set(parsed)) == len(list(FIXTURE.rglob("*.py")))
+    # Never twice; files without a trigger word (torchseedlint.screen) not at all,
+    # unless another file imports them.
+    assert len(parsed) == len(set(parsed))
+    assert set(parsed) <= {str(p.resolve()) for p in FIXTURE.rglob("*.py")}
     parsed.clear()
     lint_paths([str(FIXTURE / "proj" / "train.py")], Config())
     assert len(parsed) == len(set(parsed))

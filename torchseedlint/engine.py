@@ -150,7 +150,7 @@ def lint_file_text(
             result.diagnostics.append(module)
         return result
     try:
-        facts = collect_facts(module, path)
+        facts = collect_facts(module, path, text)
     except RecursionError:
         if report_errors:
             result.diagnostics.append(parse_error(path, "expression nested too deeply to analyse"))
@@ -365,6 +365,6 @@ def screened_facts(path: Path, config: Optional[Config] = None) -> Optional[Modu
     if isinstance(module, Diagnostic):
         return None
     try:
-        return collect_facts(module, str(path))
+        return collect_facts(module, str(path), text)
     except RecursionError:
         return None

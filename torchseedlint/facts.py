@@ -12,11 +12,13 @@ alias. A name that no import binds keeps ``qualname=None`` and its raw text.
 
 from __future__ import annotations
 
+import inspect
+import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
-from libcst.metadata import CodeRange, PositionProvider
+from libcst._nodes.internal import CodegenState
 
 from torchseedlint.diagnostics import Location
 
@@ -179,29 +181,189 @@ def _literal(node: cst.BaseExpression) -> Tuple[str, Union[int, float, str, bool
     return "", None
 
 
-class _ExprScanner(cst.CSTVisitor):
-    """Collects names read and callees inside one expression."""
+# --- positions ---------------------------------------------------------------------
+#
+# libcst's PositionProvider runs a full codegen that stores every token and builds
+# two objects per node. Positions here come from one codegen pass that stores no
+# tokens, only (start line, start column, end line, end column) tuples per node:
+# the syntactic range (what PositionProvider gives) and the whitespace-inclusive
+# one (exactly the node's own code, so its text is a slice of the source).
 
-    def __init__(self) -> None:
+_Span = Tuple[int, int, int, int]  # 1-based lines, 0-based columns, as libcst counts
+_NEWLINE = re.compile(r"\r\n?|\n")
+
+
+@dataclass
+class _PositionState(CodegenState):
+    line: int = 1
+    column: int = 0
+    syntactic: Dict[int, _Span] = field(default_factory=dict)  # id(node) -> span
+    inclusive: Dict[int, _Span] = field(default_factory=dict)
+    starts: List[Tuple[int, int]] = field(default_factory=list)
+
+    def add_indent_tokens(self) -> None:
+        for token in self.indent_tokens:
+            self.add_token(token)
+
+    def add_token(self, value: str) -> None:
+        if "\n" in value or "\r" in value:
+            segments = _NEWLINE.split(value)
+            self.line += len(segments) - 1
+            self.column = len(segments[-1])
+        else:
+            self.column += len(value)
+
+    def pop_trailing_newline(self) -> None:
+        pass  # no tokens are kept
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        self.starts.append((self.line, self.column))
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        line, column = self.starts.pop()
+        self.inclusive[id(node)] = (line, column, self.line, self.column)
+
+    def span(self, node: cst.CSTNode) -> _Span:
+        found = self.syntactic.get(id(node))
+        return found if found is not None else self.inclusive[id(node)]
+
+    def record_syntactic_position(  # type: ignore[override]
+        self,
+        node: cst.CSTNode,
+        *,
+        start_node: Optional[cst.CSTNode] = None,
+        end_node: Optional[cst.CSTNode] = None,
+    ) -> "_Recording":
+        return _Recording(self, node, start_node, end_node)
+
+
+class _Recording:
+    """The context manager of ``record_syntactic_position`` (a class: cheaper than a
+    generator-based one, and it runs for nearly every node)."""
+
+    __slots__ = ("state", "node", "start_node", "end_node", "start")
+
+    def __init__(self, state: _PositionState, node: cst.CSTNode,
+                 start_node: Optional[cst.CSTNode], end_node: Optional[cst.CSTNode]) -> None:
+        self.state, self.node, self.start_node, self.end_node = state, node, start_node, end_node
+        self.start = (state.line, state.column)
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: object) -> None:
+        state = self.state
+        start = state.span(self.start_node)[:2] if self.start_node is not None else self.start
+        end = state.span(self.end_node)[2:] if self.end_node is not None else (
+            state.line, state.column)
+        state.syntactic[id(self.node)] = (*start, *end)
+
+
+def _line_starts(source: str) -> List[int]:
+    return [0] + [match.end() for match in _NEWLINE.finditer(source)]
+
+
+# --- traversal ---------------------------------------------------------------------
+#
+# libcst's ``visit`` rebuilds every node it passes (its visitors may replace
+# children). The collector only reads, so it walks the fields itself, in source
+# order: the order libcst's own ``_visit_and_replace_children`` visits them,
+# read once per node class. Whitespace and punctuation fields hold no names.
+
+_FIELD_IN_VISIT = re.compile(r'visit_\w+\(\s*self,\s*"(\w+)"')
+_PUNCTUATION = (
+    cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline,
+    cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
+    cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.Comma, cst.Semicolon, cst.Colon, cst.Dot,
+    cst.AssignEqual, cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp,
+    cst.BaseAugOp, cst.Asynchronous, cst.ImportStar,
+)
+_FIELD_ORDER: Dict[type, Optional[Tuple[str, ...]]] = {}
+# Per class: 1 a node to walk, 2 punctuation, 0 not a node (libcst's node classes
+# are ABCs: isinstance on them is slow enough to matter here).
+_CHILD_KIND: Dict[type, int] = {}
+
+
+def _child_kind(cls: type) -> int:
+    kind = _CHILD_KIND.get(cls)
+    if kind is None:
+        kind = 2 if issubclass(cls, _PUNCTUATION) else 1 if issubclass(cls, cst.CSTNode) else 0
+        _CHILD_KIND[cls] = kind
+    return kind
+
+
+def _field_order(cls: type) -> Optional[Tuple[str, ...]]:
+    """The child fields of ``cls`` in visiting order; None if libcst's source is unreadable."""
+    if cls not in _FIELD_ORDER:
+        try:
+            names = _FIELD_IN_VISIT.findall(inspect.getsource(cls._visit_and_replace_children))
+        except (OSError, TypeError):
+            names = []
+        _FIELD_ORDER[cls] = tuple(dict.fromkeys(names)) if names else None
+    return _FIELD_ORDER[cls]
+
+
+def _children(node: cst.CSTNode) -> List[cst.CSTNode]:
+    order = _field_order(type(node))
+    if order is None:
+        return [child for child in node.children if _child_kind(type(child)) == 1]
+    found: List[cst.CSTNode] = []
+    for name in order:
+        value = getattr(node, name)
+        kind = _child_kind(type(value))
+        if kind == 1:
+            found.append(value)
+        elif kind == 0 and isinstance(value, (list, tuple)):
+            found.extend(v for v in value if _child_kind(type(v)) == 1)
+    return found
+
+
+class _Scan:
+    """The names read and the callees inside one expression, gathered as the walk
+    passes through it."""
+
+    __slots__ = ("expr", "node", "names", "calls")
+
+    def __init__(self, expr: Expr, node: cst.CSTNode) -> None:
+        self.expr = expr
+        self.node = node
         self.names: List[str] = []
         self.calls: List[str] = []
 
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.append(node.value)
+    def add(self, node: cst.CSTNode) -> None:
+        if type(node) is cst.Name:
+            self.names.append(node.value)
+        elif type(node) is cst.Call:
+            name = dotted_name(node.func)
+            if name:
+                self.calls.append(name)
 
-    def visit_Call(self, node: cst.Call) -> None:
-        name = dotted_name(node.func)
-        if name:
-            self.calls.append(name)
+    def add_tree(self, node: cst.CSTNode) -> None:
+        self.add(node)
+        for child in _children(node):
+            self.add_tree(child)
+
+    def finish(self) -> None:
+        self.expr.names = tuple(self.names)
+        self.expr.calls = tuple(self.calls)
 
 
 class _Collector(cst.CSTVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, module: cst.Module, facts: ModuleFacts) -> None:
+    def __init__(self, module: cst.Module, facts: ModuleFacts, source: str) -> None:
         super().__init__()
         self.module = module
         self.facts = facts
+        self.source = source
+        self.positions = _PositionState(
+            default_indent=module.default_indent, default_newline=module.default_newline
+        )
+        module._codegen(self.positions)
+        self.line_starts = _line_starts(source)
+        # Expressions whose names and callees are gathered when the walk reaches
+        # them (id(node) -> scans), and those the walk is inside of.
+        self.pending_scans: Dict[int, List[_Scan]] = {}
+        self.active_scans: List[_Scan] = []
+        self.handlers: Dict[type, Tuple[Optional[Callable], Optional[Callable]]] = {}
         self.functions: List[Function] = []  # enclosing function stack
         self.classes: List[str] = []
         self.main_guard_depth = 0
@@ -213,22 +375,50 @@ class _Collector(cst.CSTVisitor):
 
     # --- helpers ---------------------------------------------------------------
 
-    def _range(self, node: cst.CSTNode) -> CodeRange:
-        return self.get_metadata(PositionProvider, node)
-
     def _start_end(self, node: cst.CSTNode) -> Tuple[Location, Location]:
-        rng = self._range(node)
-        return (
-            Location(rng.start.line, rng.start.column + 1),
-            Location(rng.end.line, rng.end.column + 1),
-        )
+        line, column, end_line, end_column = self.positions.span(node)
+        return Location(line, column + 1), Location(end_line, end_column + 1)
+
+    def walk(self, node: cst.CSTNode) -> None:
+        """Visit ``node`` and its subtree, as libcst's ``visit`` would, without rebuilding it."""
+        scans = self.pending_scans.pop(id(node), None)
+        if scans:
+            self.active_scans.extend(scans)
+        for scan in self.active_scans:
+            scan.add(node)
+        handlers = self.handlers.get(type(node))
+        if handlers is None:
+            name = type(node).__name__
+            handlers = (getattr(self, f"visit_{name}", None), getattr(self, f"leave_{name}", None))
+            self.handlers[type(node)] = handlers
+        visit, leave = handlers
+        if visit is None or visit(node) is not False:
+            for child in _children(node):
+                self.walk(child)
+        if leave is not None:
+            leave(node)
+        if scans:
+            del self.active_scans[-len(scans):]
+            for scan in scans:
+                scan.finish()
+
+    def finish_scans(self) -> None:
+        """Expressions the walk did not pass through after they were summarised."""
+        for scans in self.pending_scans.values():
+            for scan in scans:
+                scan.add_tree(scan.node)
+                scan.finish()
+        self.pending_scans.clear()
 
     @property
     def scope(self) -> str:
         return self.functions[-1].qualname if self.functions else ""
 
     def _text(self, node: cst.CSTNode, limit: int = 200) -> str:
-        text = " ".join(self.module.code_for_node(node).split())
+        line, column, end_line, end_column = self.positions.inclusive[id(node)]
+        code = self.source[self.line_starts[line - 1] + column:
+                           self.line_starts[end_line - 1] + end_column]
+        text = " ".join(code.split())
         return text if len(text) <= limit else text[: limit - 3] + "..."
 
     def _expr(self, node: cst.BaseExpression) -> Expr:
@@ -246,11 +436,10 @@ class _Collector(cst.CSTVisitor):
                 kind = "set"
             else:
                 kind = "other"
-        scanner = _ExprScanner()
-        node.visit(scanner)
         start, end = self._start_end(node)
-        return Expr(kind, self._text(node), value, tuple(scanner.names), tuple(scanner.calls),
-                    start, end)
+        expr = Expr(kind, self._text(node), value, (), (), start, end)
+        self.pending_scans.setdefault(id(node), []).append(_Scan(expr, node))
+        return expr
 
     # --- statements ------------------------------------------------------------
 
@@ -515,11 +704,15 @@ def _resolve_expr(facts: ModuleFacts, expr: Expr) -> None:
     expr.calls = tuple(facts.resolve(name) or name for name in expr.calls)
 
 
-def collect_facts(module: cst.Module, path: str) -> ModuleFacts:
-    """Run the single traversal over ``module`` and return its facts."""
+def collect_facts(module: cst.Module, path: str, source: Optional[str] = None) -> ModuleFacts:
+    """Run the single traversal over ``module`` and return its facts.
+
+    ``source``: the text ``module`` was parsed from (``module.code`` if not given).
+    """
     facts = ModuleFacts(path=path)
-    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
-    wrapper.visit(_Collector(module, facts))
+    collector = _Collector(module, facts, module.code if source is None else source)
+    collector.walk(module)
+    collector.finish_scans()
     _resolve_all(facts)
     return facts
 
