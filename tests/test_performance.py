@@ -118,3 +118,30 @@ def test_module_reached_by_attribute_only_is_solved(tmp_path: Path) -> None:
         "import torch\nimport pkg\npkg.seeding.setup(0)\nx = torch.randn(3)\n"
     )
     assert lint_paths([str(tmp_path / "train.py")], Config()).diagnostics == []
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.py"))[:40], ids=lambda p: p.name)
+def test_positions_match_libcst_position_provider(path: Path) -> None:
+    """facts' own codegen pass gives every node PositionProvider's range, and the
+    source slice of its whitespace-inclusive range is its code."""
+    import libcst as cst
+    from libcst.metadata import PositionProvider, WhitespaceInclusivePositionProvider
+
+    from torchseedlint.facts import ModuleFacts, _Collector
+
+    text = path.read_text(encoding="utf-8")
+    module = cst.parse_module(text)
+    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
+    expected = wrapper.resolve(PositionProvider)
+    inclusive = wrapper.resolve(WhitespaceInclusivePositionProvider)
+    collector = _Collector(module, ModuleFacts(path=str(path)), text)
+    for node, rng in expected.items():
+        if isinstance(node, cst.Module):
+            continue  # its end (after the last newline) is not used
+        span = (rng.start.line, rng.start.column, rng.end.line, rng.end.column)
+        assert collector.positions.span(node) == span, type(node).__name__
+        if isinstance(node, cst.BaseExpression):
+            assert collector._text(node, limit=10**9) == " ".join(
+                module.code_for_node(node).split()
+            )
+    assert len(inclusive) == len(collector.positions.inclusive)
