@@ -132,3 +132,56 @@ def test_show_files_lists_what_would_be_linted(tmp_path: Path) -> None:
     proc = torchseedlint(root, "--show-files", ".")
     assert proc.returncode == 0
     assert proc.stdout.splitlines() == ["a.py", "nb.ipynb", "pkg/b.py"]
+
+
+def test_fix_on_stdin_prints_the_fixed_source_and_reports_on_stderr(tmp_path: Path) -> None:
+    (tmp_path / "on_disk.py").write_text(TRAIN)
+    assert torchseedlint(tmp_path, "--isolated", "--fix", "on_disk.py").returncode == 0
+    fixed = (tmp_path / "on_disk.py").read_text()
+    assert "torch.manual_seed(SEED)" in fixed
+
+    proc = torchseedlint(tmp_path, "--isolated", "-", "--stdin-filename", "train.py", "--fix",
+                         "--show-fixes", stdin=TRAIN)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == fixed
+    assert "Found 2 errors (2 fixed, 0 remaining)." in proc.stderr
+    assert "1 \u00d7 TSL201 (dataloader-worker-seeding)" in proc.stderr
+    assert not (tmp_path / "train.py").exists()
+
+
+def test_fix_on_stdin_echoes_what_it_cannot_fix(tmp_path: Path) -> None:
+    proc = torchseedlint(tmp_path, "--isolated", "-", "--fix", stdin="x = 1\n")
+    assert (proc.returncode, proc.stdout) == (0, "x = 1\n")
+    broken = "def f(:\n    pass\n"
+    proc = torchseedlint(tmp_path, "--isolated", "-", "--stdin-filename", "bad.py", "--fix",
+                         stdin=broken)
+    assert (proc.returncode, proc.stdout) == (1, broken)
+    assert "bad.py:1:7: TSL000" in proc.stderr
+
+
+def test_fix_on_stdin_notebook_prints_the_fixed_notebook(tmp_path: Path) -> None:
+    proc = torchseedlint(tmp_path, "--isolated", "-", "--stdin-filename", "nb.ipynb", "--fix",
+                         stdin=NOTEBOOK.read_text())
+    assert proc.returncode == 0, proc.stderr
+    fixed = parse_notebook(proc.stdout)
+    assert "torch.manual_seed(SEED)" in fixed.source
+    assert json.loads(proc.stdout)["metadata"] == json.loads(NOTEBOOK.read_text())["metadata"]
+
+
+def test_add_noqa_takes_a_reason_only_after_an_equals_sign(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "train.py").write_text(TRAIN)
+    (tmp_path / "other.py").write_text(TRAIN)
+    # `src/` is a path to lint, not a reason (ruff's `--add-noqa[=REASON]`).
+    proc = torchseedlint(tmp_path, "--isolated", "--add-noqa", "src/")
+    assert proc.returncode == 0, proc.stderr
+    assert "Added 2 noqa directives." in proc.stderr
+    lines = (tmp_path / "src" / "train.py").read_text().splitlines()
+    assert lines[3] == "x = torch.rand(3)  # noqa: TSL101"
+    assert lines[4] == "loader = DataLoader(ds, num_workers=4)  # noqa: TSL201"
+    assert (tmp_path / "other.py").read_text() == TRAIN
+
+    proc = torchseedlint(tmp_path, "--isolated", "--add-noqa=src/ is legacy", "other.py")
+    assert proc.returncode == 0, proc.stderr
+    assert "x = torch.rand(3)  # noqa: TSL101 src/ is legacy\n" in (
+        tmp_path / "other.py").read_text()
