@@ -145,3 +145,127 @@ def test_positions_match_libcst_position_provider(path: Path) -> None:
                 module.code_for_node(node).split()
             )
     assert len(inclusive) == len(collector.positions.inclusive)
+
+
+# --- --jobs ------------------------------------------------------------------------
+
+
+def test_parallel_run_prints_the_same_bytes_in_the_same_order() -> None:
+    from click.testing import CliRunner
+
+    from torchseedlint.cli import main
+
+    outputs = []
+    for jobs in ("1", "2"):
+        result = CliRunner().invoke(
+            main, ["--no-cache", "--jobs", jobs, "--output-format", "full", str(FIXTURES)]
+        )
+        assert result.exit_code == 1, result.output
+        outputs.append(result.output)
+    assert outputs[0] == outputs[1] and outputs[0].count("TSL") > 20
+
+
+def test_parallel_results_equal_one_process() -> None:
+    one = lint_paths([str(FIXTURES)], Config(), jobs=1)
+    two = lint_paths([str(FIXTURES)], Config(), jobs=2)
+    assert [r.path for r in one.files] == [r.path for r in two.files]
+    assert [r.diagnostics for r in one.files] == [r.diagnostics for r in two.files]
+
+
+# --- cache -------------------------------------------------------------------------
+
+TRAIN = "import torch\nfrom helpers import loader\nx = torch.randn(3)\nloader()\n"
+HELPERS = "import random\n\ndef loader():\n    return random.random()\n"
+DATA = "import numpy as np\n\ndef batch():\n    return np.random.rand(2)\n"
+
+
+def _project(root: Path) -> Path:
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (root / "train.py").write_text(TRAIN)
+    (root / "helpers.py").write_text(HELPERS)
+    (root / "data.py").write_text(DATA)
+    (root / "plain.py").write_text("def add(a, b):\n    return a + b\n")
+    return root
+
+
+def _cached_run(root: Path, cache: Path) -> List[Tuple[str, str, int]]:
+    run = lint_paths([str(root)], Config(), use_cache=True, cache_dir=str(cache))
+    return [(Path(d.path).name, d.code, d.location.row) for d in run.diagnostics]
+
+
+def test_cache_gives_the_same_results_and_reparses_only_what_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, cache = _project(tmp_path / "p"), tmp_path / "cache"
+    uncached = lint_paths([str(root)], Config()).diagnostics
+    parsed = _count_parses(monkeypatch)
+    cold = _cached_run(root, cache)
+    assert cold == [(Path(d.path).name, d.code, d.location.row) for d in uncached]
+    assert cold and {"train.py", "helpers.py", "data.py"} <= set(parsed)
+    parsed.clear()
+    assert _cached_run(root, cache) == cold
+    assert parsed == []
+    # A change in the imported helper changes train.py's findings: only the
+    # helper is parsed again, and train.py's diagnostics follow it.
+    (root / "helpers.py").write_text(HELPERS.replace("random.random()", "1"))
+    changed = _cached_run(root, cache)
+    assert parsed == ["helpers.py"]
+    assert changed != cold
+    assert changed == [(Path(d.path).name, d.code, d.location.row)
+                       for d in lint_paths([str(root)], Config()).diagnostics]
+    assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172")
+    assert (cache / ".gitignore").read_text() == "*\n"
+
+
+def test_corrupt_and_foreign_cache_entries_are_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, cache = _project(tmp_path / "p"), tmp_path / "cache"
+    cold = _cached_run(root, cache)
+    entries = sorted(p for p in cache.rglob("*") if p.is_file() and p.parent != cache)
+    payloads = [p.read_bytes() for p in entries]
+    for index, entry in enumerate(entries):
+        # Every entry replaced by another one (right format, wrong key), or garbled.
+        other = payloads[(index + 1) % len(payloads)]
+        entry.write_bytes(other if index % 2 else other[:-7] + b"garbage")
+    parsed = _count_parses(monkeypatch)
+    assert _cached_run(root, cache) == cold
+    assert {"train.py", "helpers.py", "data.py"} <= set(parsed)
+
+
+def test_planted_pickle_is_not_loaded(tmp_path: Path) -> None:
+    import hashlib
+    import pickle
+
+    from torchseedlint.cache import _MAGIC, Cache
+
+    cache = Cache(tmp_path, Config())
+    key = cache.key("facts", ["x"])
+    payload = pickle.dumps((key, print))  # a non-torchseedlint callable
+    target = tmp_path / "facts" / key[:2] / key
+    target.parent.mkdir(parents=True)
+    target.write_bytes(_MAGIC + hashlib.sha256(payload).hexdigest().encode() + payload)
+    assert cache.get("facts", key) is None
+    cache.put("facts", key, ("kept",))
+    assert cache.get("facts", key) == ("kept",)
+
+
+def test_cli_cache_location_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from torchseedlint.cli import main
+
+    root = _project(tmp_path / "p")
+    monkeypatch.chdir(root)
+    runner = CliRunner()
+    assert runner.invoke(main, ["--no-cache", "."]).exit_code == 1
+    assert not (root / ".torchseedlint_cache").exists()
+    assert runner.invoke(main, ["."]).exit_code == 1
+    assert (root / ".torchseedlint_cache" / "CACHEDIR.TAG").is_file()
+    elsewhere = tmp_path / "elsewhere"
+    result = runner.invoke(main, ["."], env={"TORCHSEEDLINT_CACHE_DIR": str(elsewhere)})
+    assert result.exit_code == 1 and (elsewhere / "CACHEDIR.TAG").is_file()
+    flagged = tmp_path / "flagged"
+    assert runner.invoke(main, ["--cache-dir", str(flagged), "."]).exit_code == 1
+    assert (flagged / "run").is_dir()

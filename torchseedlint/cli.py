@@ -107,6 +107,11 @@ class _Command(click.Command):
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Read settings from this pyproject.toml.")
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes to lint with (default: one per CPU; 1: this process only).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), envvar="TORCHSEEDLINT_CACHE_DIR",
+              help="Where the cache lives (default: .torchseedlint_cache at the project root).")
 @click.option("--torch-version", help="The torch version the project runs on, e.g. 2.3.")
 @click.option("--stdin-filename", type=click.Path(),
               help="With the path `-`: lint stdin as this file (config and excludes apply).")
@@ -165,7 +170,7 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
         stdin = click.get_binary_stream("stdin").read()
         run = lint_stdin(stdin, stdin_name, config, force_exclude=opts["force_exclude"])
     else:
-        run = _lint_files(paths or (".",), config, opts["force_exclude"])
+        run = _lint_files(paths or (".",), config, opts)
     if run.missing_paths:
         for missing in run.missing_paths:
             click.echo(f"error: {missing}: no such file or directory", err=True)
@@ -242,10 +247,16 @@ def _print_rule_docs(explain: Optional[str]) -> None:
     click.echo(rule_page(rule), nl=False)
 
 
-def _lint_files(paths: Tuple[str, ...], config: Config, force_exclude: bool) -> RunResult:
+def _lint_files(paths: Tuple[str, ...], config: Config, opts: Dict[str, Any]) -> RunResult:
     progress = Progress()
+    # Runs that write files relint what they change: they do not use the cache.
+    writes = opts["fix"] or opts["diff"] or opts["add_noqa"] is not None
     try:
-        return lint_paths(paths, config, force_exclude=force_exclude, progress=progress)
+        return lint_paths(
+            paths, config, force_exclude=opts["force_exclude"], progress=progress,
+            jobs=opts["jobs"] or os.cpu_count() or 1,
+            use_cache=not (opts["no_cache"] or writes), cache_dir=opts["cache_dir"],
+        )
     finally:
         progress.close()
 

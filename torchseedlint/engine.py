@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import ast
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import (
+    Callable, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, TypeVar, Union
+)
 
 import libcst as cst
 
 from torchseedlint.analysis import ModuleAnalysis, parse_version
+from torchseedlint.cache import Cache, cache_directory, content_hash, file_hashes
 from torchseedlint.config import Config
 from torchseedlint.diagnostics import Diagnostic, Location
 from torchseedlint.discovery import discover, excluded
@@ -310,28 +314,164 @@ def lint_paths(
     config: Optional[Config] = None,
     force_exclude: bool = False,
     progress: Optional[Callable[[int, int], None]] = None,
+    jobs: int = 1,
+    use_cache: bool = False,
+    cache_dir: Optional[str] = None,
 ) -> RunResult:
     """Lint every discovered file; ``progress(done, total)`` is called after each one.
 
     Phase 1 analyses every file, and the project modules they import, into the
-    project index; phase 2 runs the rules with it.
+    project index; phase 2 runs the rules with it. ``jobs`` > 1 runs both phases
+    in that many processes (same results, same order). ``use_cache`` reads and
+    writes the cache (``torchseedlint.cache``) in ``cache_dir`` or its default place.
     """
     config = config or Config()
     discovered = discover(list(paths), config, force_exclude=force_exclude)
-    root = project_root(config, discovered.files)
+    files = discovered.files
+    root = project_root(config, files)
     config = with_inferred_versions(config, root)
-    project = ProjectIndex(root, load_facts, config.seed_functions)
-    for path in discovered.files:
-        facts = screened_facts(Path(path), config)
+    state = _RunState(config)
+    run_key = ""
+    if use_cache:
+        state.cache = Cache(cache_directory(root, cache_dir), config)
+        run_key = state.cache.key("run", (f"{p}\0{h}" for p, h in file_hashes(files)))
+        cached = _cached_run(state.cache, run_key, len(files))
+        if cached is not None:
+            if progress is not None:
+                progress(len(files), len(files))
+            return RunResult(cached, missing_paths=discovered.missing, config=config)
+    project = ProjectIndex(root, partial(_load_module, state.cache), config.seed_functions)
+    for path, facts in zip(files, _map(_first_pass, files, jobs, state)):
         if facts is not None:
             project.add(Path(path), facts)
     project.build()
-    files = []
-    for path in discovered.files:
-        files.append(lint_path(path, config, project))
+    state.project = project
+    state.reported = project.files_read()
+    results: List[FileResult] = []
+    read = set(state.reported)
+    for result, loaded in _map(_second_pass, files, jobs, state):
+        results.append(result)
+        read.update(loaded)
         if progress is not None:
-            progress(len(files), len(discovered.files))
-    return RunResult(files, missing_paths=discovered.missing, config=config, project=project)
+            progress(len(results), len(files))
+    if state.cache is not None and not any(result.internal_errors for result in results):
+        _store_run(state.cache, run_key, files, read, results)
+    return RunResult(results, missing_paths=discovered.missing, config=config, project=project)
+
+
+# --- processes and cache ----------------------------------------------------------
+
+# Below this many files per process a pool costs more than it saves.
+_MIN_FILES_PER_PROCESS = 4
+
+T = TypeVar("T")
+
+
+@dataclass
+class _RunState:
+    """What both phases need, in this process or in a worker."""
+
+    config: Config
+    cache: Optional[Cache] = None
+    project: Optional[ProjectIndex] = None
+    # Files the project index had read before this process linted anything.
+    reported: Set[Path] = field(default_factory=set)
+
+
+_WORKER_STATE: Optional[_RunState] = None
+
+
+def _set_worker_state(state: _RunState) -> None:
+    global _WORKER_STATE
+    _WORKER_STATE = state
+
+
+def _in_worker(function: Callable[[_RunState, str], T], path: str) -> T:
+    assert _WORKER_STATE is not None
+    return function(_WORKER_STATE, path)
+
+
+def _map(
+    function: Callable[[_RunState, str], T], files: List[str], jobs: int, state: _RunState
+) -> Iterator[T]:
+    """``function(state, path)`` for every file, in order, over ``jobs`` processes."""
+    if jobs <= 1 or len(files) < _MIN_FILES_PER_PROCESS * 2:
+        return map(partial(function, state), files)
+    return _pooled(function, files, jobs, state)
+
+
+def _pooled(
+    function: Callable[[_RunState, str], T], files: List[str], jobs: int, state: _RunState
+) -> Iterator[T]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork: workers inherit the state (and the project index) instead of unpickling it.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    jobs = min(jobs, len(files) // _MIN_FILES_PER_PROCESS)
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_set_worker_state,
+                             initargs=(state,)) as pool:
+        yield from pool.map(partial(_in_worker, function), files,
+                            chunksize=max(1, len(files) // (jobs * 8)))
+
+
+def _first_pass(state: _RunState, path: str) -> Optional[ModuleFacts]:
+    if state.cache is None:
+        return screened_facts(Path(path), state.config)
+    return _cached_facts(state.cache, "facts", Path(path),
+                         lambda: screened_facts(Path(path), state.config))
+
+
+def _second_pass(state: _RunState, path: str) -> Tuple[FileResult, Set[Path]]:
+    """Lint one file; also say which project modules this process read for the first time."""
+    assert state.project is not None
+    result = lint_path(path, state.config, state.project)
+    loaded = state.project.files_read() - state.reported
+    state.reported |= loaded
+    return result, loaded
+
+
+def _load_module(cache: Optional[Cache], path: Path) -> Optional[ModuleFacts]:
+    """The project index's loader: :func:`load_facts`, through the cache."""
+    if cache is None:
+        return load_facts(path)
+    return _cached_facts(cache, "module", path, lambda: load_facts(path))
+
+
+def _cached_facts(
+    cache: Cache, kind: str, path: Path, compute: Callable[[], Optional[ModuleFacts]]
+) -> Optional[ModuleFacts]:
+    try:
+        digest = content_hash(path.read_bytes())
+    except OSError:
+        return compute()
+    key = cache.key(kind, (str(path), digest))
+    stored = cache.get(kind, key)
+    if isinstance(stored, tuple) and len(stored) == 1:
+        return stored[0]
+    facts = compute()
+    cache.put(kind, key, (facts,))
+    return facts
+
+
+def _cached_run(cache: Cache, key: str, count: int) -> Optional[List[FileResult]]:
+    """The results stored for these files, if the other modules they read are unchanged."""
+    stored = cache.get("run", key)
+    if not isinstance(stored, tuple) or len(stored) != 2:
+        return None
+    others, results = stored
+    if len(results) != count or list(others) != file_hashes(path for path, _ in others):
+        return None
+    return list(results)
+
+
+def _store_run(
+    cache: Cache, key: str, files: List[str], read: Set[Path], results: List[FileResult]
+) -> None:
+    linted = {Path(path).resolve() for path in files}
+    others = file_hashes(sorted(str(path) for path in read if path not in linted))
+    cache.put("run", key, (others, [replace(result, facts=None) for result in results]))
 
 
 def project_root(config: Config, files: Sequence[str]) -> Path:

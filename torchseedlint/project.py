@@ -101,6 +101,10 @@ class ProjectIndex:
     def add(self, path: Path, facts: ModuleFacts) -> None:
         self.modules[path.resolve()] = facts
 
+    def files_read(self) -> Set[Path]:
+        """Every file the index has read, whether it could be analysed or not."""
+        return set(self.modules) | self._failed
+
     def facts_for(self, path: str) -> Optional[ModuleFacts]:
         """Facts already analysed for ``path`` (so linting it does not parse it again)."""
         return self.modules.get(Path(path).resolve())

@@ -1,0 +1,143 @@
+"""The result cache: nothing is analysed twice while nothing changes.
+
+``.torchseedlint_cache/`` at the project root (or ``--cache-dir`` /
+``TORCHSEEDLINT_CACHE_DIR``) holds two kinds of entries, each keyed by a hash of
+the tool version, the resolved settings and the content of what it depends on:
+
+* ``facts``: one file's :class:`ModuleFacts` (or that the text screen left it
+  out), so the project index is rebuilt without parsing what did not change;
+* ``run``: the results of a whole run, keyed by every linted file's path and
+  content; it also lists the other project modules the run read (imported
+  helpers), with their content hashes, and is used only while those still match.
+
+A run whose files or imported modules changed re-parses only the changed files
+and runs the rules again on every file (a file's diagnostics may depend on the
+facts of any module it imports). Known limit: a project module that did not
+exist during the cached run and is not among the linted files is not noticed.
+
+Entries are written atomically (a temporary file, then a rename). An entry is
+trusted only if it carries this cache's magic line, a matching checksum, the same
+key, and unpickles to torchseedlint's own classes; anything else is ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable, List, Optional, Tuple
+
+from torchseedlint import __version__
+from torchseedlint.config import Config
+
+CACHE_DIR_NAME = ".torchseedlint_cache"
+ENV_VAR = "TORCHSEEDLINT_CACHE_DIR"
+_MAGIC = b"torchseedlint-cache 1\n"
+_CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by torchseedlint.\n"
+    "# For information about cache directory tags see https://bford.info/cachedir/\n"
+)
+# What an entry may contain besides torchseedlint's own classes.
+_SAFE_BUILTINS = frozenset({"set", "frozenset", "list", "tuple", "dict", "str", "int", "bool"})
+
+
+class _Unpickler(pickle.Unpickler):
+    """Builds only torchseedlint's own data classes: a planted entry cannot run code."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module.split(".")[0] == "torchseedlint" or (
+            module == "builtins" and name in _SAFE_BUILTINS
+        ):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache entry")
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _code_fingerprint() -> str:
+    """The tool's own source files (names, sizes, times): a development checkout
+    that changes a rule without a new version must not reuse old results."""
+    package = Path(__file__).resolve().parent
+    parts = []
+    for path in sorted(package.rglob("*.py")):
+        stat = path.stat()
+        parts.append(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return content_hash("\n".join(parts).encode("utf-8"))
+
+
+class Cache:
+    def __init__(self, directory: Path, config: Config) -> None:
+        self.directory = directory
+        # Everything the results depend on besides the files themselves.
+        self.salt = f"{__version__}\0{_code_fingerprint()}\0{config!r}"
+
+    def key(self, kind: str, parts: Iterable[str]) -> str:
+        digest = hashlib.sha256(f"{kind}\0{self.salt}".encode("utf-8"))
+        for part in parts:
+            digest.update(b"\0" + part.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    def _path(self, kind: str, key: str) -> Path:
+        return self.directory / kind / key[:2] / key
+
+    def get(self, kind: str, key: str) -> Optional[Any]:
+        """The value stored under ``key``, or None when absent, corrupt or foreign."""
+        try:
+            data = self._path(kind, key).read_bytes()
+        except OSError:
+            return None
+        header_end = len(_MAGIC) + 64
+        if not data.startswith(_MAGIC) or len(data) < header_end:
+            return None
+        payload = data[header_end:]
+        if data[len(_MAGIC):header_end].decode("ascii", "replace") != content_hash(payload):
+            return None
+        try:
+            stored_key, value = _Unpickler(io.BytesIO(payload)).load()
+        except Exception:  # noqa: BLE001 - any unreadable entry is simply a miss
+            return None
+        return value if stored_key == key else None
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        """Store ``value``; a cache that cannot be written is not an error."""
+        payload = pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
+        target = self._path(kind, key)
+        try:
+            self._prepare()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(_MAGIC + content_hash(payload).encode("ascii") + payload)
+            os.replace(temporary, target)
+        except OSError:
+            return
+
+    def _prepare(self) -> None:
+        if (self.directory / "CACHEDIR.TAG").exists():
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        (self.directory / ".gitignore").write_text("*\n", encoding="utf-8")
+        (self.directory / "CACHEDIR.TAG").write_text(_CACHEDIR_TAG, encoding="utf-8")
+
+
+def cache_directory(root: Path, override: Optional[str] = None) -> Path:
+    """``override``, else ``$TORCHSEEDLINT_CACHE_DIR``, else ``.torchseedlint_cache`` at the root."""
+    chosen = override or os.environ.get(ENV_VAR)
+    return Path(chosen) if chosen else root / CACHE_DIR_NAME
+
+
+def file_hashes(paths: Iterable[str]) -> List[Tuple[str, str]]:
+    """(path, content hash) per file; an unreadable file hashes as empty-marked."""
+    found = []
+    for path in paths:
+        try:
+            found.append((path, content_hash(Path(path).read_bytes())))
+        except OSError:
+            found.append((path, "unreadable"))
+    return found
