@@ -127,7 +127,7 @@ class Cache:
 
 
 def cache_directory(root: Path, override: Optional[str] = None) -> Path:
-    """``override``, else ``$TORCHSEEDLINT_CACHE_DIR``, else ``.torchseedlint_cache`` at the root."""
+    """``override``, else ``$TORCHSEEDLINT_CACHE_DIR``, else the project root's cache."""
     chosen = override or os.environ.get(ENV_VAR)
     return Path(chosen) if chosen else root / CACHE_DIR_NAME
 

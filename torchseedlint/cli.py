@@ -14,20 +14,16 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import click
 
-from torchseedlint import __version__, fix_command
-from torchseedlint.add_noqa import add_noqa
+from torchseedlint import __version__
 from torchseedlint.config import Config, ConfigError, find_pyproject, load_config, split_codes
 from torchseedlint.discovery import discover
 from torchseedlint.engine import RunResult, lint_paths, lint_stdin
 from torchseedlint.fixing import fixable_counts
-from torchseedlint.notebook import write_back
 from torchseedlint.reporters import RENDERERS
 from torchseedlint.reporters.output import TEXT_FORMATS, build_report, render_output
 from torchseedlint.reporters.progress import Progress
 from torchseedlint.reporters.style import use_color
-from torchseedlint.ruledocs import find_rule, rule_line, rule_page
 from torchseedlint.rules import ALL_RULES, validate_codes
-from torchseedlint.show_settings import settings_text
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -156,6 +152,8 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     if opts["show_settings"]:
+        from torchseedlint.show_settings import settings_text
+
         click.echo(settings_text(config, paths or (".",)), nl=False)
         return
 
@@ -209,6 +207,10 @@ def _fix(
     Returns how many errors were fixed and the files that could not be written
     safely; ``run`` then holds what remains.
     """
+    # Imported here, like the other modules only some runs need: startup time is
+    # what a pre-commit hook on one file mostly costs.
+    from torchseedlint import fix_command
+
     links: List[str] = []
     fixes = fix_command.fix_run(run, config, opts["unsafe_fixes"],
                                 None if stdin is not None else links)
@@ -237,6 +239,8 @@ def _fix(
 
 
 def _print_rule_docs(explain: Optional[str]) -> None:
+    from torchseedlint.ruledocs import find_rule, rule_line, rule_page
+
     if explain is None:
         for rule in ALL_RULES:
             click.echo(rule_line(rule))
@@ -263,6 +267,9 @@ def _lint_files(paths: Tuple[str, ...], config: Config, opts: Dict[str, Any]) ->
 
 def _write_noqa(run: RunResult, reason: str) -> None:
     """Write ``# noqa`` comments for every diagnostic (ruff's ``--add-noqa``)."""
+    from torchseedlint.add_noqa import add_noqa
+    from torchseedlint.notebook import write_back
+
     added = 0
     for result in run.files:
         if result.notebook is not None:

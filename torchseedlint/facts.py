@@ -12,7 +12,6 @@ alias. A name that no import binds keeps ``qualname=None`` and its raw text.
 
 from __future__ import annotations
 
-import inspect
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
@@ -295,6 +294,8 @@ def _child_kind(cls: type) -> int:
 def _field_order(cls: type) -> Optional[Tuple[str, ...]]:
     """The child fields of ``cls`` in visiting order; None if libcst's source is unreadable."""
     if cls not in _FIELD_ORDER:
+        import inspect  # only here: it is slow to import
+
         try:
             names = _FIELD_IN_VISIT.findall(inspect.getsource(cls._visit_and_replace_children))
         except (OSError, TypeError):
