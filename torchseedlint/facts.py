@@ -80,6 +80,7 @@ class Function:
     params: Tuple[str, ...]
     calls: List[int] = field(default_factory=list)  # indices into ModuleFacts.calls
     references: Set[str] = field(default_factory=set)
+    attributes: Set[str] = field(default_factory=set)  # ``x`` in ``obj.x`` in the body
 
 
 @dataclass
@@ -373,6 +374,9 @@ class _Collector(cst.CSTVisitor):
         self.call_stack: List[Optional[str]] = []
         self.pending_assign_target: Dict[int, str] = {}  # id(call node) -> target
         self.iterated_calls: Set[int] = set()  # id(call node) of loop/comprehension iterables
+        # Names that are not reads of a variable (``x.attr``, ``f(keyword=...)``, the
+        # name in ``def name``): they must not make a same-named function reachable.
+        self.not_references: Set[int] = set()
 
     # --- helpers ---------------------------------------------------------------
 
@@ -486,6 +490,7 @@ class _Collector(cst.CSTVisitor):
         self.facts.imports.append(Import(module, level, tuple(names), self._start_end(node)[0].row))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.not_references.add(id(node.name))
         name = node.name.value
         outer = self.functions[-1].qualname if self.functions else ""
         owner = self.classes[-1] if self.classes and not self.functions else None
@@ -506,6 +511,7 @@ class _Collector(cst.CSTVisitor):
         self.functions.pop()
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.not_references.add(id(node.name))
         bases = tuple(filter(None, (dotted_name(arg.value) for arg in node.bases)))
         self.facts.classes[node.name.value] = bases
         self.classes.append(node.name.value)
@@ -579,7 +585,14 @@ class _Collector(cst.CSTVisitor):
 
     # --- expressions -----------------------------------------------------------
 
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.not_references.add(id(node.attr))
+        if self.functions:
+            self.functions[-1].attributes.add(node.attr.value)
+
     def visit_Name(self, node: cst.Name) -> None:
+        if id(node) in self.not_references:
+            return
         if self.functions:
             self.functions[-1].references.add(node.value)
         else:
@@ -636,6 +649,8 @@ class _Collector(cst.CSTVisitor):
         self.call_stack.pop()
 
     def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self.not_references.add(id(node.keyword))
         # Only direct arguments have the enclosing call as parent; anything nested
         # deeper (``sorted(x for x in os.listdir())``) is marked as such.
         if not isinstance(node.value, cst.Call):

@@ -590,7 +590,7 @@ def _worker_init_reseeds(ctx: Context, loader: Call, attribute: str) -> bool:
         return False
     fn = _worker_init_function(ctx, loader)
     if fn is not None:
-        return bool(fn.references & {attribute, "dataset"})
+        return bool((fn.references | fn.attributes) & {attribute, "dataset"})
     if expr.kind == "lambda":
         return attribute in expr.names or "dataset" in expr.names
     # An imported or computed function: we cannot see what it does.

@@ -138,6 +138,11 @@ class MissingTorchSeed(_MissingSeed):
         "import torch as T\n\nif __name__ == '__main__':\n    x = T.randn(3)\n",
         "import torch\nimport random\nrandom.seed(0)\nnet = torch.nn.Conv2d(1, 1, 3)\n",
         "import torch\ntorch.cuda.manual_seed_all(0)\nx = torch.rand(2)\n",
+        # Neither an attribute named like the helper nor an unused class's method runs it.
+        "import torch\n\ndef seed_all():\n    torch.manual_seed(0)\n\ncfg.seed_all = 1\n"
+        "x = torch.randn(2)\n",
+        "import torch\n\nclass Unused:\n    def seed_all(self):\n        torch.manual_seed(0)\n\n"
+        "x = torch.randn(2)\n",
         Example("import torch.nn as nn\nlayer = None\n\ndef build():\n    return nn.Linear(1, 1)\n",
                 {"entry-points": ["train.py"]}),
     ]
