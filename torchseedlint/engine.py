@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import (
-    Callable, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, TypeVar, Union
+    Any, Callable, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, TypeVar, Union
 )
 
 import libcst as cst
@@ -341,19 +341,29 @@ def lint_paths(
                 progress(len(files), len(files))
             return RunResult(cached, missing_paths=discovered.missing, config=config)
     project = ProjectIndex(root, partial(_load_module, state.cache), config.seed_functions)
-    for path, facts in zip(files, _map(_first_pass, files, jobs, state)):
-        if facts is not None:
-            project.add(Path(path), facts)
+    with _Workers(jobs, len(files), state) as workers:
+        for path, facts in zip(files, workers.map(_first_pass, files)):
+            if facts is not None:
+                project.add(Path(path), facts)
+        # The modules those import (left out by the text screen, or not linted),
+        # read here in parallel rather than one by one by ``build``.
+        pending = project.unread_imports()
+        while pending:
+            loaded = workers.map(_read_module, [str(module) for module in pending])
+            for module, facts in zip(pending, loaded):
+                project.preload(module, facts)
+            pending = project.unread_imports()
     project.build()
     state.project = project
     state.reported = project.files_read()
     results: List[FileResult] = []
     read = set(state.reported)
-    for result, loaded in _map(_second_pass, files, jobs, state):
-        results.append(result)
-        read.update(loaded)
-        if progress is not None:
-            progress(len(results), len(files))
+    with _Workers(jobs, len(files), state) as workers:
+        for result, loaded in workers.map(_second_pass, files):
+            results.append(result)
+            read.update(loaded)
+            if progress is not None:
+                progress(len(results), len(files))
     if state.cache is not None and not any(result.internal_errors for result in results):
         _store_run(state.cache, run_key, files, read, results)
     return RunResult(results, missing_paths=discovered.missing, config=config, project=project)
@@ -391,29 +401,37 @@ def _in_worker(function: Callable[[_RunState, str], T], path: str) -> T:
     return function(_WORKER_STATE, path)
 
 
-def _map(
-    function: Callable[[_RunState, str], T], files: List[str], jobs: int, state: _RunState
-) -> Iterator[T]:
-    """``function(state, path)`` for every file, in order, over ``jobs`` processes."""
-    if jobs <= 1 or len(files) < _MIN_FILES_PER_PROCESS * 2:
-        return map(partial(function, state), files)
-    return _pooled(function, files, jobs, state)
+class _Workers:
+    """``map(function, paths)`` as ``function(state, path)`` in order, over ``jobs``
+    processes (forked: they inherit ``state``, project index included), or in this
+    process for one job or a run too small to pay for a pool."""
 
+    def __init__(self, jobs: int, files: int, state: _RunState) -> None:
+        self.state = state
+        self.jobs = min(jobs, files // _MIN_FILES_PER_PROCESS)
+        self.pool: Optional[Any] = None
 
-def _pooled(
-    function: Callable[[_RunState, str], T], files: List[str], jobs: int, state: _RunState
-) -> Iterator[T]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    def __enter__(self) -> "_Workers":
+        if self.jobs > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
-    # fork: workers inherit the state (and the project index) instead of unpickling it.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    jobs = min(jobs, len(files) // _MIN_FILES_PER_PROCESS)
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_set_worker_state,
-                             initargs=(state,)) as pool:
-        yield from pool.map(partial(_in_worker, function), files,
-                            chunksize=max(1, len(files) // (jobs * 8)))
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self.pool = ProcessPoolExecutor(self.jobs, mp_context=context,
+                                            initializer=_set_worker_state,
+                                            initargs=(self.state,))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+    def map(self, function: Callable[[_RunState, str], T], paths: List[str]) -> Iterator[T]:
+        if self.pool is None:
+            return map(partial(function, self.state), paths)
+        chunk = max(1, len(paths) // (self.jobs * 8))
+        return self.pool.map(partial(_in_worker, function), paths, chunksize=chunk)
 
 
 def _first_pass(state: _RunState, path: str) -> Optional[ModuleFacts]:
@@ -430,6 +448,10 @@ def _second_pass(state: _RunState, path: str) -> Tuple[FileResult, Set[Path]]:
     loaded = state.project.files_read() - state.reported
     state.reported |= loaded
     return result, loaded
+
+
+def _read_module(state: _RunState, path: str) -> Optional[ModuleFacts]:
+    return _load_module(state.cache, Path(path))
 
 
 def _load_module(cache: Optional[Cache], path: Path) -> Optional[ModuleFacts]:

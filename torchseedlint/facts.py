@@ -20,6 +20,7 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 from torchseedlint.diagnostics import Location
+from torchseedlint.fixer import line_offsets
 
 _BUILTINS_OF_INTEREST = frozenset({"hash", "sorted", "list", "set", "frozenset", "enumerate",
                                    "dict", "zip", "tuple", "iter", "sum", "int", "len", "abs"})
@@ -259,10 +260,6 @@ class _Recording:
         state.syntactic[id(self.node)] = (*start, *end)
 
 
-def _line_starts(source: str) -> List[int]:
-    return [0] + [match.end() for match in _NEWLINE.finditer(source)]
-
-
 # --- traversal ---------------------------------------------------------------------
 #
 # libcst's ``visit`` rebuilds every node it passes (its visitors may replace
@@ -360,7 +357,7 @@ class _Collector(cst.CSTVisitor):
             default_indent=module.default_indent, default_newline=module.default_newline
         )
         module._codegen(self.positions)
-        self.line_starts = _line_starts(source)
+        self.line_starts = line_offsets(source)
         # Expressions whose names and callees are gathered when the walk reaches
         # them (id(node) -> scans), and those the walk is inside of.
         self.pending_scans: Dict[int, List[_Scan]] = {}

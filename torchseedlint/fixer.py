@@ -8,20 +8,18 @@ overlap an already accepted fix is skipped for this pass and retried on the next
 
 from __future__ import annotations
 
+import re
 from typing import List, Sequence, Tuple
 
 from torchseedlint.diagnostics import Edit, Fix, Location
 
 
+_NEWLINE = re.compile(r"\r\n?|\n")
+
+
 def line_offsets(text: str) -> List[int]:
     """Offsets of the first character of each line (index 0 is row 1)."""
-    offsets = [0]
-    for index, char in enumerate(text):
-        if char == "\n":
-            offsets.append(index + 1)
-        elif char == "\r" and not text.startswith("\n", index + 1):
-            offsets.append(index + 1)
-    return offsets
+    return [0] + [newline.end() for newline in _NEWLINE.finditer(text)]
 
 
 def to_offset(offsets: List[int], location: Location, text_length: int) -> int:

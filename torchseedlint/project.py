@@ -95,11 +95,32 @@ class ProjectIndex:
         # How many modules the seed fixpoint covered: a module loaded after it
         # (reached by a name, not an import) is solved when first asked about.
         self._solved_count = 0
+        self._scanned: Set[Path] = set()  # modules whose imports unread_imports listed
 
     # --- building ----------------------------------------------------------------
 
     def add(self, path: Path, facts: ModuleFacts) -> None:
         self.modules[path.resolve()] = facts
+
+    def unread_imports(self) -> List[Path]:
+        """Project files the known modules import that are not read yet: a caller
+        with several processes reads them in parallel (``preload``) before ``build``."""
+        wanted: List[Path] = []
+        for path in list(self.modules):
+            if path in self._scanned:
+                continue
+            self._scanned.add(path)
+            for imported in self._imported_files(path):
+                if imported not in self.modules and imported not in self._failed:
+                    wanted.append(imported)
+        return list(dict.fromkeys(wanted))
+
+    def preload(self, path: Path, facts: Optional[ModuleFacts]) -> None:
+        """Record what the loader gave for ``path`` (None: it cannot be analysed)."""
+        if facts is None:
+            self._failed.add(path)
+        else:
+            self.modules[path] = facts
 
     def files_read(self) -> Set[Path]:
         """Every file the index has read, whether it could be analysed or not."""
