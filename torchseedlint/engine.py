@@ -360,6 +360,7 @@ def lint_paths(
     read = set(state.reported)
     with _Workers(jobs, len(files), state) as workers:
         for result, loaded in workers.map(_second_pass, files):
+            result.facts = project.facts_for(result.path)
             results.append(result)
             read.update(loaded)
             if progress is not None:
@@ -442,9 +443,12 @@ def _first_pass(state: _RunState, path: str) -> Optional[ModuleFacts]:
 
 
 def _second_pass(state: _RunState, path: str) -> Tuple[FileResult, Set[Path]]:
-    """Lint one file; also say which project modules this process read for the first time."""
+    """Lint one file; also say which project modules this process read for the first time.
+
+    The facts are left out (the caller has them) so that a worker does not send them back.
+    """
     assert state.project is not None
-    result = lint_path(path, state.config, state.project)
+    result = replace(lint_path(path, state.config, state.project), facts=None)
     loaded = state.project.files_read() - state.reported
     state.reported |= loaded
     return result, loaded
