@@ -359,8 +359,9 @@ def lint_paths(
     results: List[FileResult] = []
     read = set(state.reported)
     with _Workers(jobs, len(files), state) as workers:
-        for result, loaded in workers.map(_second_pass, files):
-            result.facts = project.facts_for(result.path)
+        for result, analysed, loaded in workers.map(_second_pass, files):
+            if analysed:
+                result.facts = project.facts_for(result.path)
             results.append(result)
             read.update(loaded)
             if progress is not None:
@@ -442,16 +443,18 @@ def _first_pass(state: _RunState, path: str) -> Optional[ModuleFacts]:
                          lambda: screened_facts(Path(path), state.config))
 
 
-def _second_pass(state: _RunState, path: str) -> Tuple[FileResult, Set[Path]]:
-    """Lint one file; also say which project modules this process read for the first time.
+def _second_pass(state: _RunState, path: str) -> Tuple[FileResult, bool, Set[Path]]:
+    """Lint one file; also say whether it had facts, and which project modules this
+    process read for the first time.
 
     The facts are left out (the caller has them) so that a worker does not send them back.
     """
     assert state.project is not None
-    result = replace(lint_path(path, state.config, state.project), facts=None)
+    result = lint_path(path, state.config, state.project)
+    analysed = result.facts is not None
     loaded = state.project.files_read() - state.reported
     state.reported |= loaded
-    return result, loaded
+    return replace(result, facts=None), analysed, loaded
 
 
 def _read_module(state: _RunState, path: str) -> Optional[ModuleFacts]:
