@@ -6,7 +6,6 @@ editors) call :func:`lint_source` / :func:`lint_paths` and render the results.
 
 from __future__ import annotations
 
-import ast
 import traceback
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -30,7 +29,7 @@ from torchseedlint.screen import compiles, may_report
 from torchseedlint.rules import RULES_BY_CODE, Context, matching, selected_codes, triggers
 from torchseedlint.rules.tool import ParseError
 from torchseedlint.rules.suppressions import unused_suppressions
-from torchseedlint.sources import DecodedSource, SourceError, decode_source
+from torchseedlint.sources import DecodedSource, SourceError, cpython_syntax_error, decode_source
 from torchseedlint.suppression import Suppressions, parse_suppressions
 from torchseedlint.versions import with_inferred_versions
 
@@ -112,14 +111,11 @@ def parse(text: str, path: str) -> Union[cst.Module, Diagnostic]:
 
 def _syntax_error(text: str, path: str, exc: cst.ParserSyntaxError) -> Diagnostic:
     """Report where CPython's own parser fails: libcst's positions are often off."""
-    try:
-        compile(text, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as error:
+    error = cpython_syntax_error(text, path)
+    if isinstance(error, SyntaxError):
         return parse_error(
             path, f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1
         )
-    except (ValueError, RecursionError, MemoryError):
-        pass
     reason = str(exc).splitlines()[0] if str(exc) else "invalid syntax"
     return parse_error(
         path, f"syntax libcst cannot parse: {reason}", exc.raw_line, exc.raw_column + 1

@@ -9,7 +9,6 @@ compile is dropped and reported, never written.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, List, Optional, Set, Tuple
 
@@ -19,6 +18,7 @@ from torchseedlint.engine import lint_file_text, parse
 from torchseedlint.fixer import apply_fixes
 from torchseedlint.project import ProjectIndex
 from torchseedlint.rules import matching
+from torchseedlint.sources import cpython_syntax_error
 
 MAX_PASSES = 10
 
@@ -58,14 +58,7 @@ def compiles(text: str, path: str) -> bool:
     """libcst parses it and CPython compiles it (which also rejects repeated keywords)."""
     if isinstance(parse(text, path), Diagnostic):
         return False
-    try:
-        with warnings.catch_warnings():
-            # The user's code may warn (`"a"()`); that is for their own compiler to say.
-            warnings.simplefilter("ignore", SyntaxWarning)
-            compile(text, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
-        return False
-    return True
+    return cpython_syntax_error(text, path) is None
 
 
 def _key(diagnostic: Diagnostic) -> Tuple[str, str]:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from typing import FrozenSet, Set
 
+from torchseedlint.sources import cpython_syntax_error
+
 _WORD = re.compile(r"\w+")
 
 
@@ -37,8 +39,4 @@ def compiles(text: str, path: str) -> bool:
     a function, or syntax newer than this interpreter): the caller then parses with
     libcst, which decides.
     """
-    try:
-        compile(text, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
+    return cpython_syntax_error(text, path) is None

@@ -9,7 +9,9 @@ from __future__ import annotations
 import codecs
 import io
 import tokenize
+import warnings
 from dataclasses import dataclass
+from typing import Optional
 
 
 class SourceError(Exception):
@@ -49,3 +51,18 @@ def decode_source(data: bytes) -> DecodedSource:
             " (declare the encoding with a `# -*- coding: ... -*-` line)"
         ) from exc
     return DecodedSource(text, codec, bom)
+
+
+def cpython_syntax_error(text: str, path: str) -> Optional[Exception]:
+    """Why CPython refuses to compile ``text`` (None when it compiles).
+
+    Warnings about the user's code (``"a"()``) are silenced: they are for the
+    user's own interpreter to print, not for a linter run.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return exc
+    return None

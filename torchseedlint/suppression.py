@@ -19,7 +19,7 @@ _NOQA = re.compile(
     rf"#\s*noqa(?::\s*(?P<codes>{_CODE}(?:[\s,]+{_CODE})*))?", re.IGNORECASE
 )
 _TOOL_IGNORE = re.compile(
-    rf"#\s*torchseedlint:\s*(?P<kind>ignore|file-ignore)\[(?P<codes>[^\]]*)\]", re.IGNORECASE
+    r"#\s*torchseedlint:\s*(?P<kind>ignore|file-ignore)\[(?P<codes>[^\]]*)\]", re.IGNORECASE
 )
 _MARKERS = ("noqa", "torchseedlint:")
 

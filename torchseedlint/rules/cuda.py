@@ -12,7 +12,7 @@ from typing import Iterator, List, Optional, Tuple
 
 from torchseedlint import knowledge as K
 from torchseedlint.analysis import enables_deterministic_mode, first_arg, is_true
-from torchseedlint.diagnostics import UNSAFE, SAFE, Diagnostic, Edit, Fix, Location
+from torchseedlint.diagnostics import UNSAFE, SAFE, Diagnostic, Edit, Fix
 from torchseedlint.facts import Call, Expr, ModuleFacts
 from torchseedlint.fixer import insertion
 from torchseedlint.rules.base import Context, Example, Rule, version_at_least

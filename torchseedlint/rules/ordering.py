@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator, List, Optional, Set
+from typing import Iterator, Optional, Set
 
 from torchseedlint import knowledge as K
 from torchseedlint.diagnostics import SAFE, UNSAFE, Diagnostic, Edit, Fix, Location
