@@ -1187,7 +1187,10 @@ class DataLoaderOutOfOrder(Rule):
     the argument and the comma before it.
 
     ## Known limitations
-    Only a literal `False` is reported.
+    Only a literal `False` is reported. The claim is taken from PyTorch's
+    docstring for `in_order`: the batch order depends on worker timing, which the
+    test suite cannot reproduce reliably on a CPU machine, so no runnable proof
+    ships with this rule.
     """
 
     code = "TSL209"
