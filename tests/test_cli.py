@@ -12,8 +12,10 @@ import json
 import os
 import platform
 import re
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
@@ -521,3 +523,19 @@ def test_version(project: Path, executable: List[str]) -> None:
     assert f"torchseedlint {torchseedlint.__version__}" in text
     assert f"libcst {version('libcst')}" in text
     assert f"Python {platform.python_version()}" in text
+
+
+def test_ctrl_c_exits_130_not_the_findings_code(tmp_path: Path) -> None:
+    # 1 would read as "diagnostics found"; shells report an interrupt as 128 + SIGINT.
+    example = (Path(__file__).parent.parent / "examples" / "train_mnist.py").read_text()
+    for index in range(300):
+        (tmp_path / f"train_{index}.py").write_text(example, encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "torchseedlint", "--isolated", "--no-cache", "--jobs", "1", "."],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    time.sleep(1.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert b"interrupted" in stderr

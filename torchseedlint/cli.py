@@ -64,9 +64,22 @@ def resolve_config(
     return load_config(pyproject) if pyproject else Config()
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+
+
 class _Command(click.Command):
     """Takes ``--add-noqa``'s reason only from ``--add-noqa=REASON``, as ruff does:
-    ``--add-noqa src/`` lints ``src/`` (click would take ``src/`` as the reason)."""
+    ``--add-noqa src/`` lints ``src/`` (click would take ``src/`` as the reason).
+
+    Ctrl-C exits 130, not click's 1, which would read as "diagnostics found".
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted", err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
 
     def parse_args(self, ctx: click.Context, args: List[str]) -> List[str]:
         options, rest = (args, []) if "--" not in args else (
