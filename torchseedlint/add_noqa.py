@@ -15,14 +15,14 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from torchseedlint.diagnostics import Diagnostic
 from torchseedlint.rules.tool import ParseError
-from torchseedlint.suppression import _NOQA  # the pattern that decides what is honoured
+from torchseedlint.suppression import NOQA  # the pattern that decides what is honoured
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 
 
 def _has_codes(line: str) -> bool:
-    existing = _NOQA.search(line)
+    existing = NOQA.search(line)
     return existing is not None and bool(existing.group("codes"))
 
 
@@ -42,7 +42,7 @@ def _commentable_rows(text: str) -> Optional[Set[int]]:
 def _with_codes(line: str, codes: Sequence[str], reason: str) -> str:
     body = line.rstrip("\r\n")
     ending = line[len(body):]
-    existing = _NOQA.search(body)
+    existing = NOQA.search(body)
     if existing is not None and existing.group("codes"):
         present = {c.upper() for c in existing.group("codes").replace(",", " ").split()}
         new = [code for code in codes if code not in present]

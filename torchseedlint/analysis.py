@@ -258,19 +258,22 @@ class ModuleAnalysis:
     def seeded(self, rng: str) -> bool:
         return any(rng in event.rngs for event in self.seed_events())
 
-    def determinism_enabled(self) -> bool:
+    def deterministic_algorithms_enabled(self) -> bool:
+        """``use_deterministic_algorithms(True)``, or a helper or Lightning ``Trainer``
+        flag that calls it."""
         if any(K.DETERMINISM in self.call_seeds(call) for call in self.facts.calls):
             return True
         for call in self.facts.calls:
-            if K.data_name(call.qualname) is None and call.qualname and (
-                call.qualname.endswith("Trainer")
-                and call.qualname.split(".")[0] in ("lightning", "pytorch_lightning")
-                and call.kwargs.get("deterministic") is not None
-                and call.kwargs["deterministic"].kind == "literal"
-                and call.kwargs["deterministic"].value in (True, "warn")
+            flag = call.kwargs.get("deterministic")
+            if K.is_lightning_trainer(call.qualname) and flag is not None and (
+                flag.kind == "literal" and flag.value in (True, "warn")
             ):
                 return True
-        return any(
+        return False
+
+    def determinism_enabled(self) -> bool:
+        """Deterministic algorithms, or at least ``cudnn.deterministic = True``."""
+        return self.deterministic_algorithms_enabled() or any(
             assign.qualname == "torch.backends.cudnn.deterministic"
             and assign.value.value is True
             for assign in self.facts.assigns

@@ -166,10 +166,15 @@ def reported_codes(config: Config, path: str) -> Tuple[str, ...]:
     return tuple(code for code in selected_codes(config) if code not in ignored)
 
 
+def passes_screen(text: str, path: str, config: Config, codes: Tuple[str, ...]) -> bool:
+    """Whether a rule of ``codes`` may report anything in ``text`` (see ``screen``)."""
+    return config.is_entry_point(path) or may_report(text, triggers(codes))
+
+
 def needs_parse(text: str, path: str, config: Config, codes: Tuple[str, ...]) -> bool:
-    """False when no rule of ``codes`` can report anything in ``text`` (the text
-    screen) and, if TSL000 is reported, CPython compiles it."""
-    if config.is_entry_point(path) or may_report(text, triggers(codes)):
+    """False when the screen rules the file out and, if TSL000 is reported, CPython
+    compiles it."""
+    if passes_screen(text, path, config, codes):
         return True
     return ParseError.code in codes and not compiles(text, path)
 
@@ -523,8 +528,7 @@ def screened_facts(path: Path, config: Optional[Config] = None) -> Optional[Modu
     except (OSError, SourceError):
         return None
     if config is not None:
-        codes = reported_codes(config, str(path))
-        if not (config.is_entry_point(str(path)) or may_report(text, triggers(codes))):
+        if not passes_screen(text, str(path), config, reported_codes(config, str(path))):
             return None
     module = parse(text, str(path))
     if isinstance(module, Diagnostic):

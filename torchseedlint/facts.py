@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable, Dict, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -728,8 +728,3 @@ def collect_facts(module: cst.Module, path: str, source: Optional[str] = None) -
     collector.finish_scans()
     _resolve_all(facts)
     return facts
-
-
-def calls_named(facts: ModuleFacts, names: Sequence[str]) -> List[Call]:
-    wanted = set(names)
-    return [call for call in facts.calls if call.qualname in wanted]

@@ -75,6 +75,13 @@ for _name in SEEDERS_WITH_DETERMINISM_FLAG:
 
 LIGHTNING_SEED_EVERYTHING = frozenset(_LIGHTNING_SEED_EVERYTHING)
 
+
+def is_lightning_trainer(qualname: Optional[str]) -> bool:
+    """``lightning.Trainer``, ``pytorch_lightning.Trainer`` and their submodule paths."""
+    return bool(qualname) and qualname.split(".")[0] in ("lightning", "pytorch_lightning") and (
+        qualname.rsplit(".", 1)[-1] == "Trainer"
+    )
+
 CUDA_ONLY_SEEDERS = frozenset({"torch.cuda.manual_seed", "torch.cuda.manual_seed_all"})
 
 # Calls that replace a generator's state with entropy.
@@ -150,8 +157,6 @@ _FUNCTIONAL_RANDOM = frozenset(
     "dropout dropout1d dropout2d dropout3d alpha_dropout feature_alpha_dropout rrelu gumbel_softmax".split()
 )
 
-TORCH_DATA = "torch.utils.data"
-DATALOADER = "torch.utils.data.DataLoader"
 _DATA_ALIASES = ("torch.utils.data", "torch.utils.data.dataloader", "torch.utils.data.sampler",
                  "torch.utils.data.dataset", "torch.utils.data.distributed")
 

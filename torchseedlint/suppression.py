@@ -10,18 +10,18 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from torchseedlint.diagnostics import Diagnostic
 
 _CODE = r"[A-Za-z]+[0-9]+"
-_NOQA = re.compile(
+NOQA = re.compile(
     rf"#\s*noqa(?::\s*(?P<codes>{_CODE}(?:[\s,]+{_CODE})*))?", re.IGNORECASE
 )
-_TOOL_IGNORE = re.compile(
+TOOL_IGNORE = re.compile(
     r"#\s*torchseedlint:\s*(?P<kind>ignore|file-ignore)\[(?P<codes>[^\]]*)\]", re.IGNORECASE
 )
-_MARKERS = ("noqa", "torchseedlint:")
+MARKERS = ("noqa", "torchseedlint:")
 
 
 @dataclass
@@ -98,10 +98,10 @@ def _comments_by_regex(source: str) -> List[Tuple[int, int, str, bool]]:
 def parse_suppressions(source: str) -> Suppressions:
     result = Suppressions()
     lowered = source.lower()
-    if not any(marker in lowered for marker in _MARKERS):
+    if not any(marker in lowered for marker in MARKERS):
         return result
     for row, column, text, own_line in _comments(source):
-        tool = _TOOL_IGNORE.search(text)
+        tool = TOOL_IGNORE.search(text)
         if tool is not None:
             codes = _split_codes(tool.group("codes"))
             suppression = Suppression(row, column, codes, text)
@@ -111,15 +111,9 @@ def parse_suppressions(source: str) -> Suppressions:
             else:
                 result.by_row.setdefault(row, []).append(suppression)
             continue
-        noqa = _NOQA.search(text)
+        noqa = NOQA.search(text)
         if noqa is not None:
             codes_text = noqa.group("codes")
             codes = _split_codes(codes_text) if codes_text else None
             result.by_row.setdefault(row, []).append(Suppression(row, column, codes, text))
     return result
-
-
-def apply_suppressions(
-    diagnostics: Sequence[Diagnostic], suppressions: Suppressions
-) -> List[Diagnostic]:
-    return [d for d in diagnostics if suppressions.match(d) is None]

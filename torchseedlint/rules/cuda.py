@@ -35,12 +35,6 @@ class _Flag:
     stmt_end_row: int
 
 
-def _is_lightning_trainer(qualname: Optional[str]) -> bool:
-    return bool(qualname) and qualname.split(".")[0] in ("lightning", "pytorch_lightning") and (
-        qualname.rsplit(".", 1)[-1] == "Trainer"
-    )
-
-
 def _flags(facts: ModuleFacts, name: str) -> List[_Flag]:
     """``cudnn.<name> = <literal>``, ``cudnn.flags(<name>=...)``, Lightning ``Trainer(<name>=...)``."""
     found = [
@@ -50,7 +44,7 @@ def _flags(facts: ModuleFacts, name: str) -> List[_Flag]:
         and assign.value.end is not None
     ]
     for call in facts.calls:
-        if call.qualname == f"{_CUDNN}.flags" or _is_lightning_trainer(call.qualname):
+        if call.qualname == f"{_CUDNN}.flags" or K.is_lightning_trainer(call.qualname):
             found.extend(_flags_of_call(call, name))
     return found
 
@@ -70,22 +64,6 @@ def _benchmark_off_fix(flag: _Flag, applicability: str) -> Fix:
     assert flag.value.start is not None and flag.value.end is not None
     return Fix(applicability, "Set `benchmark` to `False`",
                (Edit("False", flag.value.start, flag.value.end),))
-
-
-def deterministic_algorithms_enabled(ctx: Context) -> bool:
-    """``use_deterministic_algorithms(True)`` itself, or a helper or Trainer flag that calls it.
-
-    Unlike ``ModuleAnalysis.determinism_enabled``, ``cudnn.deterministic = True``
-    does not count: it only covers cuDNN convolutions.
-    """
-    analysis = ctx.analysis
-    if any(K.DETERMINISM in analysis.call_seeds(call) for call in ctx.facts.calls):
-        return True
-    return any(
-        _is_lightning_trainer(call.qualname) and flag.value.value in (True, "warn")
-        for call in ctx.facts.calls
-        for flag in _flags_of_call(call, "deterministic")
-    )
 
 
 def _top_statement_end(facts: ModuleFacts, row: int, kinds: Tuple[str, ...]) -> Optional[int]:
@@ -396,7 +374,7 @@ class DeterministicWarnOnly(Rule):
         if call.qualname == "torch.set_deterministic_debug_mode":
             mode = first_arg(call, "debug_mode")
             return mode is not None and mode.kind == "literal" and mode.value in ("warn", 1)
-        return _is_lightning_trainer(call.qualname) and any(
+        return K.is_lightning_trainer(call.qualname) and any(
             flag.value.value == "warn" for flag in _flags_of_call(call, "deterministic")
         )
 
@@ -509,7 +487,7 @@ class NondeterministicCudaOp(Rule):
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
-        if not ctx.facts.cuda_uses or deterministic_algorithms_enabled(ctx):
+        if not ctx.facts.cuda_uses or ctx.analysis.deterministic_algorithms_enabled():
             return
         for call in ctx.facts.calls:
             if _nondeterministic_op(call):

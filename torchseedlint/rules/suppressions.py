@@ -7,7 +7,7 @@ from typing import Dict, Iterator, List, Optional, Sequence
 
 from torchseedlint.diagnostics import SAFE, Diagnostic, Edit, Fix, Location
 from torchseedlint.rules.base import Context, Example, Rule
-from torchseedlint.suppression import _MARKERS, _NOQA, _TOOL_IGNORE, Suppression, Suppressions
+from torchseedlint.suppression import MARKERS, NOQA, TOOL_IGNORE, Suppression, Suppressions
 
 _PREFIX = "TSL"
 
@@ -131,7 +131,7 @@ def _stale_codes(
 
 def _removal_fix(suppression: Suppression, lines: List[str], stale: List[str]) -> Optional[Fix]:
     text = suppression.text
-    match = _TOOL_IGNORE.search(text) or _NOQA.search(text)
+    match = TOOL_IGNORE.search(text) or NOQA.search(text)
     if match is None or match.group("codes") is None or suppression.row > len(lines):
         return None
     row, column = suppression.row, suppression.column
@@ -161,4 +161,4 @@ def _removal_fix(suppression: Suppression, lines: List[str], stale: List[str]) -
 
 
 # Words for the text screen (``torchseedlint.screen``): the suppression markers.
-TRIGGERS = {"TSL001": frozenset(marker.rstrip(":") for marker in _MARKERS)}
+TRIGGERS = {"TSL001": frozenset(marker.rstrip(":") for marker in MARKERS)}
