@@ -11,16 +11,13 @@ worker_init_fn (TSL208) fails under the spawn start method; its fix runs.
 from __future__ import annotations
 
 import ast
-import os
-import subprocess
-import sys
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Dict, List, Tuple
 
 import pytest
 
+from scriptruns import run_scripts
 from torchseedlint import lint_source
 from torchseedlint.config import config_from_mapping
 from torchseedlint.fixer import apply_fixes
@@ -60,22 +57,12 @@ def _parse(output: str) -> List[Record]:
     return records
 
 
-def _process(path: Path) -> "subprocess.CompletedProcess[str]":
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    return subprocess.run([sys.executable, str(path)], capture_output=True, text=True, env=env,
-                          timeout=300)
-
-
-def _run(path: Path) -> str:
-    done = _process(path)
-    assert done.returncode == 0, f"{path}: {done.stderr}"
-    return done.stdout
-
-
 def _run_all(scripts: Dict[str, Path]) -> Dict[str, str]:
     """Run every script in its own fresh process, two at a time (one per CI core)."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        outputs = dict(zip(scripts, pool.map(_run, scripts.values())))
+    outputs = {}
+    for key, done in zip(scripts, run_scripts(list(scripts.values()))):
+        assert done.returncode == 0, f"{scripts[key]}: {done.stderr}"
+        outputs[key] = done.stdout
     return outputs
 
 
@@ -151,8 +138,7 @@ def test_lambda_worker_init_fails_under_spawn_and_the_fix_runs(tmp_path: Path) -
     assert "TSL208" in _codes(source, "TSL208")
     fixed = tmp_path / "tsl208_fixed.py"
     fixed.write_text(_fix(source, "TSL208"))
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        broken, repaired = pool.map(_process, [FIXTURES / "tsl208_lambda_worker_init.py", fixed])
+    broken, repaired = run_scripts([FIXTURES / "tsl208_lambda_worker_init.py", fixed])
     assert broken.returncode != 0 and "Can't pickle" in broken.stderr
     assert repaired.returncode == 0, repaired.stderr
     assert len(_parse(repaired.stdout)) == 8

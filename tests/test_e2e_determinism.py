@@ -10,7 +10,6 @@ run twice, it prints identical losses, and torchseedlint finds nothing in it.
 from __future__ import annotations
 
 import difflib
-import os
 import re
 import shutil
 import subprocess
@@ -20,6 +19,7 @@ from typing import Dict, List
 
 import pytest
 
+from scriptruns import run_scripts
 from torchseedlint import Config, lint_paths
 
 RUNNABLE = Path(__file__).parent / "fixtures" / "runnable"
@@ -29,29 +29,18 @@ SCRIPT = Path(sys.executable).parent / "torchseedlint"
 LOSS_LINE = re.compile(r"^batch (\d+): loss (\d+\.\d{6})$")
 
 
-def _env() -> Dict[str, str]:
-    env = dict(os.environ)
-    env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONHASHSEED="0")
-    return env
-
-
 @pytest.fixture(scope="module")
 def losses(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, List[List[str]]]:
     """Each script run twice, all four processes at once; the printed losses per run."""
     cwd = tmp_path_factory.mktemp("runs")
     runs = [(name, script) for name, script in (("unseeded", UNSEEDED), ("seeded", SEEDED))
             for _ in range(2)]
-    procs = [
-        (name, subprocess.Popen([sys.executable, str(script)], cwd=cwd, env=_env(), text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE))
-        for name, script in runs
-    ]
+    done = run_scripts([script for _, script in runs], cwd=cwd, at_once=4)
     found: Dict[str, List[List[str]]] = {"unseeded": [], "seeded": []}
-    for name, proc in procs:
-        stdout, stderr = proc.communicate(timeout=600)
-        assert proc.returncode == 0, f"{name} run failed:\n{stderr}"
-        lines = stdout.splitlines()
-        assert len(lines) == 4 and all(LOSS_LINE.match(line) for line in lines), stdout
+    for (name, _), proc in zip(runs, done):
+        assert proc.returncode == 0, f"{name} run failed:\n{proc.stderr}"
+        lines = proc.stdout.splitlines()
+        assert len(lines) == 4 and all(LOSS_LINE.match(line) for line in lines), proc.stdout
         found[name].append(lines)
     return found
 

@@ -9,7 +9,6 @@ The table is written to the pytest report (``-rP`` shows it).
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import List, Tuple
 
 import pytest
+
+from scriptruns import ENV, run_scripts
 
 RUNNABLE = Path(__file__).parent / "fixtures" / "fix" / "runnable"
 # fixture -> whether its two runs differ before the fix on the torch of this suite.
@@ -32,22 +33,14 @@ FIXTURES = {
     "worker_noise.py": True,
     "shuffle_loader.py": True,
 }
-ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-
-
-def _start(script: Path) -> "subprocess.Popen[str]":
-    return subprocess.Popen([sys.executable, str(script)], cwd=script.parent, env=ENV,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _twice(script: Path) -> Tuple[List[str], List[str]]:
     """Two runs in parallel processes; each returns the printed losses."""
-    runs = [_start(script), _start(script)]
     outputs = []
-    for process in runs:
-        out, err = process.communicate(timeout=300)
-        assert process.returncode == 0, err
-        outputs.append(out.split())
+    for process in run_scripts([script, script]):
+        assert process.returncode == 0, process.stderr
+        outputs.append(process.stdout.split())
     assert len(outputs[0]) == 4, outputs[0]
     return outputs[0], outputs[1]
 

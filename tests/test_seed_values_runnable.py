@@ -7,14 +7,12 @@ and that torchseedlint reports the rule on that fixture.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import List, Tuple
 
 import pytest
 
+from scriptruns import run_scripts
 from torchseedlint.config import config_from_mapping
 from torchseedlint.engine import lint_path
 
@@ -34,17 +32,7 @@ CASES = [
 
 def _run_twice(script: Path) -> List[Tuple[int, str, str]]:
     """Run ``script`` in two fresh interpreters at once; (returncode, stdout, stderr) each."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
-    runs = [
-        subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=env, cwd=str(script.parent))
-        for _ in range(2)
-    ]
-    results = []
-    for run in runs:
-        out, err = run.communicate(timeout=300)
-        results.append((run.returncode, out, err))
-    return results
+    return [(run.returncode, run.stdout, run.stderr) for run in run_scripts([script, script])]
 
 
 @pytest.mark.parametrize("code,fixture,expected", CASES, ids=[case[0] for case in CASES])
