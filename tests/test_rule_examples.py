@@ -8,6 +8,7 @@ import pytest
 
 from torchseedlint import lint_source
 from torchseedlint.config import config_from_mapping
+from torchseedlint.fixing import fix_text
 from torchseedlint.rules import ALL_RULES, Example, Rule
 
 
@@ -42,3 +43,32 @@ def test_every_rule_has_examples_and_docs(rule: Type[Rule]) -> None:
     doc = rule.__doc__ or ""
     for section in ("## What it does", "## Why is this bad?", "## Example", "Use instead:"):
         assert section in doc, f"{rule.code} docstring lacks {section!r}"
+
+
+@pytest.mark.parametrize("case_id,rule,example", _examples("INVALID"), ids=lambda v: v if isinstance(v, str) else "")
+def test_fixes_of_invalid_examples_are_sound(case_id: str, rule: Type[Rule], example: Example) -> None:
+    """Every fix a rule offers on its own examples: the result compiles, the rule is
+    gone, nothing is dropped, and a second round changes nothing."""
+    config = config_from_mapping({**example.settings, "select": [rule.code]})
+    found = lint_source(example.code, example.path, config)
+    if not any(d.fix for d in found if d.code == rule.code):
+        return
+    assert rule.fix_safety is not None, f"{rule.code} offers a fix but declares none"
+    outcome = fix_text(example.code, example.path, config, unsafe=True)
+    assert not outcome.dropped
+    compile(outcome.text, example.path, "exec")
+    assert rule.code not in _codes(rule, Example(outcome.text, example.settings, example.path))
+    assert fix_text(outcome.text, example.path, config, unsafe=True).text == outcome.text
+
+
+@pytest.mark.parametrize("rule", [r for r in ALL_RULES if r.fix_safety], ids=lambda r: r.code)
+def test_a_fixable_rule_fixes_one_of_its_examples(rule: Type[Rule]) -> None:
+    # So that the soundness test above really runs every rule's fix.
+    offered = []
+    for case_id, _, example in _examples("INVALID"):
+        if case_id.startswith(rule.code):
+            config = config_from_mapping({**example.settings, "select": [rule.code]})
+            found = lint_source(example.code, example.path, config)
+            offered += [d for d in found if d.code == rule.code and d.fix is not None]
+    assert offered, f"{rule.code} declares a {rule.fix_safety} fix but fixes none of its examples"
+    assert {d.fix.applicability for d in offered} == {rule.fix_safety}

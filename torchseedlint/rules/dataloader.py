@@ -985,6 +985,7 @@ class RandomSplitWithoutGenerator(Rule):
     ]
     INVALID = [
         "from torch.utils.data import random_split\na, b = random_split(ds, [0.9, 0.1])\n",
+        "import torch\nfrom torch.utils.data import random_split\na, b = random_split(ds, [8, 2])\n",
         "import torch.utils.data as tud\nsampler = tud.SubsetRandomSampler(indices)\n",
         "from torch.utils.data.sampler import WeightedRandomSampler\n"
         "sampler = WeightedRandomSampler(weights, num_samples=10)\n",
