@@ -15,6 +15,7 @@ from torchseedlint.analysis import ModuleAnalysis, parse_version
 from torchseedlint.config import Config
 from torchseedlint.diagnostics import Diagnostic, Fix, Location
 from torchseedlint.facts import Call, ModuleFacts
+from torchseedlint.roles import ModuleRole, Role
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Context:
     analysis: ModuleAnalysis
     config: Config
     is_entry_point: bool
+    # Entry point, library module or test, and why (see torchseedlint.roles).
+    role: ModuleRole = ModuleRole(Role.ENTRY, "linted alone")
     torch_version: Optional[Tuple[int, ...]] = None
     torchvision_version: Optional[Tuple[int, ...]] = None
 
