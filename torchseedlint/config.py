@@ -43,6 +43,7 @@ KNOWN_KEYS = (
     "extend-exclude",
     "seed-functions",
     "entry-points",
+    "test-paths",
     "torch-version",
     "torchvision-version",
     "fixable",
@@ -64,6 +65,8 @@ class Config:
     extend_exclude: Tuple[str, ...] = ()
     seed_functions: Tuple[str, ...] = ()
     entry_points: Tuple[str, ...] = ()
+    # Globs of test files, on top of the default test names and folders.
+    test_paths: Tuple[str, ...] = ()
     torch_version: Optional[str] = None
     torchvision_version: Optional[str] = None
     fixable: Optional[Tuple[str, ...]] = None
@@ -100,6 +103,10 @@ class Config:
     def is_entry_point(self, path: str) -> bool:
         rel = self.relative(path)
         return any(glob_match(rel, pattern) for pattern in self.entry_points)
+
+    def is_test_path(self, path: str) -> bool:
+        rel = self.relative(path)
+        return any(glob_match(rel, pattern) for pattern in self.test_paths)
 
 
 def glob_match(rel_path: str, pattern: str) -> bool:
@@ -166,7 +173,7 @@ def config_from_mapping(
         if key in table:
             values[key] = _strings(table, key)
     for key in ("extend-select", "ignore", "exclude", "extend-exclude", "seed-functions",
-                "entry-points", "unfixable"):
+                "entry-points", "test-paths", "unfixable"):
         if key in table:
             values[key.replace("-", "_")] = _strings(table, key)
     for key in ("torch-version", "torchvision-version"):
