@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
+import pytest
+
 from torchseedlint.config import Config
 from torchseedlint.diagnostics import SAFE, Diagnostic, Edit, Fix, Location
 from torchseedlint.engine import lint_paths
@@ -207,3 +209,43 @@ def test_a_fix_that_would_unmask_a_cell_magic_is_not_applied(tmp_path: Path) -> 
     assert not fixes[0].changed
     assert fixes[0].outcome.dropped == [insert]
     assert run.files[0].diagnostics == [insert]
+
+
+def _notebook_json(*sources: str) -> str:
+    cells = [{"cell_type": "code", "metadata": {}, "source": source,
+              "execution_count": None, "outputs": []} for source in sources]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5},
+                      indent=1)
+
+
+VALID_IPYTHON_CELLS = [
+    "!pip install torch \\\n  numpy\nimport torch\n",  # a continued shell line
+    "if True:\n    !pip install a \\\n        b\n    y = 2\n",
+    "%%bash\necho hi\nif true; then\n  echo x\nfi\n",  # indented shell in a cell magic
+    "%time x = sum([1, 2])\nprint(x)\n",
+    "for i in range(3):\n    !echo $i\n",  # a shell line as the only statement of a block
+    "import numpy as np\nnp.random?\n??np.random.seed\n",
+]
+
+
+@pytest.mark.parametrize("source", VALID_IPYTHON_CELLS)
+def test_ipython_syntax_is_masked_not_parsed(tmp_path: Path, source: str) -> None:
+    text = _notebook_json(source)
+    assert write_back(text, parse_notebook(text).source) == text
+    (tmp_path / "nb.ipynb").write_text(text)
+    assert [d.code for d in lint_paths([str(tmp_path / "nb.ipynb")]).diagnostics] == []
+
+
+@pytest.mark.parametrize("source", [
+    "y = 10 % \\\n    3\nprint (y)\n",  # a Python continuation, not a magic's
+    "ok = y != 3 and x.why\n",
+])
+def test_python_lines_are_not_masked(source: str) -> None:
+    notebook = parse_notebook(_notebook_json(source))
+    assert notebook.magics == ()
+    assert source in notebook.source
+
+
+def test_a_broken_python_line_in_a_notebook_is_still_tsl000(tmp_path: Path) -> None:
+    (tmp_path / "nb.ipynb").write_text(_notebook_json("!pip install a \\\n  b\nx = (\n"))
+    assert [d.code for d in lint_paths([str(tmp_path / "nb.ipynb")]).diagnostics] == ["TSL000"]

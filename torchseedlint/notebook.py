@@ -25,8 +25,12 @@ CELL_MARKER = "# %% torchseedlint cell {number}"
 _CELL_MARKER_RE = re.compile(r"^# %% torchseedlint cell (\d+)\n?", re.MULTILINE)
 _MAGIC_PLACEHOLDER = "# torchseedlint magic {index}"
 _MAGIC_PLACEHOLDER_RE = re.compile(r"^[ \t]*(?:pass  )?# torchseedlint magic (\d+)$")
-# ``%time f()``, ``!pip install x``, ``files = !ls``, ``t = %timeit -o f()``.
-_MAGIC_LINE_RE = re.compile(r"^[ \t]*(?:[%!]|[A-Za-z_][\w.]*[ \t]*=[ \t]*[%!])")
+# ``%time f()``, ``!pip install x``, ``files = !ls``, ``t = %timeit -o f()``, and
+# IPython's help syntax (``np.random?``, ``??torch.seed``): no Python line starts
+# with ``%``/``!``/``?`` or ends with ``?``.
+_MAGIC_LINE_RE = re.compile(
+    r"^[ \t]*(?:[%!?]|[A-Za-z_][\w.]*[ \t]*=[ \t]*[%!]|[A-Za-z_][\w.]*\?\??[ \t]*$)"
+)
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 
@@ -102,14 +106,19 @@ def _mask(text: str, magics: List[str]) -> str:
     continued = False
     for line in lines:
         body = line.rstrip("\n")
-        if whole_cell or continued or _MAGIC_LINE_RE.match(body):
+        starts = not whole_cell and not continued and _MAGIC_LINE_RE.match(body)
+        if whole_cell or continued or starts:
             indent = body[: len(body) - len(body.lstrip(" \t"))]
             placeholder = _MAGIC_PLACEHOLDER.format(index=len(magics))
             magics.append(body)
-            masked.append(f"{indent}pass  {placeholder}" if indent else placeholder)
+            # The first line of an indented magic stands for a statement (an
+            # ``if`` body may hold nothing else); continuation lines and the
+            # lines of a cell magic are comments, whose indentation is free.
+            masked.append(f"{indent}pass  {placeholder}" if indent and starts
+                          else indent + placeholder)
             masked.append(line[len(body):])
             # A magic line ending in a backslash continues on the next line.
-            continued = body.endswith("\\")
+            continued = not whole_cell and body.endswith("\\")
         else:
             masked.append(line)
     return "".join(masked)
