@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Set, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -127,7 +127,10 @@ class TopStatement:
 @dataclass
 class ModuleFacts:
     path: str
-    aliases: Dict[str, str] = field(default_factory=dict)
+    aliases: Dict[str, str] = field(default_factory=dict)  # names bound by imports
+    # Module-level names assigned an imported dotted name (``npr = np.random``):
+    # resolved like aliases, but not import bindings a fix may write before them.
+    assigned_aliases: Dict[str, str] = field(default_factory=dict)
     imports: List[Import] = field(default_factory=list)
     calls: List[Call] = field(default_factory=list)
     functions: Dict[str, Function] = field(default_factory=dict)
@@ -144,7 +147,7 @@ class ModuleFacts:
         if not dotted:
             return None
         head, _, rest = dotted.partition(".")
-        target = self.aliases.get(head)
+        target = self.aliases.get(head) or self.assigned_aliases.get(head)
         if target is None:
             return dotted if head in _BUILTINS_OF_INTEREST and not rest else None
         return f"{target}.{rest}" if rest else target
@@ -347,6 +350,12 @@ class _Scan:
         self.expr.calls = tuple(self.calls)
 
 
+# Node class -> (visit, leave) functions of ``_Collector``, unbound: bound methods
+# held by the collector would make it, and the tree it holds, a reference cycle
+# that only a full garbage collection frees.
+_HANDLERS: Dict[type, Tuple[Optional[Callable[..., Any]], Optional[Callable[..., Any]]]] = {}
+
+
 class _Collector(cst.CSTVisitor):
     def __init__(self, module: cst.Module, facts: ModuleFacts, source: str) -> None:
         super().__init__()
@@ -362,7 +371,6 @@ class _Collector(cst.CSTVisitor):
         # them (id(node) -> scans), and those the walk is inside of.
         self.pending_scans: Dict[int, List[_Scan]] = {}
         self.active_scans: List[_Scan] = []
-        self.handlers: Dict[type, Tuple[Optional[Callable], Optional[Callable]]] = {}
         self.functions: List[Function] = []  # enclosing function stack
         self.classes: List[str] = []
         self.main_guard_depth = 0
@@ -388,17 +396,18 @@ class _Collector(cst.CSTVisitor):
             self.active_scans.extend(scans)
         for scan in self.active_scans:
             scan.add(node)
-        handlers = self.handlers.get(type(node))
+        handlers = _HANDLERS.get(type(node))
         if handlers is None:
             name = type(node).__name__
-            handlers = (getattr(self, f"visit_{name}", None), getattr(self, f"leave_{name}", None))
-            self.handlers[type(node)] = handlers
+            handlers = (getattr(_Collector, f"visit_{name}", None),
+                        getattr(_Collector, f"leave_{name}", None))
+            _HANDLERS[type(node)] = handlers
         visit, leave = handlers
-        if visit is None or visit(node) is not False:
+        if visit is None or visit(self, node) is not False:
             for child in _children(node):
                 self.walk(child)
         if leave is not None:
-            leave(node)
+            leave(self, node)
         if scans:
             del self.active_scans[-len(scans):]
             for scan in scans:
@@ -696,7 +705,25 @@ def _top_kind(stmt: cst.CSTNode, index: int) -> str:
     return "other"
 
 
+def _add_assigned_aliases(facts: ModuleFacts) -> None:
+    """``npr = np.random``, ``rng = random``: a module-level name assigned once, to an
+    imported dotted name, is one more alias of it (``npr.seed`` is ``numpy.random.seed``)."""
+    counts: Dict[str, int] = {}
+    for assign in facts.assigns:
+        counts[assign.target] = counts.get(assign.target, 0) + 1
+    for assign in facts.assigns:
+        name = assign.target
+        if (assign.scope != "" or counts[name] != 1 or "." in name or name in facts.aliases
+                or name in facts.functions or name in facts.classes
+                or assign.value.kind not in ("name", "attribute")):
+            continue
+        target = facts.resolve(assign.value.text)
+        if target is not None:
+            facts.assigned_aliases[name] = target
+
+
 def _resolve_all(facts: ModuleFacts) -> None:
+    _add_assigned_aliases(facts)
     for call in facts.calls:
         call.qualname = facts.resolve(call.raw)
         for expr in [*call.args, *call.kwargs.values()]:
