@@ -21,15 +21,65 @@ ImportedSeeds = Callable[[str], Optional[FrozenSet[str]]]
 
 
 @dataclass(frozen=True)
+class Draw:
+    """One call that draws from an RNG, for messages: the draw a finding names."""
+
+    callee: str  # as written, e.g. ``torch.randn`` or ``.normal_``
+    module: str  # dotted project module it is in; "" for the module being linted
+    row: int
+
+    def describe(self) -> str:
+        where = f" in `{self.module}`" if self.module else ""
+        return f"`{self.callee}`{where} (line {self.row})"
+
+
+# RNG -> the first draw found from it.
+Draws = Dict[str, Draw]
+
+
+def add_draws(into: Draws, more: Draws) -> bool:
+    """Add the RNGs of ``more`` that ``into`` lacks; True when something was added."""
+    added = False
+    for rng, draw in more.items():
+        if rng not in into:
+            into[rng] = draw
+            added = True
+    return added
+
+
+@dataclass(frozen=True)
 class ImportedDraw:
-    """Project code behind an imported name that draws from global RNGs."""
+    """Project code behind an imported name (a function, or a class whose
+    ``__init__``/``forward``/... runs) that draws, at any call depth."""
 
-    module: str  # dotted name of the project module, for messages
-    draws: Dict[str, str]  # RNG -> where it draws from it, e.g. "`random.random` at line 9"
+    name: str  # dotted name of the function or class, for messages
+    draws: Draws
 
 
-# Answers "does the project module behind this name draw from random/NumPy?".
+# Answers "does the project code behind this name draw, and from which RNGs?".
 ImportedDraws = Callable[[str], Optional[ImportedDraw]]
+
+# Code of a module outside any function: the node that runs at import, and the
+# ``if __name__ == "__main__":`` block, which runs only as a program.
+AT_IMPORT = ""
+MAIN_BLOCK = "<main>"
+
+# Methods that run without being called by name: building an instance runs
+# ``__init__``; calling a model runs ``forward``; a DataLoader runs ``__getitem__``.
+IMPLICIT_METHODS = ("__init__", "__call__", "forward", "__getitem__", "__iter__", "__next__")
+
+
+@dataclass
+class DrawGraph:
+    """Who draws in a module, node by node (functions, ``AT_IMPORT``, ``MAIN_BLOCK``).
+
+    Plain data built once from the facts; the project index joins the graphs of
+    all modules to answer "does this call draw, at any depth, across modules?".
+    """
+
+    direct: Dict[str, Draws]  # node -> draws of its own calls
+    local: Dict[str, List[str]]  # node -> nodes of this module it runs
+    imported: Dict[str, List[str]]  # node -> imported names it calls or passes on
 
 
 @dataclass(frozen=True)
@@ -66,8 +116,12 @@ class ModuleAnalysis:
         seed_functions: Iterable[str] = (),
         imported_seeds: Optional[ImportedSeeds] = None,
         imported_draws: Optional[ImportedDraws] = None,
+        entry_functions: Iterable[str] = (),
     ) -> None:
         self.facts = facts
+        # Functions that run as the program although nothing in the module calls
+        # them: ``[project.scripts]`` targets.
+        self.entry_functions = tuple(entry_functions)
         self.seed_functions = frozenset(seed_functions)
         self.imported_seeds = imported_seeds
         self.imported_draws = imported_draws
@@ -79,6 +133,9 @@ class ModuleAnalysis:
         self.function_seeds = self._compute_function_seeds()
         self.reachable = self._compute_reachable()
         self._seed_events: Optional[List[SeedEvent]] = None
+        self._uses_torch = self.imports_torch()
+        self._graph: Optional[DrawGraph] = None
+        self._node_draws: Optional[Dict[str, Draws]] = None
 
     # --- seeding ---------------------------------------------------------------
 
@@ -143,6 +200,9 @@ class ModuleAnalysis:
     def _local_callee(self, call: Call) -> Optional[str]:
         if call.qualname is None and call.raw in self._local_functions:
             return call.raw
+        nested = f"{call.scope}.{call.raw}" if call.scope and call.raw else None
+        if call.qualname is None and nested in self.facts.functions:
+            return nested
         if call.raw and call.raw.startswith("self.") and call.class_name:
             candidate = f"{call.class_name}.{call.raw[5:]}"
             if candidate in self._local_functions:
@@ -172,6 +232,7 @@ class ModuleAnalysis:
         """Functions that can run when the module runs: referenced from module level."""
         reachable: Set[str] = set()
         pending: List[str] = [n for n in self.facts.module_references if n in self._local_functions]
+        pending += [n for n in self.entry_functions if n in self.facts.functions]
         pending += [
             name
             for name, fn in self._local_functions.items()
@@ -286,21 +347,30 @@ class ModuleAnalysis:
             for call in self.facts.calls
         )
 
-    # --- consumers -------------------------------------------------------------
+    # --- draws -----------------------------------------------------------------
 
     def imports_torch(self) -> bool:
         return any(target.split(".")[0] == "torch" for target in self.facts.aliases.values())
 
-    def torch_consumers(self) -> List[Call]:
-        found = []
-        uses_torch = self.imports_torch()
-        for call in self.facts.calls:
-            if call.qualname is not None:
-                if K.is_torch_consumer(call.qualname) or self._shuffling_loader(call):
-                    found.append(call)
-            elif uses_torch and self._is_training_call(call):
-                found.append(call)
-        return found
+    def direct_draws(self, call: Call) -> FrozenSet[str]:
+        """The RNGs a call draws from by itself. Only real draws: ``backward()`` or
+        ``optimizer.step()`` draw nothing, and an explicit ``generator=`` is not the
+        global RNG."""
+        qualname = call.qualname
+        if qualname is None:
+            method = call.method in K.TENSOR_RANDOM_METHODS and self._uses_torch
+            return frozenset({K.TORCH}) if method and _global_generator(call) else frozenset()
+        if K.is_pyrandom_consumer(qualname):
+            return frozenset({K.PYRANDOM})
+        if K.is_numpy_consumer(qualname):
+            return frozenset({K.NUMPY})
+        if not _global_generator(call):
+            return frozenset()
+        if K.is_torch_consumer(qualname) or self._shuffling_loader(call):
+            return frozenset({K.TORCH})
+        if K.random_transform_kind(qualname):
+            return frozenset({K.random_transform_rng(qualname, False)})
+        return frozenset()
 
     def _shuffling_loader(self, call: Call) -> bool:
         shuffle = call.kwargs.get("shuffle")
@@ -308,71 +378,144 @@ class ModuleAnalysis:
             K.data_name(call.qualname) == "DataLoader"
             and shuffle is not None
             and not (shuffle.kind == "literal" and shuffle.value is False)
-            and "generator" not in call.kwargs
         )
 
-    def _is_training_call(self, call: Call) -> bool:
-        receiver = (call.receiver or "").lower()
-        if call.method in K.TENSOR_RANDOM_METHODS:
-            return True
-        if call.method == "backward":
-            return True
-        if call.method == "step" and "optim" in receiver:
-            return True
-        return call.method == "fit" and "trainer" in receiver
+    def draw_calls(self, rng: str) -> List[Call]:
+        """Calls of this module that draw from ``rng`` themselves, wherever they are."""
+        return [c for c in self.facts.calls if rng in self.direct_draws(c)]
+
+    def consumers(self, rng: str) -> List[Call]:
+        """What draws from ``rng`` when this module runs: its own draws at module
+        level or in functions that run, and the running calls of project code that
+        draws from it at any depth (one call per project function or class)."""
+        own = [c for c in self.draw_calls(rng) if self.runs(c)]
+        imported = self._imported_draws_by_call()
+        return own + [self.facts.calls[i] for i, draw in imported.items() if rng in draw.draws]
+
+    def torch_consumers(self, imported: bool = True) -> List[Call]:
+        return self.consumers(K.TORCH) if imported else self.draw_calls(K.TORCH)
 
     def pyrandom_consumers(self, imported: bool = True) -> List[Call]:
-        """Calls drawing from Python ``random``; with ``imported``, also the use sites
-        of project modules that draw from it (a dataset calling ``random`` in
-        ``__getitem__``)."""
-        own = [c for c in self.facts.calls if c.qualname and K.is_pyrandom_consumer(c.qualname)]
-        return own + (self._imported_consumers(K.PYRANDOM) if imported else [])
+        return self.consumers(K.PYRANDOM) if imported else self.draw_calls(K.PYRANDOM)
 
     def numpy_consumers(self, imported: bool = True) -> List[Call]:
-        own = [c for c in self.facts.calls if c.qualname and K.is_numpy_consumer(c.qualname)]
-        return own + (self._imported_consumers(K.NUMPY) if imported else [])
+        return self.consumers(K.NUMPY) if imported else self.draw_calls(K.NUMPY)
 
     def imported_draw(self, call: Call) -> Optional[ImportedDraw]:
-        """The imported project module a consumer returned above stands for, if any."""
+        """The project code a consumer returned above stands for, if any."""
         return self._imported_draws_by_call().get(call.index)
 
-    def _imported_consumers(self, rng: str) -> List[Call]:
-        found = self._imported_draws_by_call()
-        return [self.facts.calls[i] for i, draw in found.items() if rng in draw.draws]
+    def _imported_names(self, call: Call) -> List[str]:
+        """Imported names a call runs: its callee, and functions passed to it
+        (``spawn(main_worker)``, ``partial(train, cfg)``, ``launch(main)``)."""
+        names = []
+        callee = call.qualname
+        if callee is None and self._maybe_star_imported(call.raw):
+            callee = call.raw
+        if callee is not None:
+            names.append(callee)
+        for expr in (*call.args, *call.kwargs.values()):
+            if expr.kind in ("name", "attribute"):
+                resolved = self.facts.resolve(expr.text)
+                if resolved is not None:
+                    names.append(resolved)
+        return names
+
+    def _local_nodes(self, call: Call) -> List[str]:
+        """Functions of this module a call runs: the callee, the implicit methods of
+        a class it builds, and functions passed to it as arguments."""
+        nodes = []
+        callee = self._local_callee(call)
+        if callee is not None:
+            nodes.append(callee)
+        if call.qualname is None and call.raw in self.facts.classes:
+            nodes += [f"{call.raw}.{m}" for m in IMPLICIT_METHODS
+                      if f"{call.raw}.{m}" in self.facts.functions]
+        for expr in (*call.args, *call.kwargs.values()):
+            if expr.kind == "name" and expr.text in self._local_functions:
+                nodes.append(expr.text)
+        return nodes
+
+    def draw_graph(self) -> DrawGraph:
+        if self._graph is None:
+            graph = DrawGraph({}, {}, {})
+            for node in (AT_IMPORT, MAIN_BLOCK, *self.facts.functions):
+                graph.direct[node], graph.local[node], graph.imported[node] = {}, [], []
+            for call in self.facts.calls:
+                node = call.scope or (MAIN_BLOCK if call.in_main_guard else AT_IMPORT)
+                callee = call.raw or f".{call.method}"
+                for rng in sorted(self.direct_draws(call)):
+                    graph.direct[node].setdefault(rng, Draw(callee, "", call.start.row))
+                graph.local[node] += self._local_nodes(call)
+                graph.imported[node] += self._imported_names(call)
+            self._graph = graph
+        return self._graph
+
+    def node_draws(self) -> Dict[str, Draws]:
+        """What each node draws at any depth, through this module's functions and
+        (with the project index) the project code it calls."""
+        if self._node_draws is None:
+            graph = self.draw_graph()
+            draws: Dict[str, Draws] = {node: dict(d) for node, d in graph.direct.items()}
+            for node, names in graph.imported.items():
+                for name in names:
+                    found = self.imported_draws(name) if self.imported_draws else None
+                    if found is not None:
+                        add_draws(draws[node], found.draws)
+            changed = True
+            while changed:  # sets only grow: this ends
+                changed = False
+                for node, callees in graph.local.items():
+                    for callee in callees:
+                        changed |= add_draws(draws[node], draws.get(callee, {}))
+            self._node_draws = draws
+        return self._node_draws
 
     def _imported_draws_by_call(self) -> Dict[int, ImportedDraw]:
-        """The first running use of each imported project module that draws."""
+        """The first running call of each project function or class that draws."""
         if self._imported_draw_calls is None:
             self._imported_draw_calls = {}
+            seen: Set[str] = set()
             if self.imported_draws is not None:
-                modules: Set[str] = set()
                 for call in self.facts.calls:
-                    name = call.qualname
-                    if name is None and self._maybe_star_imported(call.raw):
-                        name = call.raw
-                    draw = self.imported_draws(name) if name and self.runs(call) else None
-                    if draw is not None and draw.module not in modules:
-                        modules.add(draw.module)
-                        self._imported_draw_calls[call.index] = draw
+                    if not self.runs(call):
+                        continue
+                    for name in self._imported_names(call):
+                        draw = self.imported_draws(name)
+                        if draw is not None and draw.name not in seen:
+                            seen.add(draw.name)
+                            self._imported_draw_calls.setdefault(call.index, draw)
         return self._imported_draw_calls
 
     def random_transforms(self) -> List[Call]:
         return [
-            c for c in self.facts.calls if c.qualname and K.random_transform_kind(c.qualname)
+            c for c in self.facts.calls
+            if c.qualname and K.random_transform_kind(c.qualname) and self.runs(c)
         ]
 
     def dataloaders(self) -> List[Call]:
         return [c for c in self.facts.calls if K.data_name(c.qualname) == "DataLoader"]
 
-    def is_entry_point(self, forced: bool = False) -> bool:
-        if forced or self.facts.has_main_guard:
-            return True
-        top_level = [c for c in self.facts.calls if c.scope == "" and c.class_name is None]
-        consumers = {c.index for c in self.torch_consumers()}
-        consumers |= {c.index for c in self.pyrandom_consumers(imported=False)}
-        consumers |= {c.index for c in self.numpy_consumers(imported=False)}
-        consumers |= {c.index for c in self.random_transforms()}
-        return any(call.index in consumers for call in top_level)
+    def top_level_draw(self) -> Optional[Draw]:
+        """A draw that runs when the module is run or imported, outside a
+        ``__main__`` block: at module level, or in what module-level code calls."""
+        draws = self.node_draws()[AT_IMPORT]
+        return min(draws.values(), key=lambda d: d.row) if draws else None
+
+    def entry_point_reason(self) -> Optional[str]:
+        """Why the module looks like a program, from its own code; None if it does not."""
+        if self.facts.has_main_guard:
+            return "`if __name__ == \"__main__\":` block"
+        draw = self.top_level_draw()
+        if draw is not None:
+            return f"module-level code draws ({draw.describe()})"
+        return None
+
+
+def _global_generator(call: Call) -> bool:
+    """Whether a drawing call uses the global generator: no ``generator=`` given."""
+    generator = call.kwargs.get("generator")
+    return generator is None or generator.kind == "none"
 
 
 def num_workers_positive(call: Call) -> bool:

@@ -25,6 +25,7 @@ from torchseedlint.facts import ModuleFacts, collect_facts
 from torchseedlint.nesting import PYTHON_MAX_NESTING, on_big_stack, too_deep
 from torchseedlint.notebook import Notebook, NotebookError, parse_notebook
 from torchseedlint.project import ProjectIndex, find_project_root
+from torchseedlint.roles import ModuleRole, Role, decide_role
 from torchseedlint.screen import compiles, may_report
 from torchseedlint.rules import RULES_BY_CODE, Context, matching, selected_codes, triggers
 from torchseedlint.rules.tool import ParseError
@@ -187,30 +188,26 @@ def run_rules(
     project: Optional[ProjectIndex] = None,
 ) -> None:
     path = result.path
-    if project is not None:
-        analysis = ModuleAnalysis(
-            facts,
-            config.seed_functions,
-            project.seeds_lookup(Path(path)),
-            project.draws_lookup(Path(path)),
-        )
-    else:
-        analysis = ModuleAnalysis(facts, config.seed_functions)
+    analysis = module_analysis(facts, config, project)
+    role = module_role(path, analysis, config, project)
+    ignored = _expand(config.ignored_for(path))
+    # A test is not a training run: only the tool's own rules look at it.
+    codes = [code for code in selected_codes(config) if code not in ignored and (
+        role.role is not Role.TEST or code.startswith("TSL0"))]
     ctx = Context(
         path=path,
         source=text,
         facts=facts,
         analysis=analysis,
         config=config,
-        is_entry_point=analysis.is_entry_point(forced=config.is_entry_point(path)),
+        is_entry_point=role.is_entry_point,
+        role=role,
+        codes=frozenset(codes),
         torch_version=parse_version(config.torch_version),
         torchvision_version=parse_version(config.torchvision_version),
     )
-    ignored = _expand(config.ignored_for(path))
     found: List[Diagnostic] = []
-    for code in selected_codes(config):
-        if code in ignored:
-            continue
+    for code in codes:
         rule = RULES_BY_CODE[code]()
         try:
             found.extend(rule.check(ctx))
@@ -228,11 +225,37 @@ def run_rules(
             result.suppressed.append(diagnostic)
     result.suppressions = suppressions
     if not result.internal_errors:  # a crashed rule would make its suppressions look unused
-        enabled = [code for code in selected_codes(config) if code not in ignored]
         result.diagnostics.extend(
-            unused_suppressions(text, path, suppressions, enabled, list(RULES_BY_CODE))
+            unused_suppressions(text, path, suppressions, codes, list(RULES_BY_CODE))
         )
         result.diagnostics.sort(key=Diagnostic.sort_key)
+
+
+def module_analysis(
+    facts: ModuleFacts, config: Config, project: Optional[ProjectIndex] = None
+) -> ModuleAnalysis:
+    """The module's analysis, seeing into the project's other modules when there is an index."""
+    if project is None:
+        return ModuleAnalysis(facts, config.seed_functions)
+    path = Path(facts.path)
+    return ModuleAnalysis(
+        facts,
+        config.seed_functions,
+        project.seeds_lookup(path),
+        project.draws_lookup(path),
+        project.entry_functions(path),
+    )
+
+
+def module_role(
+    path: str, analysis: ModuleAnalysis, config: Config, project: Optional[ProjectIndex] = None
+) -> ModuleRole:
+    """Entry point, library module or test (see ``torchseedlint.roles``)."""
+    entry, test = config.is_entry_point(path), config.is_test_path(path)
+    if project is not None:
+        return project.role(Path(path), analysis, entry, test)
+    return decide_role(config.relative(path), analysis.facts, configured_entry=entry,
+                       configured_test=test, program_reason=analysis.entry_point_reason())
 
 
 def _expand(selectors: Sequence[str]) -> Tuple[str, ...]:

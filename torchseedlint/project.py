@@ -13,14 +13,19 @@ file's directory and the project root, and analysed once per run.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, FrozenSet, List, Optional, Set, Tuple, TypeVar
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple, TypeVar
 
 from torchseedlint import knowledge as K
-from torchseedlint.analysis import ImportedDraw, ModuleAnalysis
+from torchseedlint.analysis import (
+    AT_IMPORT, IMPLICIT_METHODS, Draw, Draws, ImportedDraw, ModuleAnalysis, add_draws
+)
 from torchseedlint.facts import ModuleFacts
+from torchseedlint.packaging_scripts import console_scripts
+from torchseedlint.roles import ModuleRole, decide_role, test_code_reason, test_file_reason
 
 # Reads and analyses one file: its facts, or None when it cannot be parsed.
 FactsLoader = Callable[[Path], Optional[ModuleFacts]]
@@ -35,6 +40,12 @@ _MAX_ALIAS_HOPS = 16
 T = TypeVar("T")
 
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+
+# ``import a.b`` / ``from .a import (b,\n c)``: one import statement, continuation included.
+_IMPORT_STATEMENT = re.compile(r"^[ \t]*(?:from[ \t]+\S+[ \t]+)?import[ \t]+(?:\([^)]*\)|[^\n]*)",
+                               re.MULTILINE)
+_WORD = re.compile(r"\w+")
 
 
 def find_project_root(start: Path) -> Path:
@@ -89,13 +100,21 @@ class ProjectIndex:
         self.modules: Dict[Path, ModuleFacts] = {}
         self._failed: Set[Path] = set()
         self._function_seeds: Dict[Tuple[Path, str], FrozenSet[str]] = {}
-        self._draws: Dict[Path, Dict[str, str]] = {}
         # Name resolution does not depend on what functions seed: computed once.
         self._resolved: Dict[Tuple[Path, str], Optional[Symbol]] = {}
         # How many modules the seed fixpoint covered: a module loaded after it
         # (reached by a name, not an import) is solved when first asked about.
         self._solved_count = 0
         self._scanned: Set[Path] = set()  # modules whose imports unread_imports listed
+        # What each function (or module-level code) draws at any depth, across
+        # modules: (module, node) -> RNG -> first draw. Solved with the seeds.
+        self._node_draws: Dict[Tuple[Path, str], Draws] = {}
+        # Every Python file of the project (for "who imports this module?"), when
+        # the caller listed them; else only the modules read so far are searched.
+        self.project_files: Optional[Sequence[Path]] = None
+        self._import_words: Dict[Path, FrozenSet[str]] = {}
+        self._importers: Dict[Path, List[Path]] = {}
+        self._scripts: Optional[Dict[Path, Tuple[str, str]]] = None
 
     # --- building ----------------------------------------------------------------
 
@@ -141,7 +160,7 @@ class ProjectIndex:
                     seen.add(imported)
                     if self._facts(imported) is not None:
                         pending.append(imported)
-        self._solve_seeds()
+        self._solve()
 
     def _facts(self, path: Path) -> Optional[ModuleFacts]:
         if path in self.modules:
@@ -168,9 +187,54 @@ class ProjectIndex:
                     found.append(resolved)
         return found
 
+    def _solve(self) -> None:
+        self._solved_count = len(self.modules)
+        self._solve_seeds()
+        self._solve_draws()
+
+    def _solve_draws(self) -> None:
+        """What every function draws at any depth: a fixpoint over the project's
+        call graph (functions, classes' implicit methods, code run at import)."""
+        draws: Dict[Tuple[Path, str], Draws] = {}
+        edges: Dict[Tuple[Path, str], List[Tuple[Path, str]]] = {}
+        for path, facts in self.modules.items():
+            graph = ModuleAnalysis(facts, self.seed_functions).draw_graph()
+            module = self.display_name(path)
+            for node, direct in graph.direct.items():
+                key = (path, node)
+                draws[key] = {rng: Draw(d.callee, module, d.row) for rng, d in direct.items()}
+                edges[key] = [(path, callee) for callee in graph.local[node]]
+                for name in dict.fromkeys(graph.imported[node]):
+                    edges[key] += self._nodes_of(path, name)
+        changed = True
+        while changed:  # sets only grow: this ends
+            changed = False
+            for key, targets in edges.items():
+                for target in targets:
+                    if target != key and target in draws:
+                        changed |= add_draws(draws[key], draws[target])
+        self._node_draws = draws
+
+    def _nodes_of(self, importer: Path, name: str) -> List[Tuple[Path, str]]:
+        """The code that runs when ``importer`` calls ``name``: the function, or a
+        class's implicit methods, plus the defining module's import-time code."""
+        symbol = self.resolve(importer, name)
+        if symbol is None or symbol.module == importer or not symbol.attribute:
+            return []
+        facts = self.modules.get(symbol.module)
+        if facts is None:
+            return []
+        nodes = [(symbol.module, AT_IMPORT)]
+        function = ".".join(symbol.attribute)
+        if function in facts.functions:
+            nodes.append((symbol.module, function))
+        elif len(symbol.attribute) == 1 and function in facts.classes:
+            nodes += [(symbol.module, f"{function}.{method}") for method in IMPLICIT_METHODS
+                      if f"{function}.{method}" in facts.functions]
+        return nodes
+
     def _solve_seeds(self) -> None:
         # Every round re-reads the current table; sets only grow, so this ends.
-        self._solved_count = len(self.modules)
         changed = True
         while changed:
             changed = False
@@ -290,38 +354,108 @@ class ProjectIndex:
         if facts is None or function not in facts.functions:
             return None  # a class or a variable: unknown, not "seeds nothing"
         if self._solved_count != len(self.modules):
-            self._solve_seeds()
+            self._solve()
         return self._function_seeds.get((symbol.module, function), frozenset())
 
     def draws_lookup(self, importer: Path) -> Callable[[str], Optional[ImportedDraw]]:
-        """The ``imported_draws`` callback: what the project module behind a name draws."""
+        """The ``imported_draws`` callback: what the project code behind a name
+        draws when called, at any depth."""
         importer = importer.resolve()
 
         def lookup(name: str) -> Optional[ImportedDraw]:
-            symbol = self.resolve(importer, name)
-            if symbol is None or symbol.module == importer:
+            nodes = self._nodes_of(importer, name)
+            if not nodes:
                 return None
-            draws = self._module_draws(symbol.module)
+            if self._solved_count != len(self.modules):
+                self._solve()
+            draws: Draws = {}
+            for node in reversed(nodes):  # the function's own draws before import-time ones
+                add_draws(draws, self._node_draws.get(node, {}))
             if not draws:
                 return None
-            return ImportedDraw(self.display_name(symbol.module), draws)
+            module, node = nodes[-1]
+            qualified = f"{self.display_name(module)}.{node.split('.')[0] or name}"
+            return ImportedDraw(qualified, draws)
 
         return _memoized(lookup)
 
-    def _module_draws(self, module: Path) -> Dict[str, str]:
-        """RNG -> the first call in ``module`` that draws from it, for the message."""
-        if module not in self._draws:
-            facts = self.modules.get(module)
-            draws: Dict[str, str] = {}
-            for call in facts.calls if facts is not None else ():
-                if not call.qualname:
+    # --- roles -------------------------------------------------------------------
+
+    def relative(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return path.name
+
+    def role(
+        self, path: Path, analysis: ModuleAnalysis, configured_entry: bool = False,
+        configured_test: bool = False,
+    ) -> ModuleRole:
+        """The module's role in this project (see ``torchseedlint.roles``)."""
+        path = path.resolve()
+        relative = self.relative(path)
+        script = self.scripts().get(path)
+        program = analysis.entry_point_reason()
+        importers: List[str] = []
+        # Only a module that looks like a program needs the (costly) importer search.
+        if program is not None and script is None and not configured_entry:
+            importers = [self.display_name(p) for p in self.importers_of(path)]
+        return decide_role(
+            relative, analysis.facts, configured_entry=configured_entry,
+            configured_test=configured_test, script=script[1] if script else None,
+            program_reason=program, importers=importers,
+        )
+
+    def entry_functions(self, path: Path) -> Tuple[str, ...]:
+        """Functions that ``[project.scripts]`` runs in ``path``."""
+        script = self.scripts().get(path.resolve())
+        return (script[0],) if script else ()
+
+    def scripts(self) -> Dict[Path, Tuple[str, str]]:
+        """Module file -> (function, script name) for the packaging's console scripts."""
+        if self._scripts is None:
+            self._scripts = {}
+            for name, target in console_scripts(self.root):
+                module, _, function = target.partition(":")
+                found = self._split(self.root / "pyproject.toml", module.strip())
+                if found is not None and not found.attribute and function:
+                    self._scripts[found.module] = (function.strip().split(".")[0], name)
+        return self._scripts
+
+    def importers_of(self, path: Path) -> List[Path]:
+        """The project's non-test modules that import ``path``."""
+        path = path.resolve()
+        if path not in self._importers:
+            stem = path.parent.name if path.name == "__init__.py" else path.stem
+            candidates = self.project_files if self.project_files is not None else list(
+                self.modules)
+            found = []
+            for candidate in candidates:
+                candidate = candidate.resolve()
+                if candidate == path or stem not in self._words_in_imports(candidate):
                     continue
-                for rng, consumes in ((K.PYRANDOM, K.is_pyrandom_consumer),
-                                      (K.NUMPY, K.is_numpy_consumer)):
-                    if rng not in draws and consumes(call.qualname):
-                        draws[rng] = f"`{call.raw}` at line {call.start.row}"
-            self._draws[module] = draws
-        return self._draws[module]
+                if test_file_reason(self.relative(candidate)) is not None:
+                    continue
+                facts = self._facts(candidate)
+                if facts is None or test_code_reason(facts) is not None:
+                    continue
+                if path in self._imported_files(candidate):
+                    found.append(candidate)
+            self._importers[path] = sorted(found)
+        return self._importers[path]
+
+    def _words_in_imports(self, path: Path) -> FrozenSet[str]:
+        """Names on a file's import lines: a cheap filter before parsing it."""
+        if path not in self._import_words:
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+            self._import_words[path] = frozenset(
+                word for statement in _IMPORT_STATEMENT.findall(text)
+                for word in _WORD.findall(statement)
+            )
+        return self._import_words[path]
 
     def display_name(self, module: Path) -> str:
         """``pkg/data/dataset.py`` -> ``pkg.data.dataset`` (relative to the root)."""

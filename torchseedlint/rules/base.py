@@ -9,7 +9,7 @@ yields diagnostics. Rules never traverse the tree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, ClassVar, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 from torchseedlint.analysis import ModuleAnalysis, parse_version
 from torchseedlint.config import Config
@@ -39,6 +39,9 @@ class Context:
     is_entry_point: bool
     # Entry point, library module or test, and why (see torchseedlint.roles).
     role: ModuleRole = ModuleRole(Role.ENTRY, "linted alone")
+    # The codes that run on this module (selection less per-file ignores): a rule
+    # leaves a root cause to the rule that reports it.
+    codes: FrozenSet[str] = frozenset()
     torch_version: Optional[Tuple[int, ...]] = None
     torchvision_version: Optional[Tuple[int, ...]] = None
 
