@@ -10,6 +10,7 @@ only the package index (setuptools, libcst, click), as on CI.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -109,6 +110,34 @@ def test_hook_fails_on_a_finding_then_passes_once_fixed(hook_repo, tmp_path: Pat
     proc = pre_commit(repo, env, "run", "--all-files")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Passed" in proc.stdout
+
+
+def notebook(code: str) -> str:
+    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+            "source": code.splitlines(keepends=True)}
+    return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def test_hook_lints_notebooks_and_stubs(hook_repo, tmp_path: Path) -> None:
+    snapshot, rev, env = hook_repo
+    repo = user_repo(tmp_path)
+    (repo / "explore.ipynb").write_text(notebook(FLAGGED))
+    (repo / "ok.ipynb").write_text(notebook(CLEAN))
+    (repo / "api.pyi").write_text("import torch\n\ndef f() -> torch.Tensor: ...\n")
+    git(repo, "add", ".")
+    use_hook(repo, snapshot, rev)
+    proc = pre_commit(repo, env, "run", "--all-files")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "explore.ipynb:cell 1:3:5: TSL101" in proc.stdout
+    assert "bad.py:3:5: TSL101" in proc.stdout
+    assert "ok.ipynb" not in proc.stdout and "api.pyi" not in proc.stdout
+
+    # Only the notebook staged: the hook runs on it (not "(no files to check)Skipped").
+    (repo / "bad.py").write_text(CLEAN)
+    git(repo, "add", "bad.py")
+    proc = pre_commit(repo, env, "run", "--files", "explore.ipynb")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "explore.ipynb:cell 1:3:5: TSL101" in proc.stdout
 
 
 def test_commit_of_non_python_files_is_skipped(hook_repo, tmp_path: Path) -> None:

@@ -394,3 +394,21 @@ def test_clean_run_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["ok.py", "--isolated", "--output-format", "full"])
     assert result.exit_code == 0 and result.output == "All checks passed!\n"
+
+
+@pytest.mark.parametrize("output_format", sorted(RENDERERS))
+def test_every_format_names_the_notebook_cell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output_format: str
+) -> None:
+    # Rows of a notebook finding count inside its cell: without the cell number a
+    # reader (or CI annotation) cannot tell which `loader = ...` line is meant.
+    (tmp_path / "nb.ipynb").write_bytes(NOTEBOOK.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["nb.ipynb", "--isolated", "--output-format", output_format])
+    assert result.exit_code == 1, result.output
+    if output_format in ("json", "json-lines"):
+        records = (json.loads(result.output) if output_format == "json"
+                   else [json.loads(line) for line in result.output.splitlines()])
+        assert {record["cell"] for record in records} == {3, 6}
+    else:
+        assert "cell 3" in result.output and "cell 6" in result.output

@@ -7,7 +7,7 @@ silently, so past that a final notice points at the SARIF output.
 from __future__ import annotations
 
 from torchseedlint.diagnostics import Diagnostic
-from torchseedlint.reporters.report import Report, relative_posix
+from torchseedlint.reporters.report import Report, cell_prefix, relative_posix
 
 ANNOTATION_CAP = 10
 _LEVELS = {"error": "error", "warning": "warning", "note": "notice"}
@@ -32,7 +32,7 @@ def format_annotation(d: Diagnostic, root: str) -> str:
     }
     joined = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
     level = _LEVELS.get(d.severity, "error")
-    return f"::{level} {joined}::{escape_data(f'{d.name}: {d.message}')}"
+    return f"::{level} {joined}::{escape_data(f'{cell_prefix(d)}{d.name}: {d.message}')}"
 
 
 def render(report: Report) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from torchseedlint.reporters.report import Report, fingerprints, relative_posix
+from torchseedlint.reporters.report import Report, cell_prefix, fingerprints, relative_posix
 
 _SEVERITIES = {"error": "major", "warning": "minor", "note": "info"}
 
@@ -18,7 +18,7 @@ _SEVERITIES = {"error": "major", "warning": "minor", "note": "info"}
 def render(report: Report) -> str:
     issues = [
         {
-            "description": f"{d.code} {d.name}: {d.message}",
+            "description": f"{cell_prefix(d)}{d.code} {d.name}: {d.message}",
             "check_name": d.code,
             "fingerprint": fingerprint,
             "severity": _SEVERITIES.get(d.severity, "major"),

@@ -59,6 +59,12 @@ def position(d: Diagnostic) -> str:
     return f"{cell}{d.location.row}:{d.location.column}"
 
 
+def cell_prefix(d: Diagnostic) -> str:
+    """``cell N: `` for a notebook finding, "" otherwise: formats that locate a finding
+    by file and row alone need it in the message, as the row counts inside that cell."""
+    return f"cell {d.cell}: " if d.cell is not None else ""
+
+
 def one_line(text: str) -> str:
     """A message fit for a line-oriented format: a line break would start a bogus record."""
     return " ".join(text.splitlines())

@@ -24,6 +24,7 @@ from torchseedlint.diagnostics import Diagnostic, Edit, Fix, Location
 from torchseedlint.reporters.json_format import rule_url
 from torchseedlint.reporters.report import (
     Report,
+    cell_prefix,
     doc_section,
     fingerprints,
     relative_posix,
@@ -106,7 +107,7 @@ def _result(d: Diagnostic, index: int, fingerprint: str, root: str) -> Dict[str,
         "ruleId": d.code,
         "ruleIndex": index,
         "level": d.severity,
-        "message": {"text": f"{d.name}: {d.message}"},
+        "message": {"text": f"{cell_prefix(d)}{d.name}: {d.message}"},
         "locations": [
             {
                 "physicalLocation": {
