@@ -18,9 +18,9 @@ import libcst as cst
 
 from torchseedlint.analysis import ModuleAnalysis, parse_version
 from torchseedlint.cache import Cache, cache_directory, content_hash, file_hashes
-from torchseedlint.config import Config
+from torchseedlint.config import Config, ConfigResolver
 from torchseedlint.diagnostics import Diagnostic, Location
-from torchseedlint.discovery import discover, excluded
+from torchseedlint.discovery import as_resolver, discover, excluded
 from torchseedlint.facts import ModuleFacts, collect_facts
 from torchseedlint.nesting import PYTHON_MAX_NESTING, on_big_stack, too_deep
 from torchseedlint.notebook import Notebook, NotebookError, parse_notebook
@@ -64,10 +64,14 @@ class FileResult:
 class RunResult:
     files: List[FileResult]
     missing_paths: List[str] = field(default_factory=list)
-    # What the files were linted with (the config with inferred versions, the
-    # project index), so --fix relints its edits the same way.
+    # What the files were linted with (the run's config with inferred versions, each
+    # file's settings, the project index), so --fix relints its edits the same way.
     config: Optional[Config] = None
     project: Optional[ProjectIndex] = None
+    configs: Optional[ConfigResolver] = None
+
+    def config_for(self, path: str) -> Optional[Config]:
+        return self.configs.config_for(path) if self.configs is not None else self.config
 
     @property
     def diagnostics(self) -> List[Diagnostic]:
@@ -235,15 +239,19 @@ def module_analysis(
     facts: ModuleFacts, config: Config, project: Optional[ProjectIndex] = None
 ) -> ModuleAnalysis:
     """The module's analysis, seeing into the project's other modules when there is an index."""
-    if project is None:
-        return ModuleAnalysis(facts, config.seed_functions)
     path = Path(facts.path)
+    # What runs a configured entry point is not in the code (a launcher, a
+    # framework): every function may run.
+    entry_functions: Tuple[str, ...] = tuple(facts.functions) if config.is_entry_point(
+        facts.path) else ()
+    if project is None:
+        return ModuleAnalysis(facts, config.seed_functions, entry_functions=entry_functions)
     return ModuleAnalysis(
         facts,
         config.seed_functions,
         project.seeds_lookup(path),
         project.draws_lookup(path),
-        project.entry_functions(path),
+        entry_functions or project.entry_functions(path),
     )
 
 
@@ -310,9 +318,13 @@ def lint_bytes(
 
 
 def lint_stdin(
-    data: bytes, filename: str, config: Config, force_exclude: bool = False
+    data: bytes,
+    filename: str,
+    config: Union[Config, ConfigResolver],
+    force_exclude: bool = False,
 ) -> RunResult:
     """Lint ``data`` (read from stdin by the front end) as if it were the file ``filename``."""
+    config = as_resolver(config).config_for(filename)
     if force_exclude and excluded(filename, config):
         return RunResult([])
     config = with_inferred_versions(config, project_root(config, [filename]))
@@ -335,7 +347,7 @@ def _lint_notebook(
 
 def lint_paths(
     paths: Iterable[str],
-    config: Optional[Config] = None,
+    config: Union[Config, ConfigResolver, None] = None,
     force_exclude: bool = False,
     progress: Optional[Callable[[int, int], None]] = None,
     jobs: int = 1,
@@ -348,22 +360,29 @@ def lint_paths(
     project index; phase 2 runs the rules with it. ``jobs`` > 1 runs both phases
     in that many processes (same results, same order). ``use_cache`` reads and
     writes the cache (``torchseedlint.cache``) in ``cache_dir`` or its default place.
+    ``config``: one Config for every file, or each file's own (a ConfigResolver);
+    the first path's settings are the run's (its project root, its report).
     """
-    config = config or Config()
-    discovered = discover(list(paths), config, force_exclude=force_exclude)
+    paths = list(paths)
+    configs = as_resolver(config or Config())
+    discovered = discover(paths, configs, force_exclude=force_exclude)
     files = discovered.files
-    root = project_root(config, files)
-    config = with_inferred_versions(config, root)
-    state = _RunState(config)
+    first = paths[0] if paths else "."
+    root = project_root(configs.config_for(first), files)
+    configs = configs.then(partial(with_inferred_versions, root=root))
+    config = configs.config_for(first)
+    state = _RunState(configs)
     run_key = ""
     if use_cache:
-        state.cache = Cache(cache_directory(root, cache_dir), config)
+        used = dict.fromkeys(configs.config_for(path) for path in files)
+        state.cache = Cache(cache_directory(root, cache_dir), config, *used)
         run_key = state.cache.key("run", (f"{p}\0{h}" for p, h in file_hashes(files)))
         cached = _cached_run(state.cache, run_key, len(files))
         if cached is not None:
             if progress is not None:
                 progress(len(files), len(files))
-            return RunResult(cached, missing_paths=discovered.missing, config=config)
+            return RunResult(cached, missing_paths=discovered.missing, config=config,
+                             configs=configs)
     project = ProjectIndex(root, partial(_load_module, state.cache), config.seed_functions)
     with _Workers(jobs, len(files), state) as workers:
         for path, facts in zip(files, workers.map(_first_pass, files)):
@@ -392,7 +411,8 @@ def lint_paths(
                 progress(len(results), len(files))
     if state.cache is not None and not any(result.internal_errors for result in results):
         _store_run(state.cache, run_key, files, read, results)
-    return RunResult(results, missing_paths=discovered.missing, config=config, project=project)
+    return RunResult(results, missing_paths=discovered.missing, config=config, project=project,
+                     configs=configs)
 
 
 # --- processes and cache ----------------------------------------------------------
@@ -407,7 +427,7 @@ T = TypeVar("T")
 class _RunState:
     """What both phases need, in this process or in a worker."""
 
-    config: Config
+    configs: ConfigResolver
     cache: Optional[Cache] = None
     project: Optional[ProjectIndex] = None
     # Files the project index had read before this process linted anything.
@@ -461,10 +481,11 @@ class _Workers:
 
 
 def _first_pass(state: _RunState, path: str) -> Optional[ModuleFacts]:
+    config = state.configs.config_for(path)
     if state.cache is None:
-        return screened_facts(Path(path), state.config)
+        return screened_facts(Path(path), config)
     return _cached_facts(state.cache, "facts", Path(path),
-                         lambda: screened_facts(Path(path), state.config))
+                         lambda: screened_facts(Path(path), config))
 
 
 def _second_pass(state: _RunState, path: str) -> Tuple[FileResult, bool, Set[Path]]:
@@ -474,7 +495,7 @@ def _second_pass(state: _RunState, path: str) -> Tuple[FileResult, bool, Set[Pat
     The facts are left out (the caller has them) so that a worker does not send them back.
     """
     assert state.project is not None
-    result = lint_path(path, state.config, state.project)
+    result = lint_path(path, state.configs.config_for(path), state.project)
     analysed = result.facts is not None
     loaded = state.project.files_read() - state.reported
     state.reported |= loaded
@@ -550,13 +571,18 @@ def screened_facts(path: Path, config: Optional[Config] = None) -> Optional[Modu
         text = decode_source(path.read_bytes()).text
     except (OSError, SourceError):
         return None
+    return text_facts(text, str(path), config)
+
+
+def text_facts(text: str, path: str, config: Optional[Config] = None) -> Optional[ModuleFacts]:
+    """:func:`screened_facts` of text held in memory (an editor's unsaved buffer)."""
     if config is not None:
-        if not passes_screen(text, str(path), config, reported_codes(config, str(path))):
+        if not passes_screen(text, path, config, reported_codes(config, path)):
             return None
-    module = parse(text, str(path))
+    module = parse(text, path)
     if isinstance(module, Diagnostic):
         return None
     try:
-        return collect_facts(module, str(path), text)
+        return collect_facts(module, path, text)
     except RecursionError:
         return None

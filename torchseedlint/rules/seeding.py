@@ -11,7 +11,7 @@ from torchseedlint.rules import dataloader
 from torchseedlint.rules.base import Context, Example, Rule, version_at_least
 from torchseedlint.seeding_block import loader_fixable, seeding_fix
 
-_MAX_LISTED = 4
+_MAX_LISTED = 3
 
 
 def _others(calls: List[Call]) -> str:
@@ -35,13 +35,9 @@ def _block_fix(ctx: Context) -> Optional[Fix]:
 
 
 def _reports_loaders(ctx: Context) -> bool:
-    # Imported here: the registry imports this module.
-    from torchseedlint.rules import matching, selected_codes
-
     rule = dataloader.DataLoaderWorkerSeeding
-    ignored = {r.code for s in ctx.config.ignored_for(ctx.path) for r in matching(s)}
-    enabled = rule.code in selected_codes(ctx.config) and rule.code not in ignored
-    return enabled and any(loader_fixable(ctx.source, call) for call, _ in rule().flagged(ctx))
+    return rule.code in ctx.codes and any(
+        loader_fixable(ctx.source, call) for call, _ in rule().flagged(ctx))
 
 
 class _MissingSeed(Rule):
@@ -63,18 +59,14 @@ class _MissingSeed(Rule):
         first, rest = consumers[0], consumers[1:]
         rng = K.RNG_LABELS[self.rng]
         imported = ctx.analysis.imported_draw(first)
-        what = _label(first)
-        if imported is not None:  # project code this entry point uses draws, not the call itself
-            what = (f"{what} uses project module `{imported.module}`, which "
-                    f"(via {imported.draws[self.rng]}) draws")
-        else:
-            what = f"{what} draws"
+        via = ""
+        if imported is not None:  # project code this entry point calls draws, not the call itself
+            via = f" via {imported.draws[self.rng].describe()}"
         yield self.at_call(
             ctx,
             first,
-            f"{what} from the {rng} RNG, but this entry point never seeds it"
-            f"{_others(rest)}; call `{self.seeder}(SEED)` at the start of the script "
-            f"(or a helper such as `lightning.seed_everything(SEED)`)",
+            f"{_label(first)} draws from the {rng} RNG{via}, but this entry point never "
+            f"seeds it{_others(rest)}",
             _block_fix(ctx),
         )
 
@@ -311,22 +303,24 @@ class UnseededRandomTransform(Rule):
         if not ctx.is_entry_point:
             return
         old_torchvision = version_at_least(ctx.torchvision_version, "0.8") is False
+        # A transform that TSL101/TSL102 lists among the draws of an unseeded RNG
+        # has that finding already: one finding per root cause.
+        listed = {call.index for rule in (MissingTorchSeed, MissingRandomSeed)
+                  if rule.code in ctx.codes for call in rule().consumers(ctx)}
         unseeded = []
         for call in ctx.analysis.random_transforms():
             rng = K.random_transform_rng(call.qualname or "", old_torchvision)
-            if not ctx.analysis.seeded(rng):
+            if not ctx.analysis.seeded(rng) and call.index not in listed:
                 unseeded.append((call, rng))
         if not unseeded:
             return
         unseeded.sort(key=lambda item: (item[0].start.row, item[0].start.column))
         first, rng = unseeded[0]
-        seeder = "random.seed" if rng == K.PYRANDOM else "torch.manual_seed"
         yield self.at_call(
             ctx,
             first,
             f"random augmentation {_label(first)} draws from the unseeded "
-            f"{K.RNG_LABELS[rng]} RNG{_others([c for c, _ in unseeded[1:]])}; "
-            f"call `{seeder}(SEED)` before building the transforms",
+            f"{K.RNG_LABELS[rng]} RNG{_others([c for c, _ in unseeded[1:]])}",
             _block_fix(ctx),
         )
 
