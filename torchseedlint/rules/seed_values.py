@@ -76,7 +76,8 @@ def _seed_value(ctx: Context) -> str:
 
 
 def _chain(ctx: Context, expr: Expr, scope: str, depth: int = 3) -> List[Tuple[Optional[str], Expr]]:
-    """``expr`` and, transitively, the values last assigned to the names it reads.
+    """``expr`` and, transitively, the values last assigned to the names it reads
+    (or to the attribute it is: ``opt.manualSeed = random.randint(...)``).
 
     Each entry is (name the value was assigned to, value); the first is (None, expr).
     Function parameters stop the search: their value comes from the caller.
@@ -89,7 +90,7 @@ def _chain(ctx: Context, expr: Expr, scope: str, depth: int = 3) -> List[Tuple[O
     for _ in range(depth):
         following = []
         for current in frontier:
-            for name in current.names:
+            for name in _read_names(current):
                 if name in seen or name in params:
                     continue
                 seen.add(name)
@@ -99,6 +100,11 @@ def _chain(ctx: Context, expr: Expr, scope: str, depth: int = 3) -> List[Tuple[O
                     following.append(value)
         frontier = following
     return found
+
+
+def _read_names(expr: Expr) -> Tuple[str, ...]:
+    """The names an expression reads, and the expression itself when it is an attribute."""
+    return (expr.text, *expr.names) if expr.kind == "attribute" else expr.names
 
 
 def _seed_argument_fix(ctx: Context, src: SourceText, call: Call, message: str,
@@ -144,18 +150,44 @@ def _is_logging(call: Call) -> bool:
     return call.method == "update" and receiver.endswith("config")
 
 
-def _logged_names(ctx: Context, scope: str) -> Set[str]:
-    """Names passed to print/logging/experiment trackers in ``scope`` or at module level."""
-    names: Set[str] = set()
+def _logged_values(ctx: Context, scope: str) -> List[Expr]:
+    """Values passed to print/logging/experiment trackers, or stored in a config
+    (``wandb.config.seed = seed``), in ``scope`` or at module level."""
+    values: List[Expr] = []
     for call in ctx.facts.calls:
         if call.scope in (scope, "") and _is_logging(call):
-            for expr in [*call.args, *call.kwargs.values()]:
-                names.update(expr.names)
+            values += [*call.args, *call.kwargs.values()]
     for assign in ctx.facts.assigns:
         parts = assign.target.split(".")
         if assign.scope in (scope, "") and "config" in parts[1:]:
-            names.update(assign.value.names)  # wandb.config.seed = seed
-    return names
+            values.append(assign.value)
+    return values
+
+
+def _logged_names(ctx: Context, scope: str) -> Set[str]:
+    """Names whose value is printed, logged or recorded (see ``_logged_values``)."""
+    return {name for value in _logged_values(ctx, scope) for name in _read_names(value)}
+
+
+def _result_logged(ctx: Context, call: Call) -> bool:
+    """The value ``call`` returns is printed, logged or recorded: directly
+    (``print(torch.seed())``) or through the name it is assigned to
+    (``seed = torch.seed() % 2**32`` then ``log.info(seed)``)."""
+    callee = call.qualname or call.raw
+    if any(callee in value.calls for value in _logged_values(ctx, call.scope)):
+        return True
+    holders = {
+        assign.target for assign in ctx.facts.assigns
+        if assign.scope == call.scope and _within(call, assign.value)
+    }
+    return bool(holders & _logged_names(ctx, call.scope))
+
+
+def _within(call: Call, expr: Expr) -> bool:
+    if expr.start is None or expr.end is None:
+        return False
+    return (expr.start.row, expr.start.column) <= (call.start.row, call.start.column) and (
+        (call.end.row, call.end.column) <= (expr.end.row, expr.end.column))
 
 
 # --- TSL105 -----------------------------------------------------------------------
@@ -330,6 +362,10 @@ class RandomizingSeedCall(Rule):
     `torch.Generator(...)`, `random.Random(...)` or `np.random.RandomState(...)`
     in the same function, at module level, or as `self.<attr>`. Lightning's
     `seed_everything(None)` is not flagged: since Lightning 2.2 it uses seed 0.
+    A call whose returned seed is printed, logged or recorded (`seed =
+    torch.seed()` then `print(seed)`, `logger.info(...)`, `wandb.config`, ...) in
+    the same function or at module level is the "random but recorded" pattern,
+    as for TSL105, and is not reported; the order of the two is not checked.
     """
 
     code = "TSL106"
@@ -342,9 +378,14 @@ class RandomizingSeedCall(Rule):
         "import torch\ng = torch.Generator()\ng.manual_seed(3)\n",
         "import gym\nenv = gym.make('CartPole-v1')\nenv.seed()\n",
         "from lightning import seed_everything\nseed_everything()\n",
+        "import torch\nseed = torch.seed()\nprint(f'seed: {seed}')\n",
+        "import logging\nimport torch\nlog = logging.getLogger(__name__)\n\ndef main():\n"
+        "    seed = torch.seed() % 2**32\n    log.info('seed %d', seed)\n",
+        "import torch\nimport wandb\ng = torch.Generator()\nwandb.config.seed = g.seed()\n",
     ]
     INVALID = [
         "import torch\ntorch.manual_seed(0)\ntorch.seed()\n",
+        "import torch\nseed = torch.seed()\nprint('seeded')\n",
         "import torch as T\nT.random.seed()\n",
         "import torch\ntorch.cuda.seed_all()\n",
         "import random\nrandom.seed()\n",
@@ -356,25 +397,30 @@ class RandomizingSeedCall(Rule):
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
-        src = SourceText(ctx.source)
+        for call, fix in self._randomizing_calls(ctx, SourceText(ctx.source)):
+            # ``seed = torch.seed()`` then ``print(seed)``: random but recorded.
+            if not _result_logged(ctx, call):
+                yield self._report(ctx, call, fix)
+
+    def _randomizing_calls(self, ctx: Context, src: SourceText) -> Iterator[Tuple[Call, Optional[Fix]]]:
         for call in ctx.facts.calls:
             qualname = call.qualname or ""
             if qualname in K.RANDOMIZING_CALLS or (
                 qualname.startswith("torch.") and qualname.endswith("default_generator.seed")
             ):
-                yield self._report(ctx, call, self._manual_seed_fix(ctx, src, call, call.raw))
+                yield call, self._manual_seed_fix(ctx, src, call, call.raw)
             elif qualname in ("random.seed", "numpy.random.seed") or (
                 qualname in K.HELPERS_RANDOM_ON_NONE
             ):
                 seed = first_arg(call)
                 if seed is None or seed.kind == "none":
-                    yield self._report(ctx, call, self._fill_fix(ctx, src, call))
+                    yield call, self._fill_fix(ctx, src, call)
             elif call.method == "seed" and not call.args and not call.kwargs:
                 kind = _rng_object_kind(ctx, call.receiver, call.scope)
                 if kind == "torch":
-                    yield self._report(ctx, call, self._manual_seed_fix(ctx, src, call, call.raw))
+                    yield call, self._manual_seed_fix(ctx, src, call, call.raw)
                 elif kind == "seed":
-                    yield self._report(ctx, call, self._fill_fix(ctx, src, call))
+                    yield call, self._fill_fix(ctx, src, call)
 
     def _report(self, ctx: Context, call: Call, fix: Optional[Fix]) -> Diagnostic:
         return self.at_call(
@@ -446,8 +492,11 @@ class SeedAfterRngUse(Rule):
     a consumer here, nor is training (`loss.backward()`, `optimizer.step()`):
     a deliberate reseed after a training loop (before sampling or evaluation)
     is common, and the model was built, and seeded, elsewhere. Draws made to
-    compute the seed itself
-    (`seed = random.randint(...)`) are TSL105's business, not this rule's.
+    compute the seed itself (`seed = random.randint(...)`, `opt.manualSeed =
+    random.randint(...)`, followed through up to three assignments) are
+    TSL105's business, not this rule's. A seeding call passed as a generator
+    (`pipe(prompt, generator=torch.manual_seed(0))`, the diffusers idiom) seeds
+    that call's draws, not the program, and is not checked.
     """
 
     code = "TSL107"
@@ -465,6 +514,12 @@ class SeedAfterRngUse(Rule):
         "    x = np.random.rand(3)\n    torch.manual_seed(1)\n",
         "import torch\n\ndef train(model, loader, optimizer):\n    for x in loader:\n"
         "        model(x).sum().backward()\n        optimizer.step()\n    torch.manual_seed(0)\n",
+        "import random\nimport torch\n\ndef main(opt):\n    if opt.manualSeed is None:\n"
+        "        opt.manualSeed = random.randint(1, 10000)\n    print('Random Seed: ', opt.manualSeed)\n"
+        "    random.seed(opt.manualSeed)\n    torch.manual_seed(opt.manualSeed)\n",
+        "import torch\nfrom diffusers import DiffusionPipeline\nnoise = torch.randn(4)\n"
+        "pipe = DiffusionPipeline.from_pretrained('x')\n"
+        "image = pipe('a cat', generator=torch.manual_seed(0))\n",
     ]
     INVALID = [
         "import torch\nmodel = torch.nn.Linear(4, 2)\ntorch.manual_seed(0)\n",
@@ -475,12 +530,15 @@ class SeedAfterRngUse(Rule):
         "import torch\nfrom lightning import seed_everything\nw = torch.randn(3)\nseed_everything(1)\n",
         "import torch\nfrom torch.utils.data import random_split\n"
         "train, val = random_split(range(10), [8, 2])\ntorch.manual_seed(0)\n",
+        "import random\nimport torch\n\ndef main(opt):\n    opt.manualSeed = random.randint(1, 10000)\n"
+        "    items = random.sample(range(9), 3)\n    random.seed(opt.manualSeed)\n",
+        "import torch\nnoise = torch.randn(4)\ntorch.manual_seed(0)\n"
+        "image = pipe('a cat', generator=torch.manual_seed(0))\n",
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
         consumers = {
-            K.TORCH: [c for c in ctx.analysis.torch_consumers() if not _lazy(c) and (
-                c.qualname is not None or c.method in K.TENSOR_RANDOM_METHODS)],
+            K.TORCH: [c for c in ctx.analysis.torch_consumers(imported=False) if not _lazy(c)],
             K.PYRANDOM: ctx.analysis.pyrandom_consumers(imported=False),
             K.NUMPY: ctx.analysis.numpy_consumers(imported=False),
         }
@@ -514,11 +572,16 @@ class SeedAfterRngUse(Rule):
     @staticmethod
     def _first_seeds(ctx: Context) -> Dict[Tuple[str, str], Call]:
         first: Dict[Tuple[str, str], Call] = {}
+        generators = [c.kwargs["generator"] for c in ctx.facts.calls if "generator" in c.kwargs]
         for call in ctx.facts.calls:
             seed = first_arg(call)
             randomizing = seed is None or seed.kind == "none"
             if randomizing and call.qualname in ("random.seed", "numpy.random.seed"):
                 continue  # TSL106
+            if any(_within(call, generator) for generator in generators):
+                # ``pipe(prompt, generator=torch.manual_seed(0))``: a seeded generator
+                # for that call, not the program's seeding.
+                continue
             for rng in ctx.analysis.call_seeds(call) - {K.DETERMINISM}:
                 key = (call.scope, rng)
                 if key not in first or (call.start.row, call.start.column) < (
