@@ -183,6 +183,14 @@ def _result_logged(ctx: Context, call: Call) -> bool:
     return bool(holders & _logged_names(ctx, call.scope))
 
 
+def _top_statement_rows(ctx: Context, row: int) -> range:
+    """The rows of the top-level statement (function, class, ...) holding ``row``."""
+    for statement in ctx.facts.top_statements:
+        if statement.start_row <= row <= statement.end_row:
+            return range(statement.start_row, statement.end_row + 1)
+    return range(1, len(ctx.lines) + 1)
+
+
 def _within(call: Call, expr: Expr) -> bool:
     if expr.start is None or expr.end is None:
         return False
@@ -777,7 +785,12 @@ class UnseededRngObject(Rule):
     generator. A seed held in a variable that may be `None` at run time
     (`default_rng(args.seed)`) is not flagged, nor is an object assigned to a
     name that is given a state elsewhere in the module (`self.rng = Random()`
-    with `self.rng.seed(s)` or `.setstate(...)` in another method).
+    with `self.rng.seed(s)` or `.setstate(...)` in another method), that is
+    never read (uses are found in the text of the function, or of the module
+    for `self.<attr>` and an entry point's globals), or that is assigned again
+    before it is read (`self.rng = default_rng()` then `self.rng =
+    default_rng(seed)`). Branches are not told apart, and methods are taken in
+    the order they are written.
     """
 
     code = "TSL109"
@@ -792,14 +805,21 @@ class UnseededRngObject(Rule):
         "from numpy.random import Generator, PCG64\ng = Generator(PCG64(12345))\n",
         "import random\n\nclass Shuffler:\n    def __init__(self):\n        self.rng = random.Random()\n\n"
         "    def reset(self, seed):\n        self.rng.seed(seed)\n",
+        "import numpy as np\n\ndef main():\n    rng = np.random.default_rng()\n    return 1\n",
+        "import numpy as np\n\nclass Env:\n    def __init__(self, seed):\n"
+        "        self.rng = np.random.default_rng()\n        self.rng = np.random.default_rng(seed)\n\n"
+        "    def step(self):\n        return self.rng.random()\n",
     ]
     INVALID = [
-        "import numpy as np\nrng = np.random.default_rng()\n",
-        "import numpy\nstate = numpy.random.RandomState(None)\n",
-        "import random\nr = random.Random()\n",
-        "from numpy.random import Generator, PCG64\ng = Generator(PCG64())\n",
+        "import numpy as np\nrng = np.random.default_rng()\nx = rng.normal()\n",
+        "import numpy\nstate = numpy.random.RandomState(None)\nstate.shuffle([1, 2])\n",
+        "import random\n\ndef pick(items):\n    r = random.Random()\n    return r.choice(items)\n",
+        "from numpy.random import Generator, PCG64\ng = Generator(PCG64())\nprint(g.random())\n",
         "from numpy.random import default_rng as mk\n\nclass DS:\n    def __init__(self):\n"
-        "        self.rng = mk(seed=None)\n",
+        "        self.rng = mk(seed=None)\n\n    def __getitem__(self, i):\n"
+        "        return self.rng.random()\n",
+        "import numpy as np\n\ndef noise():\n    rng = np.random.default_rng()\n"
+        "    x = rng.random()\n    rng = np.random.default_rng(0)\n    return x\n",
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
@@ -811,6 +831,8 @@ class UnseededRngObject(Rule):
             seed = call.args[0] if call.args else call.kwargs.get(keyword, call.kwargs.get("x"))
             if (seed is not None and seed.kind != "none") or self._seeded_later(ctx, call):
                 continue
+            if not self._drawn_from(ctx, call):
+                continue
             yield self.at_call(
                 ctx,
                 call,
@@ -818,6 +840,39 @@ class UnseededRngObject(Rule):
                 f"global seeds: its values differ on every run; pass a seed",
                 _seed_argument_fix(ctx, src, call, "Pass a seed", UNSAFE),
             )
+
+    @staticmethod
+    def _drawn_from(ctx: Context, call: Call) -> bool:
+        """Whether the object may be drawn from: False when the name it is assigned
+        to is never read, or is assigned again before any read (``self.rng =
+        default_rng()`` then ``self.rng = default_rng(seed)``). Reads are found in
+        the text (comments and strings count: when in doubt, it is used)."""
+        holder = next((a for a in ctx.facts.assigns if a.value.kind == "call"
+                       and _within(call, a.value)), None)
+        if holder is None:
+            return True  # passed, returned or used in place
+        name = holder.target
+        rows: Optional[range] = None  # where reads may be; None: the whole module
+        if name.startswith("self.") and name.count(".") == 1:
+            # ``<anything>.rng``: another object's ``rng`` may be this one.
+            pattern, target_offset = rf"\.{re.escape(name[5:])}(?!\w)", len("self")
+        elif "." not in name and (holder.scope or ctx.is_entry_point):
+            pattern, target_offset = rf"(?<![\w.]){re.escape(name)}(?!\w)", 0
+            if holder.scope:
+                rows = _top_statement_rows(ctx, holder.start.row)
+        else:
+            return True  # a module attribute other modules may import, or ``obj.attr``
+        this = (holder.start.row, holder.start.column)
+        replacements = {(a.start.row, a.start.column) for a in ctx.facts.assigns
+                        if a.target == name and not re.search(pattern, " " + a.value.text)}
+        for row in rows or range(1, len(ctx.lines) + 1):
+            for found in re.finditer(pattern, ctx.lines[row - 1]):
+                where = (row, found.start() + 1 - target_offset)
+                if where == this or (where in replacements and where < this):
+                    continue
+                # Replaced before any read after it: the object is never drawn from.
+                return where not in replacements
+        return False
 
     @staticmethod
     def _seeded_later(ctx: Context, call: Call) -> bool:
