@@ -72,10 +72,11 @@ def _code_fingerprint() -> str:
 
 
 class Cache:
-    def __init__(self, directory: Path, config: Config) -> None:
+    def __init__(self, directory: Path, *configs: Config) -> None:
         self.directory = directory
-        # Everything the results depend on besides the files themselves.
-        self.salt = f"{__version__}\0{_code_fingerprint()}\0{config!r}"
+        # Everything the results depend on besides the files themselves (the run's
+        # settings and those of every linted file).
+        self.salt = f"{__version__}\0{_code_fingerprint()}\0{configs!r}"
 
     def key(self, kind: str, parts: Iterable[str]) -> str:
         digest = hashlib.sha256(f"{kind}\0{self.salt}".encode("utf-8"))

@@ -10,12 +10,13 @@ import os
 import platform
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from dataclasses import replace
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import click
 
 from torchseedlint import __version__
-from torchseedlint.config import Config, ConfigError, find_pyproject, load_config, split_codes
+from torchseedlint.config import Config, ConfigError, ConfigResolver, load_config, split_codes
 from torchseedlint.discovery import discover
 from torchseedlint.engine import RunResult, lint_paths, lint_stdin
 from torchseedlint.fixing import fixable_counts
@@ -52,16 +53,46 @@ def _fail(message: str) -> "click.exceptions.Exit":
     return click.exceptions.Exit(EXIT_ERROR)
 
 
-def resolve_config(
-    paths: Tuple[str, ...], config_path: Optional[str], isolated: bool
-) -> Config:
-    if isolated:
-        return Config()
-    if config_path:
-        return load_config(Path(config_path))
-    start = Path(paths[0]) if paths else Path.cwd()
-    pyproject = find_pyproject(start if start.exists() else Path.cwd())
-    return load_config(pyproject) if pyproject else Config()
+def resolve_configs(opts: Dict[str, Any]) -> ConfigResolver:
+    """Each file's settings: ``--isolated`` the defaults, ``--config`` that file, else
+    the closest configuration file; the command line's options on top of each."""
+    overrides = _overrides(opts)
+    if opts["isolated"]:
+        return ConfigResolver(Config(), prepare=overrides)
+    if opts["config_path"]:
+        return ConfigResolver(load_config(Path(opts["config_path"])), prepare=overrides)
+    return ConfigResolver(prepare=overrides)
+
+
+def _overrides(opts: Dict[str, Any]) -> Callable[[Config], Config]:
+    select = split_codes(opts["select"]) or None
+    extend_select = split_codes(opts["extend_select"])
+    ignore = split_codes(opts["ignore"])
+    for codes in (select or (), extend_select, ignore):
+        validate_codes(codes)
+
+    def apply(config: Config) -> Config:
+        try:
+            for codes in (config.select or (), config.extend_select, config.ignore,
+                          *(codes for _pattern, codes in config.per_file_ignores)):
+                validate_codes(codes)
+        except ConfigError as exc:
+            raise ConfigError(f"{config.source}: {exc}" if config.source else str(exc)) from None
+        if opts["exclude"]:
+            config = replace(config, exclude=tuple(opts["exclude"]),
+                             glob_keys=config.glob_keys | {"exclude"})
+        return config.with_overrides(
+            select=select,
+            extend_select=(*config.extend_select, *extend_select),
+            ignore=(*config.ignore, *ignore),
+            extend_exclude=(*config.extend_exclude, *opts["extend_exclude"]),
+            respect_gitignore=opts["respect_gitignore"],
+            torch_version=opts["torch_version"],
+            provenance=(("torch-version", "set by --torch-version"),)
+            if opts["torch_version"] else None,
+        )
+
+    return apply
 
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -95,7 +126,10 @@ class _Command(click.Command):
 @click.option("--ignore", multiple=True, help="Rules to disable.")
 @click.option("--exclude", multiple=True, help="Globs to exclude (replaces the defaults).")
 @click.option("--extend-exclude", multiple=True, help="Globs to exclude on top of the defaults.")
-@click.option("--force-exclude", is_flag=True, help="Apply excludes to paths given explicitly.")
+@click.option("--force-exclude", is_flag=True,
+              help="Apply excludes and ignore files to paths given explicitly.")
+@click.option("--respect-gitignore/--no-respect-gitignore", default=None,
+              help="Skip what .gitignore, .ignore and .git/info/exclude ignore (default: on).")
 @click.option(
     "--output-format",
     type=click.Choice(sorted(RENDERERS)),
@@ -114,7 +148,8 @@ class _Command(click.Command):
               show_default=True, help="Colour text output (NO_COLOR and FORCE_COLOR apply).")
 @click.option("-e", "--exit-zero", is_flag=True, help="Exit 0 even when diagnostics are found.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="Read settings from this pyproject.toml.")
+              help="Read every file's settings from this file (a pyproject.toml or a "
+                   "torchseedlint.toml), ignoring the others.")
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Processes to lint with (default: one per CPU; 1: this process only).")
@@ -146,42 +181,29 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
         return
     try:
         stdin_name = opts["stdin_filename"] or "-"
-        config_paths = (stdin_name,) if paths == ("-",) else paths
-        config = resolve_config(config_paths, opts["config_path"], opts["isolated"])
-        config = config.with_overrides(
-            select=split_codes(opts["select"]) or None,
-            extend_select=(*config.extend_select, *split_codes(opts["extend_select"])),
-            ignore=(*config.ignore, *split_codes(opts["ignore"])),
-            exclude=tuple(opts["exclude"]) or None,
-            extend_exclude=(*config.extend_exclude, *opts["extend_exclude"]),
-            torch_version=opts["torch_version"],
-            provenance=(("torch-version", "set by --torch-version"),)
-            if opts["torch_version"] else None,
-        )
-        for codes in (config.select or (), config.extend_select, config.ignore):
-            validate_codes(codes)
-        for _pattern, codes in config.per_file_ignores:
-            validate_codes(codes)
+        first_path = stdin_name if paths == ("-",) else (paths or (".",))[0]
+        configs = resolve_configs(opts)
+        # The run's settings (the project root, the report): those of the first path.
+        config = configs.config_for(first_path)
+        if opts["show_settings"]:
+            from torchseedlint.show_settings import settings_text
+
+            click.echo(settings_text(configs, first_path), nl=False)
+            return
+        if opts["show_files"]:
+            for path in discover(paths or (".",), configs, opts["force_exclude"]).files:
+                click.echo(os.path.normpath(path))
+            return
+        stdin: Optional[bytes] = None
+        if paths == ("-",):
+            if opts["add_noqa"] is not None:
+                raise _fail("--add-noqa writes files; it cannot be used with stdin")
+            stdin = click.get_binary_stream("stdin").read()
+            run = lint_stdin(stdin, stdin_name, configs, force_exclude=opts["force_exclude"])
+        else:
+            run = _lint_files(paths or (".",), configs, opts)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
-    if opts["show_settings"]:
-        from torchseedlint.show_settings import settings_text
-
-        click.echo(settings_text(config, paths or (".",)), nl=False)
-        return
-
-    if opts["show_files"]:
-        for path in discover(paths or (".",), config, opts["force_exclude"]).files:
-            click.echo(os.path.normpath(path))
-        return
-    stdin: Optional[bytes] = None
-    if paths == ("-",):
-        if opts["add_noqa"] is not None:
-            raise _fail("--add-noqa writes files; it cannot be used with stdin")
-        stdin = click.get_binary_stream("stdin").read()
-        run = lint_stdin(stdin, stdin_name, config, force_exclude=opts["force_exclude"])
-    else:
-        run = _lint_files(paths or (".",), config, opts)
     if run.missing_paths:
         for missing in run.missing_paths:
             click.echo(f"error: {missing}: no such file or directory", err=True)
@@ -264,13 +286,15 @@ def _print_rule_docs(explain: Optional[str]) -> None:
     click.echo(rule_page(rule), nl=False)
 
 
-def _lint_files(paths: Tuple[str, ...], config: Config, opts: Dict[str, Any]) -> RunResult:
+def _lint_files(
+    paths: Tuple[str, ...], configs: ConfigResolver, opts: Dict[str, Any]
+) -> RunResult:
     progress = Progress()
     # Runs that write files relint what they change: they do not use the cache.
     writes = opts["fix"] or opts["diff"] or opts["add_noqa"] is not None
     try:
         return lint_paths(
-            paths, config, force_exclude=opts["force_exclude"], progress=progress,
+            paths, configs, force_exclude=opts["force_exclude"], progress=progress,
             jobs=opts["jobs"] or os.cpu_count() or 1,
             use_cache=not (opts["no_cache"] or writes), cache_dir=opts["cache_dir"],
         )

@@ -1,16 +1,26 @@
-"""Settings: ``[tool.torchseedlint]`` in pyproject.toml, merged with CLI options.
+"""Settings: ``[tool.torchseedlint]`` in pyproject.toml, or the top level of a
+``torchseedlint.toml`` / ``.torchseedlint.toml``, merged with CLI options.
 
+As in ruff, each file uses the closest configuration file above it
+(:class:`ConfigResolver`), and ``extend`` inherits another file's settings.
 Loading touches the filesystem; everything else here is pure so the engine can be
 driven with a ``Config`` built in code.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import os
+import re
 import sys
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import (
+    Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+)
+
+import pathspec
+from packaging.version import InvalidVersion, Version
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -33,8 +43,18 @@ DEFAULT_EXCLUDE: Tuple[str, ...] = (
     "*_cache",
 )
 
+# The files that can hold settings; in one directory the first found wins (as ruff's
+# .ruff.toml > ruff.toml > pyproject.toml). The first two hold them at the top level.
+CONFIG_FILE_NAMES = (".torchseedlint.toml", "torchseedlint.toml", "pyproject.toml")
+_STANDALONE_NAMES = CONFIG_FILE_NAMES[:2]
+
+# Settings holding globs, matched relative to the directory of the file that set them.
+GLOB_KEYS = ("exclude", "extend-exclude", "per-file-ignores", "entry-points", "test-paths")
+
 # Config keys, as spelled in pyproject.toml.
 KNOWN_KEYS = (
+    "extend",
+    "respect-gitignore",
     "select",
     "extend-select",
     "ignore",
@@ -48,7 +68,9 @@ KNOWN_KEYS = (
     "torchvision-version",
     "fixable",
     "unfixable",
+    "dataloader-worker-seeding",
 )
+WORKER_SEEDING_MODES = ("auto", "always")
 
 
 class ConfigError(Exception):
@@ -71,9 +93,18 @@ class Config:
     torchvision_version: Optional[str] = None
     fixable: Optional[Tuple[str, ...]] = None
     unfixable: Tuple[str, ...] = ()
+    # TSL201: "auto" reports the loaders whose workers draw from an RNG left
+    # unseeded there; "always" reports every loader with workers and no worker_init_fn.
+    dataloader_worker_seeding: str = "auto"
+    # Skip what .gitignore, .ignore and .git/info/exclude ignore (explicit files are kept).
+    respect_gitignore: bool = True
     # The directory holding the config file: relative globs are matched from here.
     root: Optional[str] = None
     source: Optional[str] = None  # the file the settings came from
+    # The config named by ``extend``: the glob settings this one leaves unset are
+    # taken from it and matched from its own directory, as ruff does.
+    base: Optional["Config"] = None
+    glob_keys: FrozenSet[str] = frozenset()  # the keys of GLOB_KEYS set in this file
     # Where each inferred setting came from, for --show-settings.
     provenance: Tuple[Tuple[str, str], ...] = field(default=(), compare=False)
 
@@ -81,94 +112,210 @@ class Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     def relative(self, path: str) -> str:
-        """``path`` relative to the config root, POSIX style, for glob matching."""
+        """``path`` relative to the config root, POSIX style, for glob matching; a path
+        outside the root keeps its own components (only unanchored patterns match it)."""
         if self.root:
             try:
-                return Path(path).resolve().relative_to(Path(self.root).resolve()).as_posix()
+                return Path(path).resolve().relative_to(_resolved(self.root)).as_posix()
             except ValueError:
                 pass
-        return PurePosixPath(Path(path).as_posix()).as_posix()
+        parts = PurePosixPath(Path(path).as_posix()).parts
+        return "/".join(part for part in parts if part not in ("/", ".", ".."))
+
+    def chain(self) -> Iterator["Config"]:
+        """This config, then the ones it extends."""
+        config: Optional[Config] = self
+        while config is not None:
+            yield config
+            config = config.base
+
+    def owner(self, key: str) -> "Config":
+        """The config in the ``extend`` chain whose value of glob setting ``key`` applies."""
+        for config in self.chain():
+            if key in config.glob_keys:
+                return config
+        return self
 
     def ignored_for(self, path: str) -> Tuple[str, ...]:
-        """Codes that ``per-file-ignores`` turns off for ``path``."""
-        rel = self.relative(path)
+        """Codes that ``per-file-ignores`` turns off for ``path``; a pattern starting
+        with ``!`` applies to the files it does not match."""
+        owner = self.owner("per-file-ignores")
+        rel = owner.relative(path)
         codes: List[str] = []
-        for pattern, pattern_codes in self.per_file_ignores:
+        for pattern, pattern_codes in owner.per_file_ignores:
             negate = pattern.startswith("!")
-            matched = glob_match(rel, pattern.lstrip("!"))
-            if matched != negate:
+            if glob_match(rel, pattern[1:] if negate else pattern) != negate:
                 codes.extend(pattern_codes)
         return tuple(codes)
 
     def is_entry_point(self, path: str) -> bool:
-        rel = self.relative(path)
-        return any(glob_match(rel, pattern) for pattern in self.entry_points)
+        owner = self.owner("entry-points")
+        return is_excluded(owner.relative(path), owner.entry_points)
 
     def is_test_path(self, path: str) -> bool:
-        rel = self.relative(path)
-        return any(glob_match(rel, pattern) for pattern in self.test_paths)
+        owner = self.owner("test-paths")
+        return is_excluded(owner.relative(path), owner.test_paths)
+
+    def excludes(self, path: str, directory: bool = False) -> bool:
+        """Whether ``exclude`` or any ``extend-exclude`` of the chain drops ``path``."""
+        owner = self.owner("exclude")
+        if is_excluded(owner.relative(path), owner.exclude, directory):
+            return True
+        return any(is_excluded(config.relative(path), config.extend_exclude, directory)
+                   for config in self.chain())
+
+
+@lru_cache(maxsize=256)
+def _resolved(directory: str) -> Path:
+    return Path(directory).resolve()
+
+
+# ``src/**.py``: ruff's globset lets a ``**`` glued to other characters cross
+# directories, where gitignore reads it as ``*``; written out as ``src/**/*.py``.
+_GLUED_STARS = re.compile(r"(?:^|(?<=/))\*\*(?=[^/])")
+
+
+@lru_cache(maxsize=1024)
+def _spec(patterns: Tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(_GLUED_STARS.sub("**/*", p) for p in patterns)
 
 
 def glob_match(rel_path: str, pattern: str) -> bool:
-    """Match like ruff: a pattern without ``/`` matches any path component or the name."""
-    if "/" not in pattern:
-        parts = PurePosixPath(rel_path).parts
-        return any(fnmatch.fnmatchcase(part, pattern) for part in parts)
-    pattern = pattern[2:] if pattern.startswith("./") else pattern
-    if fnmatch.fnmatchcase(rel_path, pattern):
-        return True
-    # ``src/**`` also matches ``src/a/b.py``; fnmatch's ``*`` already crosses ``/``.
-    return pattern.endswith("/**") and rel_path.startswith(pattern[:-3] + "/")
+    """Match like ruff (gitignore-style globs from the config's directory): a pattern
+    without ``/`` matches a file or directory of that name anywhere, one with ``/`` is
+    anchored, ``**`` spans directories (``scripts/**/*.py`` matches ``scripts/a.py``),
+    and a directory's pattern matches everything under it."""
+    return is_excluded(rel_path, (pattern,))
 
 
-def find_pyproject(start: Path) -> Optional[Path]:
-    """The nearest pyproject.toml with a [tool.torchseedlint] table, walking up.
+def is_repository_root(directory: Path) -> bool:
+    return (directory / ".git").exists() or (directory / ".hg").exists()
 
-    The walk stops at the repository root (a directory holding ``.git``/``.hg``).
-    """
-    directory = start if start.is_dir() else start.parent
-    directory = directory.resolve()
-    for candidate in (directory, *directory.parents):
-        pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file() and _has_our_table(pyproject):
-            return pyproject
-        if (candidate / ".git").exists() or (candidate / ".hg").exists():
-            return None
+
+def read_toml(path: Path) -> Dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def settings_table(path: Path) -> Optional[Dict[str, Any]]:
+    """The settings in a configuration file: the top level of a ``torchseedlint.toml``
+    or ``.torchseedlint.toml``, the ``[tool.torchseedlint]`` table of any other file
+    (None when it has none)."""
+    data = read_toml(path)
+    if path.name in _STANDALONE_NAMES:
+        return data
+    tool = data.get("tool")
+    table = tool.get("torchseedlint") if isinstance(tool, dict) else None
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.torchseedlint] must be a table")
+    return table
+
+
+def config_file_in(directory: Path) -> Optional[Path]:
+    """The configuration file of ``directory``: a standalone file, else a pyproject.toml
+    with a ``[tool.torchseedlint]`` table. A broken pyproject.toml is an error, not
+    skipped: it may hold the settings."""
+    for name in CONFIG_FILE_NAMES:
+        candidate = directory / name
+        if candidate.is_file() and (
+            name in _STANDALONE_NAMES or settings_table(candidate) is not None
+        ):
+            return candidate
     return None
 
 
-def _has_our_table(pyproject: Path) -> bool:
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False
-    return "torchseedlint" in data.get("tool", {})
+def find_config_file(start: Path) -> Optional[Path]:
+    """The closest configuration file at or above ``start``, stopping at the
+    repository root (a directory holding ``.git``/``.hg``)."""
+    directory = (start if start.is_dir() else start.parent).resolve()
+    for candidate in (directory, *directory.parents):
+        found = config_file_in(candidate)
+        if found is not None or is_repository_root(candidate):
+            return found
+    return None
 
 
-def load_config(pyproject: Path) -> Config:
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {pyproject}: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{pyproject} is not valid TOML: {exc}") from exc
-    table = data.get("tool", {}).get("torchseedlint", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{pyproject}: [tool.torchseedlint] must be a table")
-    return config_from_mapping(table, root=str(pyproject.parent), source=str(pyproject))
+def load_config(path: Path) -> Config:
+    """The settings in ``path`` with those of the files it ``extend``s.
+
+    A pyproject.toml (or any file not named like a standalone one, e.g. a file given
+    to ``--config``) must have a ``[tool.torchseedlint]`` table.
+    """
+    return _load(Path(path), ())
+
+
+def _load(path: Path, extending: Tuple[Path, ...]) -> Config:
+    resolved = path.resolve()
+    if resolved in extending:
+        cycle = " -> ".join(str(p) for p in (*extending, resolved))
+        raise ConfigError(f"{path}: `extend` makes a cycle: {cycle}")
+    table = settings_table(path)
+    if table is None:
+        raise ConfigError(f"{path}: no [tool.torchseedlint] table")
+    own = {key: value for key, value in table.items() if key != "extend"}
+    config = config_from_mapping(own, root=str(path.parent), source=str(path))
+    if "extend" not in table:
+        return config
+    extend = table["extend"]
+    if not isinstance(extend, str):
+        raise ConfigError(f"{path}: extend must be a path such as \"../pyproject.toml\", "
+                          f"got {extend!r}")
+    # Relative to the file that says it, as in ruff.
+    base_path = path.parent / os.path.expanduser(extend)
+    if not base_path.is_file():
+        raise ConfigError(f"{path}: extend = {extend!r}: no such file ({base_path})")
+    return _extended(config, _load(base_path, (*extending, resolved)), own)
+
+
+def _extended(config: Config, base: Config, own: Mapping[str, Any]) -> Config:
+    """``config`` on top of ``base``: what it does not set comes from ``base``;
+    ``extend-select`` adds up; glob settings are looked up through ``config.base``."""
+    inherited: Dict[str, Any] = {"base": base}
+    for key in KNOWN_KEYS:
+        name = key.replace("-", "_")
+        if key in GLOB_KEYS or key == "extend":
+            continue
+        if key == "extend-select":
+            inherited[name] = (*base.extend_select, *config.extend_select)
+        elif key not in own:
+            inherited[name] = getattr(base, name)
+    provenance = dict(base.provenance)
+    provenance.update(config.provenance)
+    return replace(config, provenance=tuple(sorted(provenance.items())), **inherited)
 
 
 def config_from_mapping(
     table: Mapping[str, Any], root: Optional[str] = None, source: Optional[str] = None
 ) -> Config:
-    unknown = sorted(set(table) - set(KNOWN_KEYS))
+    """A Config from settings as spelled in the file (``extend`` is :func:`load_config`'s).
+
+    Errors name ``source``, the file the settings come from.
+    """
+    try:
+        return _from_mapping(table, root, source)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}" if source else str(exc)) from None
+
+
+def _from_mapping(table: Mapping[str, Any], root: Optional[str], source: Optional[str]) -> Config:
+    unknown = sorted(set(table) - set(KNOWN_KEYS) | ({"extend"} & set(table)))
     if unknown:
-        where = f" in {source}" if source else ""
         raise ConfigError(
-            f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}"
-            f" in [tool.torchseedlint]{where}; valid keys: {', '.join(KNOWN_KEYS)}"
+            f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+            f"valid keys: {', '.join(KNOWN_KEYS)}"
         )
-    values: Dict[str, Any] = {"root": root, "source": source}
+    values: Dict[str, Any] = {
+        "root": root,
+        "source": source,
+        "glob_keys": frozenset(key for key in GLOB_KEYS if key in table),
+    }
+    provenance: List[Tuple[str, str]] = []
     for key in ("select", "fixable"):
         if key in table:
             values[key] = _strings(table, key)
@@ -179,9 +326,21 @@ def config_from_mapping(
     for key in ("torch-version", "torchvision-version"):
         if key in table:
             value = table[key]
-            if not isinstance(value, str):
-                raise ConfigError(f"{key} must be a string such as \"2.3\", got {value!r}")
+            if not isinstance(value, str) or not _is_version(value):
+                raise ConfigError(f"{key} = {value!r} is not a version; give one such as \"2.3\"")
             values[key.replace("-", "_")] = value
+            provenance.append((key, f"set in {source or 'the settings'}"))
+    if "respect-gitignore" in table:
+        value = table["respect-gitignore"]
+        if not isinstance(value, bool):
+            raise ConfigError(f"respect-gitignore must be true or false, got {value!r}")
+        values["respect_gitignore"] = value
+    if "dataloader-worker-seeding" in table:
+        value = table["dataloader-worker-seeding"]
+        if value not in WORKER_SEEDING_MODES:
+            raise ConfigError(f"dataloader-worker-seeding must be \"auto\" or \"always\", "
+                              f"got {value!r}")
+        values["dataloader_worker_seeding"] = value
     if "per-file-ignores" in table:
         pfi = table["per-file-ignores"]
         if not isinstance(pfi, dict):
@@ -189,7 +348,15 @@ def config_from_mapping(
         values["per_file_ignores"] = tuple(
             (pattern, _strings(pfi, pattern)) for pattern in pfi
         )
-    return Config(**values)
+    return Config(provenance=tuple(provenance), **values)
+
+
+def _is_version(text: str) -> bool:
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
 
 
 def _strings(table: Mapping[str, Any], key: str) -> Tuple[str, ...]:
@@ -201,6 +368,68 @@ def _strings(table: Mapping[str, Any], key: str) -> Tuple[str, ...]:
     return tuple(value)
 
 
+def _unchanged(config: Config) -> Config:
+    return config
+
+
+class ConfigResolver:
+    """The settings each file is linted with.
+
+    With ``fixed`` (``--config``, ``--isolated``, a Config built in code) every file
+    uses it. Otherwise, as in ruff, a file uses the closest configuration file in its
+    directory or above, up to the repository root, else ``default``. ``prepare``
+    (the CLI's overrides, the inferred versions) runs once per configuration.
+    """
+
+    def __init__(
+        self,
+        fixed: Optional[Config] = None,
+        default: Config = Config(),
+        prepare: Callable[[Config], Config] = _unchanged,
+    ) -> None:
+        self.fixed = fixed
+        self.default = default
+        self.prepare = prepare
+        self._files: Dict[Path, Config] = {}  # configuration file -> its settings, loaded
+        self._directories: Dict[Path, Optional[Path]] = {}  # -> its configuration file
+        self._prepared: Dict[Optional[Path], Config] = {}
+
+    def then(self, step: Callable[[Config], Config]) -> "ConfigResolver":
+        """This resolver with ``step`` applied after ``prepare`` (files are read once)."""
+        prepare = self.prepare
+        resolver = ConfigResolver(self.fixed, self.default, lambda c: step(prepare(c)))
+        resolver._files, resolver._directories = self._files, self._directories
+        return resolver
+
+    def config_for(self, path: str) -> Config:
+        """The settings for ``path`` (a file, or a directory: its own settings)."""
+        source = None if self.fixed is not None else self.config_file(path)
+        config = self._prepared.get(source)
+        if config is None:
+            if source is None:
+                config = self.fixed if self.fixed is not None else self.default
+            else:
+                if source not in self._files:
+                    self._files[source] = load_config(source)
+                config = self._files[source]
+            config = self._prepared[source] = self.prepare(config)
+        return config
+
+    def config_file(self, path: str) -> Optional[Path]:
+        """The configuration file that applies to ``path``; None for the defaults."""
+        start = Path(os.path.abspath(path))
+        return self._search(start if start.is_dir() else start.parent)
+
+    def _search(self, directory: Path) -> Optional[Path]:
+        if directory not in self._directories:
+            found = config_file_in(directory)
+            if found is None and not is_repository_root(directory) and \
+                    directory.parent != directory:
+                found = self._search(directory.parent)
+            self._directories[directory] = found
+        return self._directories[directory]
+
+
 def split_codes(values: Iterable[str]) -> Tuple[str, ...]:
     """CLI values may be comma separated: ``--select TSL1,TSL201``."""
     out: List[str] = []
@@ -209,5 +438,9 @@ def split_codes(values: Iterable[str]) -> Tuple[str, ...]:
     return tuple(out)
 
 
-def is_excluded(rel_path: str, patterns: Sequence[str]) -> bool:
-    return any(glob_match(rel_path, pattern) for pattern in patterns)
+def is_excluded(rel_path: str, patterns: Sequence[str], directory: bool = False) -> bool:
+    """Whether gitignore-style ``patterns`` match ``rel_path`` (a directory's path
+    gets a trailing ``/``, for the patterns that name directories only)."""
+    if not patterns:
+        return False
+    return _spec(tuple(patterns)).match_file(rel_path + "/" if directory else rel_path)

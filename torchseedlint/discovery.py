@@ -1,13 +1,21 @@
-"""Which files a run lints: walk directories, honour exclude patterns."""
+"""Which files a run lints: walk directories, honour exclude patterns and ignore files.
+
+As in ruff, ``exclude``/``extend-exclude`` and, with ``respect-gitignore`` (the
+default), ``.gitignore``, ``.ignore`` and ``.git/info/exclude`` drop what a walk
+finds; a file named on the command line is linted anyway unless ``--force-exclude``.
+Each directory is walked with its own settings (:class:`ConfigResolver`).
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from torchseedlint.config import Config, is_excluded
+import pathspec
+
+from torchseedlint.config import Config, ConfigResolver
 
 SOURCE_SUFFIXES = (".py", ".ipynb")
 
@@ -18,14 +26,75 @@ class Discovered:
     missing: List[str] = field(default_factory=list)
 
 
-def excluded(path: str, config: Config) -> bool:
-    """Whether the exclude patterns drop ``path`` (relative to the config root)."""
-    patterns = (*config.exclude, *config.extend_exclude)
-    return is_excluded(config.relative(path), patterns)
+def as_resolver(configs: Union[Config, ConfigResolver]) -> ConfigResolver:
+    """A Config built in code applies to every file."""
+    return configs if isinstance(configs, ConfigResolver) else ConfigResolver(configs)
 
 
-def discover(paths: Sequence[str], config: Config, force_exclude: bool = False) -> Discovered:
+class IgnoreFiles:
+    """What ``.gitignore``, ``.ignore`` and ``.git/info/exclude`` ignore, read as git
+    and ruff read them: the deepest file that matches decides (so a ``!pattern`` there
+    re-includes), ``.ignore`` before ``.gitignore`` in one directory, the repository's
+    ``info/exclude`` last; ``.gitignore`` files count only inside a git repository."""
+
+    def __init__(self) -> None:
+        # directory -> the ignore files that apply in it, deepest first
+        self._applicable: Dict[Path, List[Tuple[Path, pathspec.GitIgnoreSpec]]] = {}
+        self._in_git: Dict[Path, bool] = {}
+
+    def ignored(self, path: str, directory: bool = False) -> bool:
+        target = Path(os.path.abspath(path))
+        for base, spec in self._specs(target.parent):
+            rel = target.relative_to(base).as_posix() + ("/" if directory else "")
+            include = spec.check_file(rel).include
+            if include is not None:
+                return include
+        return False
+
+    def _specs(self, directory: Path) -> List[Tuple[Path, pathspec.GitIgnoreSpec]]:
+        if directory not in self._applicable:
+            names = (".ignore", ".gitignore") if self._inside_git(directory) else (".ignore",)
+            found = [(directory, spec) for spec in map(_read_spec, (directory / n for n in names))
+                     if spec is not None]
+            if (directory / ".git").is_dir():
+                exclude = _read_spec(directory / ".git" / "info" / "exclude")
+                found.extend([(directory, exclude)] if exclude is not None else [])
+            elif directory.parent != directory:
+                found.extend(self._specs(directory.parent))
+            self._applicable[directory] = found
+        return self._applicable[directory]
+
+    def _inside_git(self, directory: Path) -> bool:
+        if directory not in self._in_git:
+            self._in_git[directory] = (directory / ".git").exists() or (
+                directory.parent != directory and self._inside_git(directory.parent))
+        return self._in_git[directory]
+
+
+def _read_spec(path: Path) -> Optional[pathspec.GitIgnoreSpec]:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:  # absent (the usual case) or unreadable: ignores nothing
+        return None
+    return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
+
+
+def excluded(
+    path: str, config: Config, directory: bool = False, ignores: Optional[IgnoreFiles] = None
+) -> bool:
+    """Whether ``config``'s exclude patterns or, if it respects them, the ignore
+    files drop ``path``."""
+    if config.excludes(path, directory):
+        return True
+    return config.respect_gitignore and (ignores or IgnoreFiles()).ignored(path, directory)
+
+
+def discover(
+    paths: Sequence[str], configs: Union[Config, ConfigResolver], force_exclude: bool = False
+) -> Discovered:
     """Files to lint, in a stable order; explicit files are kept unless force-excluded."""
+    resolver = as_resolver(configs)
+    ignores = IgnoreFiles()
     found = Discovered()
     seen = set()
 
@@ -38,25 +107,28 @@ def discover(paths: Sequence[str], config: Config, force_exclude: bool = False) 
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for file in _walk(raw, config):
+            for file in _walk(raw, resolver, ignores):
                 add(file)
         elif path.exists() or path.is_symlink():
-            if not (force_exclude and excluded(raw, config)):
+            if not (force_exclude and excluded(raw, resolver.config_for(raw), False, ignores)):
                 add(raw)
         else:
             found.missing.append(raw)
     return found
 
 
-def _walk(root: str, config: Config) -> List[str]:
+def _walk(root: str, resolver: ConfigResolver, ignores: IgnoreFiles) -> List[str]:
     files = []
     for directory, dirnames, filenames in os.walk(root):
+        config = resolver.config_for(directory)
         dirnames[:] = sorted(
-            d for d in dirnames if not excluded(os.path.join(directory, d), config)
+            d for d in dirnames
+            if not excluded(os.path.join(directory, d), config, True, ignores)
         )
         for name in sorted(filenames):
             if name.endswith(SOURCE_SUFFIXES):
                 candidate = os.path.normpath(os.path.join(directory, name))
-                if not excluded(candidate, config):
+                if not excluded(candidate, config, False, ignores):
                     files.append(candidate)
     return files
+

@@ -383,7 +383,7 @@ def lint_paths(
                 progress(len(files), len(files))
             return RunResult(cached, missing_paths=discovered.missing, config=config,
                              configs=configs)
-    project = ProjectIndex(root, partial(_load_module, state.cache), config.seed_functions)
+    project = new_project_index(root, config, state.cache)
     with _Workers(jobs, len(files), state) as workers:
         for path, facts in zip(files, workers.map(_first_pass, files)):
             if facts is not None:
@@ -546,6 +546,37 @@ def _store_run(
     linted = {Path(path).resolve() for path in files}
     others = file_hashes(sorted(str(path) for path in read if path not in linted))
     cache.put("run", key, (others, [replace(result, facts=None) for result in results]))
+
+
+def new_project_index(root: Path, config: Config, cache: Optional[Cache] = None) -> ProjectIndex:
+    project = ProjectIndex(root, partial(_load_module, cache), config.seed_functions)
+    project.list_files = lambda: discover([str(root)], config).files
+    return project
+
+
+def module_roles(paths: Iterable[str], config: Config) -> List[Tuple[str, ModuleRole]]:
+    """Each discovered file and its role, as the rules see it (``--show-roles``).
+
+    Files that cannot be parsed are left out (linting them reports why).
+    """
+    files = discover(list(paths), config).files
+    root = project_root(config, files)
+    config = with_inferred_versions(config, root)
+    project = new_project_index(root, config)
+    for path in files:
+        facts = None if path.endswith(".ipynb") else load_facts(Path(path))
+        if facts is not None:
+            project.add(Path(path), facts)
+    project.build()
+    roles = []
+    for path in files:
+        facts = project.facts_for(path)
+        if path.endswith(".ipynb"):
+            roles.append((path, decide_role(path, ModuleFacts(path))))
+        elif facts is not None:
+            analysis = module_analysis(facts, config, project)
+            roles.append((path, module_role(path, analysis, config, project)))
+    return roles
 
 
 def project_root(config: Config, files: Sequence[str]) -> Path:

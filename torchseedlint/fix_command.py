@@ -60,14 +60,14 @@ def fix_run(
     Symbolic links are not fixed: their paths are added to ``skipped_links``
     (None: nothing will be written to the paths, e.g. stdin, so links do not matter).
     """
-    config = run.config or config
-    applicable = fix_filter(config, unsafe)
     fixes = []
     for result in run.files:
         source = result.source
         if source is None and result.notebook is None:
             continue
-        if not any(applicable(d) for d in result.diagnostics):
+        # Each file's own settings (hierarchical configuration), as it was linted with.
+        config = run.config_for(result.path) or config
+        if not any(fix_filter(config, unsafe)(d) for d in result.diagnostics):
             continue
         if skipped_links is not None and os.path.islink(result.path):
             skipped_links.append(result.path)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator, List, Tuple
 
 from torchseedlint import __version__
-from torchseedlint.config import Config, ConfigError, find_pyproject, load_config
+from torchseedlint.config import Config, ConfigError, find_config_file, load_config
 from torchseedlint.engine import lint_source
 from torchseedlint.rules import ALL_RULES
 
@@ -26,7 +26,7 @@ def _config_for(filename: str) -> Config:
     config = Config()
     if filename not in ("stdin", "-", ""):
         try:
-            pyproject = find_pyproject(Path(filename).absolute())
+            pyproject = find_config_file(Path(filename).absolute())
             if pyproject is not None:
                 config = load_config(pyproject)
         except ConfigError:
