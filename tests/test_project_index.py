@@ -58,11 +58,11 @@ def test_removing_the_helpers_seeding_brings_the_diagnostics_back(
     assert all(d.path.endswith("train.py") for d in found)
     by_code = {d.code: d for d in found}
     # Python random / NumPy are drawn in the dataset module, reported where train.py uses it.
-    for code, call in (("TSL102", "`random.random` at line 13"),
-                       ("TSL103", "`np.random.rand` at line 12")):
+    for code, call in (("TSL102", "via `random.random` in `proj.data.dataset` (line 13)"),
+                       ("TSL103", "via `np.random.rand` in `proj.data.dataset` (line 12)")):
         diagnostic = by_code[code]
         assert diagnostic.location.row == 11
-        assert "`NoisyDataset(...)` uses project module `proj.data.dataset`" in diagnostic.message
+        assert diagnostic.message.startswith("`NoisyDataset(...)` draws from the")
         assert call in diagnostic.message
 
 

@@ -142,6 +142,11 @@ class ModuleAnalysis:
     def direct_seeds(self, call: Call) -> FrozenSet[str]:
         """What a call seeds by itself, without looking into local functions."""
         qualname = call.qualname
+        if call.with_item and qualname in K.RESTORING_SEEDERS:
+            return frozenset()  # ``with set_torch_seed(s):`` seeds its body, then restores
+        lightning = self._lightning_seeds(call)
+        if lightning is not None:
+            return lightning
         if qualname is None:
             if call.raw in self.seed_functions:
                 return K.ALL_RNGS
@@ -169,6 +174,37 @@ class ModuleAnalysis:
         if self._benefit_of_the_doubt(qualname):
             return K.ALL_RNGS
         return frozenset()
+
+    def _lightning_seeds(self, call: Call) -> Optional[FrozenSet[str]]:
+        """``fabric.seed_everything(s)`` and ``LightningCLI(...)``; None for other calls."""
+        if call.method == "seed_everything" and call.receiver and self._is_fabric(call):
+            return K.ALL_RNGS
+        if self._is_lightning_cli(call):
+            seeds = K.lightning_cli_seeds(call.kwargs.get("seed_everything_default"))
+            return K.ALL_RNGS if seeds else frozenset()
+        return None
+
+    def _is_fabric(self, call: Call) -> bool:
+        """The receiver of ``call`` is a Lightning ``Fabric`` (the class, or an object
+        built from it here, or named ``fabric`` and not built from anything else)."""
+        receiver = call.receiver or ""
+        if K.is_fabric(self.facts.resolve(receiver)):
+            return True  # ``L.Fabric.seed_everything(s)``: a static method
+        built = [
+            assign.value.calls[0] for assign in self.facts.assigns
+            if assign.target == receiver and assign.value.kind == "call" and assign.value.calls
+            and (assign.scope in (call.scope, "") or receiver.startswith("self."))
+        ]
+        if built:
+            return all(K.is_fabric(callee) for callee in built)
+        return receiver.rsplit(".", 1)[-1] == "fabric"
+
+    def _is_lightning_cli(self, call: Call) -> bool:
+        """``LightningCLI(...)``, or a module class derived from it."""
+        if K.is_lightning_cli(call.qualname):
+            return True
+        bases = self.facts.classes.get(call.raw or "", ()) if call.qualname is None else ()
+        return any(K.is_lightning_cli(base) for base in bases)
 
     def _benefit_of_the_doubt(self, qualname: str) -> bool:
         # An imported helper we cannot see into, named like a seeder.
@@ -291,11 +327,9 @@ class ModuleAnalysis:
         return events
 
     def _randomizing(self, call: Call, seed: Optional[Expr]) -> bool:
-        if call.qualname in ("random.seed", "numpy.random.seed") or (
-            call.qualname in K.HELPERS_RANDOM_ON_NONE
-        ):
-            return seed is None or seed.kind == "none"
-        return seed is not None and seed.kind == "none"
+        if self._is_lightning_cli(call):
+            return False  # ``seed`` is the model class; a random seed would be recorded
+        return K.seeds_randomly(call.qualname, seed)
 
     def is_entropic(self, expr: Optional[Expr], call: Call) -> bool:
         if expr is None:
@@ -508,7 +542,7 @@ class ModuleAnalysis:
             return "`if __name__ == \"__main__\":` block"
         draw = self.top_level_draw()
         if draw is not None:
-            return f"module-level code draws ({draw.describe()})"
+            return f"module-level code draws: {draw.describe()}"
         return None
 
 

@@ -17,7 +17,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple, TypeVar
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, TypeVar
 
 from torchseedlint import knowledge as K
 from torchseedlint.analysis import (
@@ -109,9 +109,11 @@ class ProjectIndex:
         # What each function (or module-level code) draws at any depth, across
         # modules: (module, node) -> RNG -> first draw. Solved with the seeds.
         self._node_draws: Dict[Tuple[Path, str], Draws] = {}
-        # Every Python file of the project (for "who imports this module?"), when
-        # the caller listed them; else only the modules read so far are searched.
-        self.project_files: Optional[Sequence[Path]] = None
+        # Lists every Python file of the project, for "who imports this module?"
+        # (asked rarely, so listed only then); without it only the modules read so
+        # far are searched.
+        self.list_files: Optional[Callable[[], Sequence[str]]] = None
+        self._project_files: Optional[List[Path]] = None
         self._import_words: Dict[Path, FrozenSet[str]] = {}
         self._importers: Dict[Path, List[Path]] = {}
         self._scripts: Optional[Dict[Path, Tuple[str, str]]] = None
@@ -427,11 +429,8 @@ class ProjectIndex:
         path = path.resolve()
         if path not in self._importers:
             stem = path.parent.name if path.name == "__init__.py" else path.stem
-            candidates = self.project_files if self.project_files is not None else list(
-                self.modules)
             found = []
-            for candidate in candidates:
-                candidate = candidate.resolve()
+            for candidate in self._all_files():
                 if candidate == path or stem not in self._words_in_imports(candidate):
                     continue
                 if test_file_reason(self.relative(candidate)) is not None:
@@ -443,6 +442,14 @@ class ProjectIndex:
                     found.append(candidate)
             self._importers[path] = sorted(found)
         return self._importers[path]
+
+    def _all_files(self) -> List[Path]:
+        if self.list_files is None:
+            return list(self.modules)
+        if self._project_files is None:
+            self._project_files = [Path(p).resolve() for p in self.list_files()
+                                   if p.endswith(".py")]
+        return self._project_files
 
     def _words_in_imports(self, path: Path) -> FrozenSet[str]:
         """Names on a file's import lines: a cheap filter before parsing it."""
