@@ -56,3 +56,78 @@ def test_an_aliased_draw_is_seeded_by_the_aliased_seeder() -> None:
 ])
 def test_a_variable_is_not_an_alias(source: str) -> None:
     assert _codes(source, ["TSL105"]) == []
+
+
+# --- seeding helpers --------------------------------------------------------------------
+
+DRAW = "x = torch.rand(2)\n"
+
+SEEDED_BY_A_HELPER = [
+    # Fabric's seed_everything, on an object built from Fabric or on the class.
+    "import torch\nimport lightning as L\nfabric = L.Fabric(accelerator='cpu')\n"
+    "fabric.seed_everything(42)\n" + DRAW,
+    "import torch\nfrom lightning.fabric import Fabric\n\nclass Runner:\n"
+    "    def __init__(self):\n        self.fabric = Fabric()\n        self.fabric.seed_everything(1)\n"
+    "        self.x = torch.rand(2)\n\nRunner()\n",
+    "import torch\nimport lightning as L\nL.Fabric.seed_everything(3)\n" + DRAW,
+    "import torch\n\ndef main(fabric):\n    fabric.seed_everything(7)\n    return torch.rand(2)\n\n"
+    "main(None)\n",
+    # LightningCLI seeds by default (a random seed, recorded in the saved config).
+    "import torch\nfrom lightning.pytorch.cli import LightningCLI\ncli = LightningCLI(run=False)\n"
+    + DRAW,
+    "import torch\nfrom pytorch_lightning.cli import LightningCLI\n\nclass CLI(LightningCLI):\n"
+    "    pass\n\ncli = CLI(seed_everything_default=1234)\n" + DRAW,
+    # detectron2's default_setup seeds from cfg.SEED.
+    "import torch\nfrom detectron2.engine import default_setup\ncfg = object()\n"
+    "default_setup(cfg, None)\n" + DRAW,
+    # fairseq's set_torch_seed seeds torch when called as a function.
+    "import torch\nfrom fairseq import utils\nutils.set_torch_seed(1)\n" + DRAW,
+]
+
+NOT_SEEDED = [
+    # seed_everything of something that is not a Fabric.
+    "import torch\nfrom my_lib import Runner\nrunner = Runner()\nrunner.seed_everything(42)\n"
+    + DRAW,
+    # LightningCLI with seeding turned off.
+    "import torch\nfrom lightning.pytorch.cli import LightningCLI\n"
+    "cli = LightningCLI(seed_everything_default=False)\n" + DRAW,
+    # detectron2's other engine helpers do not seed.
+    "import torch\nfrom detectron2.engine import default_argument_parser\n"
+    "args = default_argument_parser().parse_args()\n" + DRAW,
+    # set_torch_seed as a context manager restores the state on exit.
+    "import torch\nfrom fairseq import utils\nwith utils.set_torch_seed(1):\n    pass\n" + DRAW,
+]
+
+
+@pytest.mark.parametrize("source", SEEDED_BY_A_HELPER)
+def test_a_seeding_helper_seeds_torch(source: str) -> None:
+    assert _codes(source, ["TSL101"]) == []
+
+
+@pytest.mark.parametrize("source", NOT_SEEDED)
+def test_not_a_seeding_helper(source: str) -> None:
+    assert _codes(source, ["TSL101"]) == ["TSL101"]
+
+
+def test_set_torch_seed_seeds_torch_only() -> None:
+    source = ("import random\nimport torch\nfrom fairseq import utils\nutils.set_torch_seed(1)\n"
+              "x = torch.rand(2)\ny = random.random()\n")
+    assert _codes(source, ["TSL101", "TSL102"]) == ["TSL102"]
+
+
+def test_a_scoped_seed_is_not_seeding_after_a_draw() -> None:
+    scoped = ("import torch\nfrom fairseq import utils\nx = torch.rand(2)\n"
+              "with utils.set_torch_seed(1):\n    y = torch.rand(2)\n")
+    assert _codes(scoped, ["TSL107"]) == []
+    plain = scoped.replace("with utils.set_torch_seed(1):\n    y", "utils.set_torch_seed(1)\ny")
+    assert _codes(plain, ["TSL107"]) == ["TSL107"]
+
+
+@pytest.mark.parametrize("call, randomizing", [
+    ("set_determinism()", False),  # MONAI's default seed is fixed
+    ("set_determinism(seed=None)", True),
+    ("set_determinism(0)", False),
+])
+def test_monai_set_determinism_is_random_only_with_none(call: str, randomizing: bool) -> None:
+    source = f"from monai.utils import set_determinism\n{call}\n"
+    assert _codes(source, ["TSL106"]) == (["TSL106"] if randomizing else [])

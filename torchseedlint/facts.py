@@ -60,6 +60,8 @@ class Call:
     assigned_to: Optional[str]  # ``x`` / ``self.x`` in ``x = <this call>``
     # The iterable of a ``for`` loop or a comprehension: ``for f in <this call>``.
     iterated: bool = False
+    # A context manager of a ``with`` statement: ``with <this call>:``.
+    with_item: bool = False
 
     def kwarg(self, name: str) -> Optional[Expr]:
         return self.kwargs.get(name)
@@ -379,6 +381,7 @@ class _Collector(cst.CSTVisitor):
         self.call_stack: List[Optional[str]] = []
         self.pending_assign_target: Dict[int, str] = {}  # id(call node) -> target
         self.iterated_calls: Set[int] = set()  # id(call node) of loop/comprehension iterables
+        self.with_items: Set[int] = set()  # id(call node) of ``with`` context managers
         # Names that are not reads of a variable (``x.attr``, ``f(keyword=...)``, the
         # name in ``def name``): they must not make a same-named function reachable.
         self.not_references: Set[int] = set()
@@ -537,6 +540,9 @@ class _Collector(cst.CSTVisitor):
     def visit_CompFor(self, node: cst.CompFor) -> None:
         self.iterated_calls.add(id(node.iter))
 
+    def visit_With(self, node: cst.With) -> None:
+        self.with_items.update(id(item.item) for item in node.items)
+
     def visit_For(self, node: cst.For) -> None:
         self.iterated_calls.add(id(node.iter))
         self._loop(node, self._expr(node.iter), self._text(node.target))
@@ -643,6 +649,7 @@ class _Collector(cst.CSTVisitor):
             parent=self.call_stack[-1] if self.call_stack else None,
             assigned_to=self.pending_assign_target.pop(id(node), None),
             iterated=id(node) in self.iterated_calls,
+            with_item=id(node) in self.with_items,
         )
         self.facts.calls.append(call)
         if self.functions:

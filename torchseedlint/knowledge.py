@@ -8,7 +8,10 @@ call draws from or seeds.
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Iterable, Optional
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional
+
+if TYPE_CHECKING:
+    from torchseedlint.facts import Expr
 
 # RNG kinds. T: torch global generators, P: Python ``random``, N: NumPy's
 # legacy global RandomState, D: deterministic-algorithm flags.
@@ -49,6 +52,12 @@ SEEDERS: Dict[str, FrozenSet[str]] = {
     "timm.utils.random_seed": frozenset(ALL_RNGS),
     "timm.utils.random.random_seed": frozenset(ALL_RNGS),
     "detectron2.utils.env.seed_all_rng": frozenset(ALL_RNGS),
+    # ``default_setup(cfg, args)`` calls ``seed_all_rng`` with ``cfg.SEED`` (plus the
+    # rank), or with None, a random seed that it logs, when SEED < 0 (the default).
+    "detectron2.engine.default_setup": frozenset(ALL_RNGS),
+    "detectron2.engine.defaults.default_setup": frozenset(ALL_RNGS),
+    # torch (CPU, CUDA, XLA) only; restores the previous state when used with ``with``.
+    "fairseq.utils.set_torch_seed": frozenset({TORCH}),
     "monai.utils.set_determinism": frozenset({TORCH, PYRANDOM, NUMPY, DETERMINISM}),
     "monai.utils.misc.set_determinism": frozenset({TORCH, PYRANDOM, NUMPY, DETERMINISM}),
 }
@@ -89,16 +98,59 @@ RANDOMIZING_CALLS = frozenset(
     {"torch.seed", "torch.random.seed", "torch.cuda.seed", "torch.cuda.seed_all"}
 )
 
-# Library helpers for which a ``None`` seed means "pick a random one".
-HELPERS_RANDOM_ON_NONE = frozenset(
+# Seeders that pick a random seed when called without one (their default is None).
+RANDOM_WITHOUT_SEED = frozenset(
     {
+        "random.seed",
+        "numpy.random.seed",
         "mmengine.runner.set_random_seed",
         "mmengine.runner.utils.set_random_seed",
         "detectron2.utils.env.seed_all_rng",
-        "monai.utils.set_determinism",
-        "monai.utils.misc.set_determinism",
     }
 )
+# Library helpers for which a ``None`` seed means "pick a random one". MONAI's
+# ``set_determinism()`` without a seed uses a fixed default (2**32 - 1).
+HELPERS_RANDOM_ON_NONE = (RANDOM_WITHOUT_SEED - {"random.seed", "numpy.random.seed"}) | frozenset(
+    {"monai.utils.set_determinism", "monai.utils.misc.set_determinism"}
+)
+
+
+def seeds_randomly(qualname: Optional[str], seed: Optional[Expr]) -> bool:
+    """Whether a seeding call given ``seed`` (None: no seed argument) picks a random seed."""
+    if seed is None:
+        return qualname in RANDOM_WITHOUT_SEED
+    return seed.kind == "none"
+
+
+# Seeding helpers used as a context manager that restore the previous state on
+# exit: ``with set_torch_seed(s):`` seeds only the draws in its body.
+RESTORING_SEEDERS = frozenset({"fairseq.utils.set_torch_seed"})
+
+
+def _lightning_class(qualname: Optional[str], heads: Iterable[str], leaf: str) -> bool:
+    return bool(qualname) and qualname.split(".")[0] in heads and (
+        qualname.rsplit(".", 1)[-1] == leaf
+    )
+
+
+def is_fabric(qualname: Optional[str]) -> bool:
+    """``lightning.Fabric``, ``lightning.fabric.Fabric``, ``lightning_fabric.Fabric``, ..."""
+    return _lightning_class(qualname, ("lightning", "lightning_fabric"), "Fabric")
+
+
+def is_lightning_cli(qualname: Optional[str]) -> bool:
+    """``lightning.pytorch.cli.LightningCLI`` and its older import paths."""
+    return _lightning_class(qualname, ("lightning", "pytorch_lightning"), "LightningCLI")
+
+
+def lightning_cli_seeds(seed_everything_default: Optional[Expr]) -> bool:
+    """Whether ``LightningCLI(seed_everything_default=...)`` seeds T P N: its default,
+    True, seeds (a random seed, recorded in the saved config); only an explicit
+    ``False`` or ``None`` turns seeding off."""
+    value = seed_everything_default
+    return value is None or not (
+        value.kind == "none" or (value.kind == "literal" and value.value is False)
+    )
 
 # Top-level packages whose import paths we know; names under them that are not in
 # the tables above are *not* seeders, so the "contains seed" benefit of the doubt
@@ -222,6 +274,40 @@ def is_numpy_consumer(qualname: str) -> bool:
         and parts[2] not in _NUMPY_RANDOM_NOT_DRAWS
         and not parts[2].startswith("_")
     )
+
+
+# --- global RNGs that DataLoader workers never reseed (TSL201) ---------------------
+# A worker reseeds only `random`, torch and (torch >= 1.9) NumPy's legacy global
+# RNG. These libraries keep a global RNG of their own, which every worker copies
+# with the same state (background §2.4 case 4): identical draws across workers
+# and epochs at any torch version. Library label -> exact draw functions, and
+# qualified-name prefixes whose calls draw (imgaug augmenters draw from imgaug's
+# global RNG when they run).
+_WORKER_UNRESEEDED_CALLS = {
+    "cv2.randu": "OpenCV",
+    "cv2.randn": "OpenCV",
+    "cv2.randShuffle": "OpenCV",
+}
+_WORKER_UNRESEEDED_PREFIXES = (
+    ("imgaug.augmenters.", "imgaug"),
+    ("imgaug.random.", "imgaug"),
+    ("tensorflow.random.", "TensorFlow"),
+    ("tensorflow.image.random_", "TensorFlow"),
+    ("cupy.random.", "CuPy"),
+)
+_WORKER_UNRESEEDED_NOT_DRAWS = frozenset({"seed", "set_seed", "get_global_rng", "RNG"})
+
+
+def worker_unreseeded_rng(qualname: str) -> Optional[str]:
+    """The library whose never-reseeded global RNG this call draws from, e.g. ``"OpenCV"``."""
+    if qualname in _WORKER_UNRESEEDED_CALLS:
+        return _WORKER_UNRESEEDED_CALLS[qualname]
+    if qualname.rsplit(".", 1)[-1] in _WORKER_UNRESEEDED_NOT_DRAWS:
+        return None
+    for prefix, label in _WORKER_UNRESEEDED_PREFIXES:
+        if qualname.startswith(prefix):
+            return label
+    return None
 
 
 NUMPY_RNG_OBJECTS = frozenset(
@@ -350,4 +436,4 @@ ENTROPY_WORDS = (
 SEEDER_WORDS = leaves(
     set(SEEDERS) | DETERMINISM_CALLS | CUDA_ONLY_SEEDERS | RANDOMIZING_CALLS
     | HELPERS_RANDOM_ON_NONE
-)
+) | frozenset({"seed_everything", "LightningCLI"})  # Fabric's method, a CLI that seeds

@@ -12,6 +12,7 @@ from torchseedlint.facts import Call, Expr
 from torchseedlint.fixer import insertion
 from torchseedlint.rules.base import Context, Rule
 from torchseedlint.rules.source_text import SourceText, replacement_rows
+from torchseedlint.seeding_block import reseed_value
 
 # What a seed is drawn from, besides the entropy calls of ``knowledge``.
 _ENTROPY = "entropy"
@@ -69,12 +70,6 @@ def _label(call: Call) -> str:
     return f"`{call.raw}(...)`" if call.raw else f"`.{call.method}(...)`"
 
 
-def _seed_value(ctx: Context) -> str:
-    """The value a fix writes: the module's ``SEED`` constant if it has one, else 0."""
-    defined = any(a.target == "SEED" and a.scope == "" for a in ctx.facts.assigns)
-    return "SEED" if defined else "0"
-
-
 def _chain(ctx: Context, expr: Expr, scope: str, depth: int = 3) -> List[Tuple[Optional[str], Expr]]:
     """``expr`` and, transitively, the values last assigned to the names it reads
     (or to the attribute it is: ``opt.manualSeed = random.randint(...)``).
@@ -110,7 +105,7 @@ def _read_names(expr: Expr) -> Tuple[str, ...]:
 def _seed_argument_fix(ctx: Context, src: SourceText, call: Call, message: str,
                        applicability: str) -> Optional[Fix]:
     """Write the seed value into a call that has none (``f()``) or passes ``None``."""
-    value = _seed_value(ctx)
+    value = reseed_value(ctx, call)
     seed = first_arg(call)
     if seed is not None and seed.kind == "none" and seed.start is not None and seed.end is not None:
         return Fix(applicability, message, (Edit(value, seed.start, seed.end),))
@@ -339,8 +334,9 @@ class RandomizingSeedCall(Rule):
     `torch.random.seed()`, `torch.cuda.seed()`, `torch.cuda.seed_all()`,
     `<torch.Generator>.seed()`, `random.seed()`/`random.seed(None)`,
     `np.random.seed()`/`np.random.seed(None)`, and helpers for which `None`
-    means a random seed (detectron2 `seed_all_rng`, mmengine/mmcv
-    `set_random_seed`, MONAI `set_determinism`).
+    means a random seed (detectron2 `seed_all_rng`, mmengine
+    `set_random_seed`, with no seed or `None`; MONAI `set_determinism` with
+    `seed=None`: without a seed it uses a fixed default).
 
     ## Why is this bad?
     The name says "seed", but the call picks a fresh random seed: it undoes any
@@ -386,6 +382,7 @@ class RandomizingSeedCall(Rule):
         "import torch\ng = torch.Generator()\ng.manual_seed(3)\n",
         "import gym\nenv = gym.make('CartPole-v1')\nenv.seed()\n",
         "from lightning import seed_everything\nseed_everything()\n",
+        "from monai.utils import set_determinism\nset_determinism()\n",
         "import torch\nseed = torch.seed()\nprint(f'seed: {seed}')\n",
         "import logging\nimport torch\nlog = logging.getLogger(__name__)\n\ndef main():\n"
         "    seed = torch.seed() % 2**32\n    log.info('seed %d', seed)\n",
@@ -417,11 +414,8 @@ class RandomizingSeedCall(Rule):
                 qualname.startswith("torch.") and qualname.endswith("default_generator.seed")
             ):
                 yield call, self._manual_seed_fix(ctx, src, call, call.raw)
-            elif qualname in ("random.seed", "numpy.random.seed") or (
-                qualname in K.HELPERS_RANDOM_ON_NONE
-            ):
-                seed = first_arg(call)
-                if seed is None or seed.kind == "none":
+            elif qualname in K.RANDOM_WITHOUT_SEED or qualname in K.HELPERS_RANDOM_ON_NONE:
+                if K.seeds_randomly(qualname, first_arg(call)):
                     yield call, self._fill_fix(ctx, src, call)
             elif call.method == "seed" and not call.args and not call.kwargs:
                 kind = _rng_object_kind(ctx, call.receiver, call.scope)
@@ -451,7 +445,7 @@ class RandomizingSeedCall(Rule):
         head, _, leaf = raw.rpartition(".")
         if leaf not in ("seed", "seed_all"):
             return None
-        content = f"{head}.manual_{leaf}({_seed_value(ctx)})"
+        content = f"{head}.manual_{leaf}({reseed_value(ctx, call)})"
         return Fix(UNSAFE, f"Replace with `{content}`", (Edit(content, call.start, call.end),))
 
 
