@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from typing import List
 
+import libcst as cst
 import pytest
 
 from torchseedlint import lint_source
 from torchseedlint.config import config_from_mapping
+from torchseedlint.facts import collect_facts
+from torchseedlint.knowledge import transform_is_random
 
 
 def _codes(source: str, codes: List[str]) -> List[str]:
@@ -131,3 +134,64 @@ def test_a_scoped_seed_is_not_seeding_after_a_draw() -> None:
 def test_monai_set_determinism_is_random_only_with_none(call: str, randomizing: bool) -> None:
     source = f"from monai.utils import set_determinism\n{call}\n"
     assert _codes(source, ["TSL106"]) == (["TSL106"] if randomizing else [])
+
+
+# --- transforms whose arguments make them deterministic ---------------------------------
+
+TRANSFORMS = [
+    # (call as written after `import torchvision.transforms as T`, random?)
+    ("T.GaussianBlur(5)", True),  # sigma drawn from (0.1, 2.0)
+    ("T.GaussianBlur(5, sigma=(0.1, 2.0))", True),
+    ("T.GaussianBlur(5, sigma=(18, 18))", False),
+    ("T.GaussianBlur(5, (3, 3))", False),
+    ("T.GaussianBlur(5, sigma=2.0)", False),  # a single number is the sigma itself
+    ("T.GaussianBlur(5, sigma=cfg.sigma)", True),
+    ("T.RandomHorizontalFlip()", True),
+    ("T.RandomHorizontalFlip(p=0)", False),
+    ("T.RandomHorizontalFlip(0.0)", False),
+    ("T.RandomHorizontalFlip(p=1.0)", False),  # always flips
+    ("T.RandomHorizontalFlip(p=0.5)", True),
+    ("T.RandomVerticalFlip(p=args.flip)", True),
+    ("T.RandomGrayscale(p=0)", False),
+    ("T.RandomSolarize(128, 0)", False),
+    ("T.RandomSolarize(0)", True),  # the threshold, not p
+    ("T.RandomErasing(p=0)", False),
+    ("T.RandomErasing(p=1.0)", True),  # the erased box is still random
+    ("T.RandomPerspective(0.5, 0)", False),
+    ("T.RandomApply([T.ColorJitter(0.4)], p=0.0)", False),
+    ("T.ColorJitter()", False),
+    ("T.ColorJitter(0, 0, 0, 0)", False),
+    ("T.ColorJitter(brightness=0.4)", True),
+    ("T.ColorJitter(hue=(0.1, 0.1))", False),  # one fixed adjustment
+    ("T.ColorJitter(brightness=(1.2, 1.2), contrast=(0.8, 0.8))", True),  # random order
+    ("T.ColorJitter(brightness=(1, 1), contrast=(1, 1))", False),  # both change nothing
+    ("T.ColorJitter(0.4, 0.4, 0.4, 0.1)", True),
+    ("T.RandomRotation(0)", False),
+    ("T.RandomRotation((30, 30))", False),
+    ("T.RandomRotation(10)", True),
+    ("T.RandomAffine(0)", False),
+    ("T.RandomAffine(0, translate=(0.1, 0.1))", True),
+    ("T.RandomAffine(degrees=0, scale=None)", False),
+    ("T.RandomResizedCrop(224)", True),
+    ("T.RandomResizedCrop(224, scale=(1.0, 1.0), ratio=(1.0, 1.0))", True),
+    ("T.RandomCrop(32, padding=4)", True),
+    ("T.ElasticTransform(alpha=0.0)", False),
+    ("T.ElasticTransform()", True),
+    ("T.AutoAugment()", True),
+    ("T.Resize(256)", False),  # not a random augmentation at all
+    ("T.CenterCrop(224)", False),
+    ("v2.RandomHorizontalFlip(p=0)", False),
+    ("v2.ColorJitter()", False),  # v2's defaults are None
+    ("v2.GaussianBlur(3, sigma=1.5)", False),
+    ("K.RandomHorizontalFlip(p=0.0)", False),
+    ("K.ColorJitter(0.1, 0.1, 0.1, 0.1, p=1.0)", True),
+]
+
+
+@pytest.mark.parametrize("text, random", TRANSFORMS)
+def test_transform_is_random(text: str, random: bool) -> None:
+    source = ("import torchvision.transforms as T\nfrom torchvision.transforms import v2\n"
+              f"import kornia.augmentation as K\nt = {text}\n")
+    facts = collect_facts(cst.parse_module(source), "train.py")
+    call = next(c for c in facts.calls if c.assigned_to == "t")
+    assert transform_is_random(call.qualname or "", call.args, call.kwargs) is random

@@ -8,6 +8,7 @@ call draws from or seeds.
 
 from __future__ import annotations
 
+import ast
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional
 
 if TYPE_CHECKING:
@@ -371,6 +372,106 @@ def random_transform_rng(qualname: str, torchvision_below_0_8: bool) -> str:
     if torchvision_below_0_8 and random_transform_kind(qualname) == "v1":
         return PYRANDOM
     return TORCH
+
+
+# Arguments that make a torchvision augmentation deterministic, by the positions
+# of torchvision's signatures (the same in ``transforms`` and ``transforms.v2``).
+# Transforms whose only chance is the coin flip: ``p >= 1`` always applies them.
+_COIN_FLIP_P = {
+    "RandomHorizontalFlip": 0, "RandomVerticalFlip": 0, "RandomGrayscale": 0,
+    "RandomInvert": 0, "RandomAutocontrast": 0, "RandomEqualize": 0,
+    "RandomPosterize": 1, "RandomSolarize": 1, "RandomAdjustSharpness": 1, "RandomApply": 1,
+}
+# Transforms that draw more once applied: only ``p <= 0`` makes them deterministic.
+_APPLY_P = {**_COIN_FLIP_P, "RandomErasing": 0, "RandomPerspective": 1}
+# ColorJitter(brightness, contrast, saturation, hue): the value of each that changes nothing.
+_JITTER_CENTERS = (("brightness", 1.0), ("contrast", 1.0), ("saturation", 1.0), ("hue", 0.0))
+
+_UNKNOWN = object()  # an argument whose value cannot be read without running code
+
+
+def _argument(args: List[Expr], kwargs: Dict[str, Expr], name: str, position: int) -> Optional[Expr]:
+    if name in kwargs:
+        return kwargs[name]
+    return args[position] if position < len(args) else None
+
+
+def _literal_value(expr: Optional[Expr]) -> object:
+    """A number, a tuple of numbers, None (also for an absent argument), or _UNKNOWN."""
+    if expr is None or expr.kind == "none":
+        return None
+    if expr.kind == "literal":
+        value = expr.value
+        return float(value) if isinstance(value, (int, float)) and not isinstance(
+            value, bool) else _UNKNOWN
+    try:
+        value = ast.literal_eval(expr.text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return _UNKNOWN
+    if isinstance(value, (tuple, list)) and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in value
+    ):
+        return tuple(float(v) for v in value)
+    return _UNKNOWN
+
+
+def _fixed_range(value: object, number_is_fixed: bool) -> bool:
+    """A parameter drawn from a range that holds one value: ``(18, 18)``, or a single
+    number where the transform takes it as the value itself (``sigma=2.0``) or as
+    the half-width of a range around it (``degrees=0``)."""
+    if isinstance(value, float):
+        return number_is_fixed or value == 0
+    return isinstance(value, tuple) and len(value) == 2 and value[0] == value[1]
+
+
+def _jitter_is_random(args: List[Expr], kwargs: Dict[str, Expr]) -> bool:
+    # Each factor is drawn from its range, and the (up to four) adjustments are
+    # applied in a random order: random when one range is wide or two apply.
+    applied = 0
+    for position, (name, center) in enumerate(_JITTER_CENTERS):
+        value = _literal_value(_argument(args, kwargs, name, position))
+        if value is _UNKNOWN or (value is not None and not _fixed_range(value, False)):
+            return True
+        if isinstance(value, tuple) and value[0] != center:
+            applied += 1
+    return applied > 1
+
+
+def transform_is_random(qualname: str, args: List[Expr], kwargs: Dict[str, Expr]) -> bool:
+    """Whether building this augmentation, with these arguments, gives a random one.
+
+    False for a name that is not a random augmentation, and for one whose literal
+    arguments leave nothing to chance: ``p=0``, ``RandomHorizontalFlip(p=1.0)``,
+    ``GaussianBlur(k, sigma=2.0)`` or ``sigma=(18, 18)``, ``ColorJitter()``,
+    ``RandomRotation(0)``, ``RandomAffine(0)``, ``ElasticTransform(alpha=0)``.
+    An argument that is not a literal may take any value: random.
+    """
+    kind = random_transform_kind(qualname)
+    if kind is None:
+        return False
+    leaf = qualname.rsplit(".", 1)[-1]
+    if kind == "kornia":  # kornia's positions vary; ``p=`` is the same keyword everywhere
+        p = _literal_value(kwargs.get("p"))
+        return not (isinstance(p, float) and p <= 0)
+    if leaf in _APPLY_P:
+        p = _literal_value(_argument(args, kwargs, "p", _APPLY_P[leaf]))
+        if isinstance(p, float) and (p <= 0 or (p >= 1 and leaf in _COIN_FLIP_P)):
+            return False
+    if leaf == "GaussianBlur":
+        return not _fixed_range(_literal_value(_argument(args, kwargs, "sigma", 1)), True)
+    if leaf in ("RandomRotation", "RandomAffine"):
+        degrees = _literal_value(_argument(args, kwargs, "degrees", 0))
+        if not _fixed_range(degrees, False):
+            return True
+        # RandomAffine(degrees, translate, scale, shear): any of the three draws.
+        others = ("translate", "scale", "shear") if leaf == "RandomAffine" else ()
+        return any(_literal_value(_argument(args, kwargs, name, position)) is not None
+                   for position, name in enumerate(others, start=1))
+    if leaf == "ColorJitter":
+        return _jitter_is_random(args, kwargs)
+    if leaf == "ElasticTransform":
+        return _literal_value(_argument(args, kwargs, "alpha", 0)) != 0.0
+    return True
 
 
 # --- entropy ------------------------------------------------------------------
