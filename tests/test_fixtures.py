@@ -3,7 +3,9 @@
 Every ``tests/fixtures/<name>.py`` has a ``<name>.expected`` beside it: one
 ``line:col CODE`` per diagnostic, sorted by line, column and code; an empty file
 means the fixture must lint clean. An optional ``<name>.toml`` holds
-``[tool.torchseedlint]`` settings for that fixture. Only the top level of
+``[tool.torchseedlint]`` settings for that fixture; a fixture without one runs with
+an unknown torch version (the installed torch distribution, which a real run falls
+back on, is hidden so that the expectations do not depend on the environment). Only the top level of
 ``tests/fixtures`` is collected here; ``tests/fixtures/runnable/`` holds the
 scripts that tests/test_e2e_determinism.py runs.
 
@@ -53,6 +55,11 @@ def _parse_expected(path: Path) -> List[Tuple[int, int, str]]:
         assert match, f"{path.name}:{number}: expected `line:col CODE`, got {line!r}"
         entries.append((int(match.group(1)), int(match.group(2)), match.group(3)))
     return entries
+
+
+@pytest.fixture(autouse=True)
+def _no_installed_torch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("torchseedlint.versions.installed_version", lambda name: None)
 
 
 def _config_for(name: str) -> Config:
