@@ -175,9 +175,21 @@ def _resolved(directory: str) -> Path:
 _GLUED_STARS = re.compile(r"(?:^|(?<=/))\*\*(?=[^/])")
 
 
+# ``{tests,docs}``: globset's alternatives, which gitignore lacks; one pattern each.
+_ALTERNATIVES = re.compile(r"\{([^{}]*)\}")
+
+
+def _expanded(pattern: str) -> List[str]:
+    match = _ALTERNATIVES.search(pattern)
+    if match is None:
+        return [_GLUED_STARS.sub("**/*", pattern)]
+    head, tail = pattern[:match.start()], pattern[match.end():]
+    return [p for choice in match.group(1).split(",") for p in _expanded(head + choice + tail)]
+
+
 @lru_cache(maxsize=1024)
 def _spec(patterns: Tuple[str, ...]) -> pathspec.GitIgnoreSpec:
-    return pathspec.GitIgnoreSpec.from_lines(_GLUED_STARS.sub("**/*", p) for p in patterns)
+    return pathspec.GitIgnoreSpec.from_lines(p for pattern in patterns for p in _expanded(pattern))
 
 
 def glob_match(rel_path: str, pattern: str) -> bool:

@@ -6,49 +6,280 @@ import ast
 import bisect
 import builtins
 import re
-from typing import ClassVar, Iterator, List, Optional, Sequence, Set, Tuple
+from dataclasses import dataclass
+from typing import ClassVar, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from torchseedlint import knowledge as K
 from torchseedlint.analysis import first_arg, num_workers_positive
-from torchseedlint.diagnostics import SAFE, UNSAFE, Diagnostic, Edit, Fix, Location
+from torchseedlint.diagnostics import SAFE, Diagnostic, Edit, Fix, Location
 from torchseedlint.facts import Call, Expr, Function, Loop
 from torchseedlint.fixer import insertion, line_offsets, to_offset
 from torchseedlint.rules.base import Context, Example, Rule, version_at_least
-from torchseedlint.seeding_block import worker_fix
+from torchseedlint.seeding_block import generator_fix, worker_fix
 
-_WORKER_FIX = (
-    "add `worker_init_fn=seed_worker` (a module-level function seeding `random` and NumPy "
-    "from `torch.initial_seed() % 2**32`) and `generator=torch.Generator().manual_seed(SEED)`"
-)
+# --- TSL201 --------------------------------------------------------------------
+#
+# Worker-side code is what runs in a DataLoader's worker processes: the
+# dataset's __getitem__/__iter__ (and the methods and module functions they
+# call), the transforms the dataset is given or builds, and collate_fn.
+
+_DATASET_METHODS = ("__getitem__", "__getitems__", "__iter__")
+_CALLABLE_METHODS = ("__call__", "forward")
+# Library datasets whose item access draws nothing except through their transforms.
+_TRANSFORM_ONLY_DATASETS = ("torchvision.datasets.",)
+
+
+def worker_side_draws(ctx: Context, loader: Call) -> Optional[Dict[str, str]]:
+    """What a loader's workers draw from: RNG -> its first worker-side draw.
+
+    Keys are ``K.NUMPY``, ``K.PYRANDOM``, ``K.TORCH`` or the label of a library
+    whose global RNG PyTorch never reseeds (``K.worker_unreseeded_rng``); values
+    read e.g. "`np.random.rand` in `Noisy.__getitem__` (line 12)". None when the
+    dataset cannot be resolved (a parameter, an imported class): see
+    ``_dataset_draws``.
+    """
+    constructor = _dataset_constructor(ctx, loader)
+    if constructor is None:
+        return None
+    draws = _dataset_draws(ctx, constructor)
+    if draws is None:
+        return None
+    collate = loader.kwargs.get("collate_fn")
+    if collate is not None:
+        _merge(draws, _callable_draws(ctx, collate, loader.scope))
+    return draws
+
+
+def _dataset_constructor(ctx: Context, loader: Call) -> Optional[Call]:
+    """The call that builds the loader's dataset: ``Noisy(...)`` directly, through
+    local names, or through ``self.<attr>`` assigned in another method."""
+    expr = _kwarg_or_arg(loader, "dataset", 0)
+    if expr is None:
+        return None
+    spans = _value_spans(ctx, expr, loader.scope)
+    if expr.kind == "attribute" and expr.text.startswith("self.") and loader.class_name:
+        spans += [
+            assign.value for assign in ctx.facts.assigns
+            if assign.target == expr.text and assign.scope.startswith(f"{loader.class_name}.")
+        ]
+    for span in spans:
+        if span.kind == "call":
+            return _call_at(ctx, span)
+    return None
+
+
+def _call_at(ctx: Context, expr: Expr) -> Optional[Call]:
+    for call in ctx.facts.calls:
+        if call.start == expr.start and call.end == expr.end:
+            return call
+    return None
+
+
+def _dataset_draws(ctx: Context, constructor: Call) -> Optional[Dict[str, str]]:
+    """The draws of the dataset ``constructor`` builds; None when its class is unknown.
+
+    Only classes defined in this module and library datasets that draw nothing
+    themselves are resolved. Datasets imported from other project modules are
+    the place to extend (through the project index).
+    """
+    draws: Dict[str, str] = {}
+    for arg in [*constructor.args, *constructor.kwargs.values()]:
+        _merge(draws, _held_transform_draws(ctx, arg, constructor.scope))
+    class_name = constructor.raw if constructor.qualname is None else None
+    if class_name in ctx.facts.classes:
+        init = _method(ctx, class_name, "__init__")
+        for fn in _worker_code(ctx, [init] if init else []):
+            for call in _calls_of(ctx, fn):
+                _add(draws, _held_transform_rng(call), call, fn)
+        _merge(draws, _code_draws(ctx, _methods(ctx, class_name, _DATASET_METHODS)))
+        return draws
+    if (constructor.qualname or "").startswith(_TRANSFORM_ONLY_DATASETS):
+        return draws
+    return None
+
+
+def _held_transform_draws(ctx: Context, expr: Expr, scope: str) -> Dict[str, str]:
+    """Random transforms built into an argument of the dataset (or held by the
+    classes it builds), which run in the workers."""
+    draws: Dict[str, str] = {}
+    for span in _value_spans(ctx, expr, scope):
+        for call in ctx.facts.calls:
+            if _within(call, span):
+                _add(draws, _held_transform_rng(call), call, None)
+    _merge(draws, _callable_draws(ctx, expr, scope))
+    return draws
+
+
+def _callable_draws(ctx: Context, expr: Expr, scope: str) -> Dict[str, str]:
+    """Draws of the local functions named by ``expr`` and of the ``__call__`` of
+    the local classes it builds (a collate_fn, a transform object)."""
+    roots = [expr.text] if expr.kind == "name" and expr.text in ctx.facts.functions else []
+    for class_name in sorted(_constructed(ctx, expr, scope)):
+        roots += _methods(ctx, class_name, _CALLABLE_METHODS)
+    return _code_draws(ctx, roots)
+
+
+def _code_draws(ctx: Context, roots: List[str]) -> Dict[str, str]:
+    draws: Dict[str, str] = {}
+    for fn in _worker_code(ctx, roots):
+        for call in _calls_of(ctx, fn):
+            _add(draws, _worker_draw_rng(call), call, fn)
+    return draws
+
+
+def _worker_code(ctx: Context, roots: Sequence[str]) -> List[Function]:
+    """``roots`` and the local code they call: ``self.<method>(...)`` (local base
+    classes included), module functions, nested functions, and the ``__call__``
+    of a local class held in ``self.<attr>``. In breadth-first order."""
+    functions = ctx.facts.functions
+    found: List[Function] = []
+    seen: Set[str] = set()
+    pending = list(roots)
+    while pending:
+        name = pending.pop(0)
+        fn = functions.get(name)
+        if fn is None or name in seen:
+            continue
+        seen.add(name)
+        found.append(fn)
+        owner = name.split(".", 1)[0] if fn.class_name or "." in name else None
+        for call in _calls_of(ctx, fn):
+            raw = call.raw or ""
+            if raw.startswith("self.") and raw.count(".") == 1 and owner in ctx.facts.classes:
+                pending += _self_callees(ctx, owner, raw)
+            elif call.qualname is None and f"{name}.{raw}" in functions:
+                pending.append(f"{name}.{raw}")
+            elif call.qualname is None and raw in functions and functions[raw].class_name is None:
+                pending.append(raw)
+    return found
+
+
+def _self_callees(ctx: Context, class_name: str, raw: str) -> List[str]:
+    """``self.m(...)``: the method ``m``, or the ``__call__`` of the local class
+    assigned to ``self.m``."""
+    method = _method(ctx, class_name, raw[5:])
+    if method is not None:
+        return [method]
+    callees: List[str] = []
+    for assign in ctx.facts.assigns:
+        if assign.target == raw and assign.scope.startswith(f"{class_name}."):
+            for built in sorted(_constructed(ctx, assign.value, assign.scope)):
+                callees += _methods(ctx, built, _CALLABLE_METHODS)
+    return callees
+
+
+def _methods(ctx: Context, class_name: str, names: Sequence[str]) -> List[str]:
+    """The qualnames of those of ``names`` the class defines or inherits locally."""
+    found = (_method(ctx, class_name, name) for name in names)
+    return [qualname for qualname in found if qualname is not None]
+
+
+def _method(ctx: Context, class_name: str, name: str, depth: int = 0) -> Optional[str]:
+    """The qualname of ``class_name.name``, looked up through local base classes."""
+    qualname = f"{class_name}.{name}"
+    if qualname in ctx.facts.functions:
+        return qualname
+    for base in ctx.facts.classes.get(class_name, ()):
+        if base in ctx.facts.classes and depth < _MAX_DEPTH:
+            found = _method(ctx, base, name, depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
+def _calls_of(ctx: Context, fn: Function) -> List[Call]:
+    return [ctx.facts.calls[index] for index in fn.calls]
+
+
+def _worker_draw_rng(call: Call) -> Optional[str]:
+    """The RNG a call running in a worker draws from, if any."""
+    qualname = call.qualname
+    if qualname is None:
+        return None
+    if K.is_numpy_consumer(qualname):
+        return K.NUMPY
+    if K.is_pyrandom_consumer(qualname):
+        return K.PYRANDOM
+    if K.is_torch_consumer(qualname):
+        return K.TORCH
+    return _held_transform_rng(call) or K.worker_unreseeded_rng(qualname)
+
+
+def _held_transform_rng(call: Call) -> Optional[str]:
+    """The RNG a transform object built by this call draws from when it runs in a
+    worker: torchvision/kornia random transforms, imgaug augmenters."""
+    qualname = call.qualname or ""
+    if K.random_transform_kind(qualname):
+        return K.random_transform_rng(qualname, torchvision_below_0_8=False)
+    if qualname.startswith("imgaug.augmenters."):
+        return K.worker_unreseeded_rng(qualname)
+    return None
+
+
+def _add(draws: Dict[str, str], rng: Optional[str], call: Call, fn: Optional[Function]) -> None:
+    if rng is None or rng in draws:
+        return
+    where = f" in `{fn.qualname}`" if fn is not None else ""
+    draws[rng] = f"`{call.raw or call.method}`{where} (line {call.start.row})"
+
+
+def _merge(draws: Dict[str, str], more: Dict[str, str]) -> None:
+    for rng, where in more.items():
+        draws.setdefault(rng, where)
+
+
+@dataclass(frozen=True)
+class _WorkerFinding:
+    loader: Call
+    message: str
+    seed_worker_fixes: bool  # the ``seed_worker`` fix seeds what the workers draw from
 
 
 class DataLoaderWorkerSeeding(Rule):
     """
     ## What it does
-    Flags `DataLoader(...)` with `num_workers > 0` (a positive literal or any
-    expression) and no `worker_init_fn`, when its workers' random streams are
-    not reproducible:
+    Flags a `DataLoader(...)` with `num_workers > 0` (a positive literal or any
+    expression) and no `worker_init_fn`, when its worker-side code (the
+    dataset's `__getitem__`/`__iter__` and the code they call, the transforms
+    the dataset holds, `collate_fn`) draws from a global RNG that the workers do
+    not reseed:
 
-    - torch < 1.9, or a project whose torch version is unknown: workers do not
-      seed Python `random` or NumPy, so every worker repeats the parent's state;
-    - torch >= 1.9 (`torch-version`, or the declared requirement): each worker
-      seeds `random`, NumPy and torch from the loader's base seed, so the loader
-      is reported only when that base seed is not reproducible — torch is never
-      seeded and the loader has no `generator=`.
+    - NumPy's legacy global RNG (`np.random.rand`, ...), when the project's
+      torch version is below 1.9 or unknown (`torch-version`, or the declared
+      requirement);
+    - at any torch version, a library RNG PyTorch never reseeds: OpenCV
+      (`cv2.randu`, `cv2.randn`, `cv2.randShuffle`), imgaug augmenters,
+      TensorFlow `tf.random`, CuPy `cupy.random`.
 
-    Not reported when Lightning's `seed_everything(..., workers=True)` is in
-    force.
+    A loader whose workers draw nothing (an evaluation loader with
+    deterministic transforms) is never reported. Not reported when Lightning's
+    `seed_everything(..., workers=True)` is in force.
+
+    With `dataloader-worker-seeding = "always"`, every such loader is reported
+    (the original recipe's blanket rule), except one with `shuffle=False` whose
+    resolved dataset draws nothing.
 
     ## Why is this bad?
-    Each worker is a child process. Before torch 1.9 augmentations drawn from
-    `random`/NumPy in workers repeat across workers and epochs, or change from
-    run to run. In every version, the base seed comes from the global torch RNG
-    (or `generator=`): unseeded, every worker stream changes every run.
+    Since torch 0.4.1 each worker seeds Python `random` and torch from
+    `base_seed + worker_id`; NumPy's legacy global RNG was left alone until
+    torch 1.9, so before 1.9 every forked worker inherits the parent's NumPy
+    state: the workers return identical "random" augmentations, and the same
+    ones again every epoch. Libraries with their own global RNG (OpenCV,
+    imgaug, ...) behave that way in every torch version.
     See https://pytorch.org/docs/stable/notes/randomness.html#dataloader.
+
+    Why on by default: it reports only loaders whose workers provably draw from
+    an RNG left unseeded there. A base seed that changes every run (torch never
+    seeded, no `generator=`) is TSL101's finding, and a `worker_init_fn` would
+    not fix it.
 
     ## Example
     ```python
-    loader = DataLoader(dataset, batch_size=64, num_workers=4)
+    class Noisy(Dataset):
+        def __getitem__(self, i):
+            return np.random.rand()
+
+    loader = DataLoader(Noisy(), batch_size=64, num_workers=4)  # torch 1.8
     ```
 
     Use instead:
@@ -58,7 +289,7 @@ class DataLoaderWorkerSeeding(Rule):
         numpy.random.seed(worker_seed)
         random.seed(worker_seed)
 
-    loader = DataLoader(dataset, batch_size=64, num_workers=4,
+    loader = DataLoader(Noisy(), batch_size=64, num_workers=4,
                         worker_init_fn=seed_worker,
                         generator=torch.Generator().manual_seed(SEED))
     ```
@@ -67,61 +298,91 @@ class DataLoaderWorkerSeeding(Rule):
     Safe: the fix adds `seed_worker` once per module, `worker_init_fn=seed_worker`
     and a seeded `generator=` (an existing `generator=` is kept). `seed_worker`
     seeds NumPy only when the module imports it (the fix adds no dependency). No
-    fix when the call passes `**kwargs`, which may already hold the keywords.
+    fix when the call passes `**kwargs`, which may already hold the keywords,
+    nor when the workers draw from a library RNG `seed_worker` does not seed
+    (seed it there, e.g. `cv2.setRNGSeed(torch.initial_seed() % 2**32)`).
 
     ## Known limitations
-    `num_workers` passed through `**kwargs` is not seen.
+    The dataset must be built in the same module from a class defined there (or
+    be a torchvision dataset, which draws only through its transforms);
+    datasets passed in as parameters or imported are not followed and not
+    reported. `num_workers` passed through `**kwargs` is not seen.
     """
 
     code = "TSL201"
     name = "dataloader-worker-seeding"
     fix_safety = "safe"
+    _NOISY = (
+        "import numpy as np\nimport torch\nfrom torch.utils.data import DataLoader, Dataset\n\n"
+        "class Noisy(Dataset):\n    def __len__(self):\n        return 8\n\n"
+        "    def __getitem__(self, i):\n        return np.random.rand()\n\n"
+        "torch.manual_seed(0)\n"
+    )
     VALID = [
-        "from torch.utils.data import DataLoader\nloader = DataLoader(ds, num_workers=0)\n",
-        "import torch\nfrom torch.utils.data import DataLoader\n\ndef seed_worker(i):\n    pass\n\n"
-        "loader = DataLoader(ds, num_workers=4, worker_init_fn=seed_worker)\n",
-        "import torch\nfrom lightning import seed_everything\nseed_everything(0, workers=True)\n"
-        "loader = torch.utils.data.DataLoader(ds, num_workers=4)\n",
-        Example("import torch\nfrom torch.utils.data import DataLoader\ntorch.manual_seed(0)\n"
-                "loader = DataLoader(ds, num_workers=2)\n", {"torch-version": "2.3"}),
-        Example("from torch.utils.data import DataLoader\nimport torch\n"
-                "loader = DataLoader(ds, num_workers=2, generator=torch.Generator().manual_seed(1))\n",
-                {"torch-version": "2.3"}),
+        Example(_NOISY + "loader = DataLoader(Noisy(), num_workers=2)\n", {"torch-version": "2.3"}),
+        _NOISY + "loader = DataLoader(Noisy(), num_workers=0)\n",
+        _NOISY + "def seed_worker(i):\n    pass\n\n"
+        "loader = DataLoader(Noisy(), num_workers=4, worker_init_fn=seed_worker)\n",
+        _NOISY + "from lightning import seed_everything\nseed_everything(0, workers=True)\n"
+        "loader = DataLoader(Noisy(), num_workers=4)\n",
+        # The dataset cannot be resolved: imported, or a parameter.
+        "import torch\nfrom mydata import Noisy\ntorch.manual_seed(0)\n"
+        "loader = torch.utils.data.DataLoader(Noisy(), num_workers=4)\n",
+        # An evaluation loader: nothing random in its workers.
+        "import torchvision.transforms as T\nfrom torchvision.datasets import CIFAR10\n"
+        "from torch.utils.data import DataLoader\n"
+        "val = CIFAR10('data', train=False, transform=T.Compose([T.ToTensor()]))\n"
+        "loader = DataLoader(val, shuffle=False, num_workers=4)\n",
+        Example("import torchvision.transforms as T\nfrom torchvision.datasets import CIFAR10\n"
+                "from torch.utils.data import DataLoader\n"
+                "val = CIFAR10('data', train=False, transform=T.ToTensor())\n"
+                "loader = DataLoader(val, shuffle=False, num_workers=4)\n",
+                {"dataloader-worker-seeding": "always"}),
     ]
     INVALID = [
-        "from torch.utils.data import DataLoader as DL\nloader = DL(ds, num_workers=args.workers)\n",
-        "import torch\ntorch.manual_seed(0)\n"
-        "loader = torch.utils.data.DataLoader(ds, num_workers=4, worker_init_fn=None)\n",
-        Example("from torch.utils import data\nimport torch\ntorch.manual_seed(0)\n"
-                "loader = data.DataLoader(ds, num_workers=2)\n", {"torch-version": "1.8"}),
-        Example("import torch\nfrom torch.utils.data import DataLoader\n"
-                "model = torch.nn.Linear(2, 2)\nloader = DataLoader(ds, num_workers=2)\n",
+        Example(_NOISY + "loader = DataLoader(Noisy(), num_workers=2)\n", {"torch-version": "1.8"}),
+        _NOISY + "ds = Noisy()\nloader = DataLoader(ds, batch_size=4, num_workers=args.workers)\n",
+        Example("import cv2\nimport numpy as np\nimport torch\n\n"
+                "class Speckle(torch.utils.data.Dataset):\n    def __getitem__(self, i):\n"
+                "        noise = np.zeros(4)\n        cv2.randn(noise, 0, 1)\n        return noise\n\n"
+                "loader = torch.utils.data.DataLoader(Speckle(), num_workers=2)\n",
                 {"torch-version": "2.3"}),
+        Example("import imgaug.augmenters as iaa\nfrom torch.utils.data import DataLoader\n"
+                "from torchvision.datasets import ImageFolder\n"
+                "aug = iaa.Sequential([iaa.Fliplr(0.5)])\n"
+                "loader = DataLoader(ImageFolder('x', transform=aug.augment_image), num_workers=2)\n",
+                {"torch-version": "2.3"}),
+        Example("from torch.utils.data import DataLoader\nfrom mydata import Folder\n"
+                "loader = DataLoader(Folder('x'), shuffle=True, num_workers=2)\n",
+                {"dataloader-worker-seeding": "always"}),
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
-        for call, reason in self.flagged(ctx):
-            yield self.at_call(
-                ctx,
-                call,
-                f"`{call.call_text()}` has no worker_init_fn; {reason}; {_WORKER_FIX}. "
-                f"See {K.REPRODUCIBILITY_URL}#dataloader",
-                worker_fix(ctx, call),
-            )
+        for finding in self.findings(ctx):
+            fix = worker_fix(ctx, finding.loader) if finding.seed_worker_fixes else None
+            yield self.at_call(ctx, finding.loader, finding.message, fix)
 
     def flagged(self, ctx: Context) -> List[Tuple[Call, str]]:
-        """The loaders this rule reports, with the reason (the seeding block asks too)."""
+        """The reported loaders that ``seed_worker`` fixes, with their messages (the
+        seeding block asks, to decide whether it defines ``seed_worker``)."""
+        return [(f.loader, f.message) for f in self.findings(ctx) if f.seed_worker_fixes]
+
+    def findings(self, ctx: Context) -> List[_WorkerFinding]:
         if ctx.analysis.lightning_worker_seeding():
             return []
-        modern = version_at_least(ctx.torch_version, "1.9")
-        torch_seeded = ctx.analysis.seeded(K.TORCH)
+        always = ctx.config.dataloader_worker_seeding == "always"
         found = []
-        for call in ctx.analysis.dataloaders():
-            if not num_workers_positive(call) or self._has_worker_init(call):
+        for loader in _worker_loaders(ctx):
+            if self._has_worker_init(loader):
                 continue
-            reason = self._reason(ctx, call, modern, torch_seeded)
-            if reason is not None:
-                found.append((call, reason))
+            draws = worker_side_draws(ctx, loader)
+            finding = self._finding(ctx, loader, draws or {})
+            if finding is None and always and not (draws == {} and not _shuffles(loader)):
+                finding = _WorkerFinding(
+                    loader, f"`{loader.call_text()}` has no `worker_init_fn` "
+                    "(`dataloader-worker-seeding = \"always\"`)", True)
+            if finding is not None:
+                found.append(finding)
         return found
 
     @staticmethod
@@ -129,29 +390,27 @@ class DataLoaderWorkerSeeding(Rule):
         value = call.kwargs.get("worker_init_fn")
         return value is not None and value.kind != "none"
 
-    def _reason(
-        self, ctx: Context, call: Call, modern: Optional[bool], torch_seeded: bool
-    ) -> Optional[str]:
-        lightning_seeded = any(
-            event.call.qualname in K.LIGHTNING_SEED_EVERYTHING
-            for event in ctx.analysis.seed_events()
-        )
-        if modern is None:
-            if lightning_seeded:
-                return ("`seed_everything` is called without `workers=True`, so Lightning does "
-                        "not seed the workers, and the project's torch version is unknown "
-                        "(before torch 1.9 workers do not seed `random`/NumPy)")
-            return ("the project's torch version is unknown (set `torch-version`): before "
-                    "torch 1.9 workers do not seed `random` or NumPy, so they repeat the same "
-                    "random stream")
-        if modern is False:
-            return ("with torch < 1.9 workers do not seed `random` or NumPy, so every worker "
-                    "repeats the same random stream across workers and epochs")
-        if torch_seeded or "generator" in call.kwargs or not ctx.is_entry_point:
-            return None
-        return ("torch >= 1.9 seeds each worker from the loader's base seed, but torch is "
-                "never seeded and the loader has no `generator=`, so the base seed changes "
-                "every run")
+    @staticmethod
+    def _finding(ctx: Context, loader: Call, draws: Dict[str, str]) -> Optional[_WorkerFinding]:
+        label = loader.call_text()
+        unreseeded = [rng for rng in draws if rng not in K.ALL_RNGS]
+        modern = version_at_least(ctx.torch_version, "1.9")
+        if K.NUMPY in draws and modern is not True:
+            when = "torch < 1.9" if modern is False else "torch < 1.9 or unknown"
+            return _WorkerFinding(
+                loader, f"`{label}` workers share NumPy's RNG state ({when}): {draws[K.NUMPY]}",
+                not unreseeded)
+        if unreseeded:
+            rng = unreseeded[0]
+            return _WorkerFinding(
+                loader, f"`{label}` workers share {rng}'s RNG state (PyTorch never reseeds "
+                f"it): {draws[rng]}", False)
+        return None
+
+
+def _shuffles(loader: Call) -> bool:
+    shuffle = loader.kwargs.get("shuffle")
+    return shuffle is not None and shuffle.kind != "none" and not _literal_is(shuffle, False)
 
 
 # --- helpers shared by TSL202-TSL209 -------------------------------------------
@@ -182,19 +441,6 @@ def _line_ending(ctx: Context, row: int) -> str:
     return "\r\n" if line.endswith("\r\n") else "\n"
 
 
-def _generator_fix(ctx: Context, call: Call) -> Optional[Fix]:
-    """Add ``generator=torch.Generator().manual_seed(SEED)`` after the last argument."""
-    torch_name = _torch_name(ctx)
-    ends = [expr.end for expr in [*call.args, *call.kwargs.values()] if expr.end is not None]
-    if torch_name is None or not ends:
-        return None
-    last = max(ends)
-    seed = "SEED" if any(a.target == "SEED" and a.scope == "" for a in ctx.facts.assigns) else "0"
-    content = f", generator={torch_name}.Generator().manual_seed({seed})"
-    return Fix(UNSAFE, f"Add `generator={torch_name}.Generator().manual_seed({seed})`",
-               (insertion(last.row, last.column, content),))
-
-
 def _worker_init_function(ctx: Context, loader: Call) -> Optional[Function]:
     """The function a loader's ``worker_init_fn=<name>`` refers to, if defined here."""
     expr = loader.kwargs.get("worker_init_fn")
@@ -205,6 +451,15 @@ def _worker_init_function(ctx: Context, loader: Call) -> Optional[Function]:
         if nested is not None:
             return nested
     return ctx.facts.functions.get(expr.text)
+
+
+def _unseeded_draws(ctx: Context) -> Set[int]:
+    """Calls TSL101 reports as drawing from torch's never-seeded global RNG (an entry
+    point that never seeds torch): their missing ``generator=`` is the same root
+    cause, reported once, by TSL101."""
+    if not ctx.is_entry_point or ctx.analysis.seeded(K.TORCH):
+        return set()
+    return {call.index for call in ctx.analysis.torch_consumers()}
 
 
 def _worker_loaders(ctx: Context) -> List[Call]:
@@ -245,7 +500,9 @@ class DataLoaderWithoutGenerator(Rule):
     ## Known limitations
     A `generator` passed through `**kwargs` or positionally to `DataLoader` is
     not seen. Off by default: a seeded global RNG is reproducible as long as the
-    program does not change.
+    program does not change. Not reported in an entry point that never seeds
+    torch: the order then changes every run, which is TSL101's finding (one
+    finding per root cause).
     """
 
     code = "TSL202"
@@ -260,15 +517,25 @@ class DataLoaderWithoutGenerator(Rule):
         "from torch.utils.data import DataLoader\nloader = DataLoader(ds, batch_size=4)\n",
         "import torch\nfrom torch.utils.data import RandomSampler\n"
         "sampler = RandomSampler(ds, False, None, torch.Generator())\n",
+        # An entry point that never seeds torch: TSL101's finding.
+        "from torch.utils.data import DataLoader\nloader = DataLoader(ds, shuffle=True)\n",
     ]
     INVALID = [
-        "from torch.utils.data import DataLoader\nloader = DataLoader(ds, shuffle=True)\n",
-        "import torch.utils.data as tud\nloader = tud.DataLoader(ds, batch_size=8, shuffle=args.shuffle)\n",
-        "import torch\nsampler = torch.utils.data.RandomSampler(ds, replacement=True)\n",
+        "import torch\nfrom torch.utils.data import DataLoader\ntorch.manual_seed(0)\n"
+        "loader = DataLoader(ds, shuffle=True)\n",
+        "import torch\nimport torch.utils.data as tud\ntorch.manual_seed(0)\n"
+        "loader = tud.DataLoader(ds, batch_size=8, shuffle=args.shuffle)\n",
+        "import torch\ntorch.manual_seed(0)\nsampler = torch.utils.data.RandomSampler(ds, replacement=True)\n",
+        # A library function: its caller seeds, the order still depends on earlier draws.
+        "from torch.utils.data import DataLoader\n\ndef make(ds):\n"
+        "    return DataLoader(ds, shuffle=True)\n",
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
+        unseeded = _unseeded_draws(ctx)
         for call in ctx.facts.calls:
+            if call.index in unseeded:
+                continue
             kind = K.data_name(call.qualname)
             if kind == "DataLoader":
                 shuffle = call.kwargs.get("shuffle")
@@ -284,7 +551,7 @@ class DataLoaderWithoutGenerator(Rule):
                     f"`{call.call_text()}` shuffles with the global torch RNG, so the order "
                     "depends on every earlier draw; pass "
                     "`generator=torch.Generator().manual_seed(SEED)`",
-                    _generator_fix(ctx, call),
+                    generator_fix(ctx, call),
                 )
 
 
@@ -516,23 +783,6 @@ _DRAW_METHODS = ("__getitem__", "__getitems__", "__iter__", "__call__")
 _RESEED_METHODS = frozenset({"seed", "manual_seed", "set_state", "__setstate__", "bit_generator"})
 
 
-def _class_methods(ctx: Context, class_name: str, roots: Sequence[str]) -> Set[str]:
-    """Qualnames of ``roots`` and of the methods they call through ``self.<m>(...)``."""
-    found: Set[str] = set()
-    pending = [f"{class_name}.{root}" for root in roots]
-    while pending:
-        name = pending.pop()
-        fn = ctx.facts.functions.get(name)
-        if fn is None or name in found:
-            continue
-        found.add(name)
-        for index in fn.calls:
-            raw = ctx.facts.calls[index].raw or ""
-            if raw.startswith("self.") and raw.count(".") == 1:
-                pending.append(f"{class_name}.{raw[5:]}")
-    return found
-
-
 def _draws_from(call: Call, attribute: str) -> bool:
     own = f"self.{attribute}"
     if call.raw == own or call.receiver == own or (call.receiver or "").startswith(own + "."):
@@ -711,7 +961,8 @@ class RngObjectInDataset(Rule):
             attribute = self._rng_attribute(creation)
             if attribute is None or creation.class_name is None:
                 continue
-            methods = _class_methods(ctx, creation.class_name, _DRAW_METHODS)
+            roots = _methods(ctx, creation.class_name, _DRAW_METHODS)
+            methods = {fn.qualname for fn in _worker_code(ctx, roots)}
             draws = [
                 ctx.facts.calls[index]
                 for name in sorted(methods)
@@ -967,7 +1218,9 @@ class RandomSplitWithoutGenerator(Rule):
 
     ## Known limitations
     A `generator` passed through `**kwargs` is not seen. Off by default: a seeded
-    global RNG is reproducible as long as the program does not change.
+    global RNG is reproducible as long as the program does not change. A
+    `random_split` in an entry point that never seeds torch is not reported: the
+    split then changes every run, which is TSL101's finding.
     """
 
     code = "TSL207"
@@ -982,26 +1235,33 @@ class RandomSplitWithoutGenerator(Rule):
         "a, b = random_split(ds, [8, 2], torch.Generator().manual_seed(0))\n",
         "from torch.utils.data import SequentialSampler\nsampler = SequentialSampler(ds)\n",
         "from sklearn.model_selection import train_test_split\na, b = train_test_split(x)\n",
+        # An entry point that never seeds torch: TSL101's finding.
+        "import torch\nfrom torch.utils.data import random_split\na, b = random_split(ds, [8, 2])\n",
     ]
     INVALID = [
-        "from torch.utils.data import random_split\na, b = random_split(ds, [0.9, 0.1])\n",
-        "import torch\nfrom torch.utils.data import random_split\na, b = random_split(ds, [8, 2])\n",
+        "from torch.utils.data import random_split\n\ndef split(ds):\n"
+        "    return random_split(ds, [0.9, 0.1])\n",
+        "import torch\nfrom torch.utils.data import random_split\ntorch.manual_seed(0)\n"
+        "a, b = random_split(ds, [8, 2])\n",
         "import torch.utils.data as tud\nsampler = tud.SubsetRandomSampler(indices)\n",
         "from torch.utils.data.sampler import WeightedRandomSampler\n"
         "sampler = WeightedRandomSampler(weights, num_samples=10)\n",
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
+        unseeded = _unseeded_draws(ctx)
         for call in ctx.facts.calls:
             position = _GENERATOR_POSITION.get(K.data_name(call.qualname) or "")
             if position is None or _kwarg_or_arg(call, "generator", position) is not None:
+                continue
+            if call.index in unseeded:
                 continue
             yield self.at_call(
                 ctx,
                 call,
                 f"`{call.raw}(...)` draws from the global torch RNG, so its result depends "
                 "on every earlier draw; pass `generator=torch.Generator().manual_seed(SEED)`",
-                _generator_fix(ctx, call),
+                generator_fix(ctx, call),
             )
 
 
