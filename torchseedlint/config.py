@@ -129,6 +129,11 @@ class Config:
             yield config
             config = config.base
 
+    def outermost(self) -> "Config":
+        """The end of the ``extend`` chain: a config that extends the project's is a
+        part of that project, whose root is the outermost config's directory."""
+        return list(self.chain())[-1]
+
     def owner(self, key: str) -> "Config":
         """The config in the ``extend`` chain whose value of glob setting ``key`` applies."""
         for config in self.chain():
@@ -279,7 +284,7 @@ def _load(path: Path, extending: Tuple[Path, ...]) -> Config:
         raise ConfigError(f"{path}: extend must be a path such as \"../pyproject.toml\", "
                           f"got {extend!r}")
     # Relative to the file that says it, as in ruff.
-    base_path = path.parent / os.path.expanduser(extend)
+    base_path = Path(os.path.normpath(path.parent / os.path.expanduser(extend)))
     if not base_path.is_file():
         raise ConfigError(f"{path}: extend = {extend!r}: no such file ({base_path})")
     return _extended(config, _load(base_path, (*extending, resolved)), own)

@@ -6,7 +6,9 @@ editors) call :func:`lint_source` / :func:`lint_paths` and render the results.
 
 from __future__ import annotations
 
+import os
 import traceback
+import warnings
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -17,10 +19,11 @@ from typing import (
 import libcst as cst
 
 from torchseedlint.analysis import ModuleAnalysis, parse_version
+from torchseedlint.ast_facts import collect_facts_ast
 from torchseedlint.cache import Cache, cache_directory, content_hash, file_hashes
 from torchseedlint.config import Config, ConfigResolver
 from torchseedlint.diagnostics import Diagnostic, Location
-from torchseedlint.discovery import as_resolver, discover, excluded
+from torchseedlint.discovery import Discovered, as_resolver, discover, excluded
 from torchseedlint.facts import ModuleFacts, collect_facts
 from torchseedlint.nesting import PYTHON_MAX_NESTING, on_big_stack, too_deep
 from torchseedlint.notebook import Notebook, NotebookError, parse_notebook
@@ -127,6 +130,35 @@ def _syntax_error(text: str, path: str, exc: cst.ParserSyntaxError) -> Diagnosti
     )
 
 
+def use_fast_path() -> bool:
+    """Whether facts come from ``ast`` where it parses the file (the default);
+    ``TORCHSEEDLINT_PARSER=libcst`` takes every file's facts from libcst."""
+    return os.environ.get("TORCHSEEDLINT_PARSER", "ast") != "libcst"
+
+
+def analyse(text: str, path: str, fast: bool) -> Union[ModuleFacts, Diagnostic]:
+    """The facts of ``text``, or the TSL000 diagnostic saying why there are none.
+
+    ``fast``: from ``ast``, ten times faster than libcst and equal facts
+    (``tests/test_ast_facts.py``); a text ``ast`` cannot parse goes to libcst,
+    which reports why as it always has.
+    """
+    if fast:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # about the user's code: not ours to print
+                return collect_facts_ast(text, path)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+    module = parse(text, path)
+    if isinstance(module, Diagnostic):
+        return module
+    try:
+        return collect_facts(module, path, text)
+    except RecursionError:
+        return parse_error(path, "expression nested too deeply to analyse")
+
+
 def lint_file_text(
     text: str,
     path: str,
@@ -137,8 +169,24 @@ def lint_file_text(
     """Lint decoded source text; never raises for anything in the text.
 
     ``fresh``: the text is not what the project index analysed for ``path`` (--fix
-    edited it), so parse it again.
+    edited it), so parse it again, with libcst.
+
+    Facts come from ``ast`` first; a file with anything to say (a diagnostic,
+    reported or suppressed, or an internal error) is linted again from libcst's
+    facts, so what is reported is what libcst gives, by construction.
     """
+    fast = use_fast_path() and not fresh
+    result = _lint_text(text, path, config, project, fresh, fast)
+    if fast and result.facts is not None and (
+            result.diagnostics or result.suppressed or result.internal_errors):
+        result = _lint_text(text, path, config, project, True, False)
+    return result
+
+
+def _lint_text(
+    text: str, path: str, config: Config, project: Optional[ProjectIndex], fresh: bool,
+    fast: bool,
+) -> FileResult:
     result = FileResult(path)
     known = project.facts_for(path) if project is not None and not fresh else None
     if known is not None:  # analysed when the project index was built: parse once
@@ -149,16 +197,10 @@ def lint_file_text(
     report_errors = ParseError.code in codes
     if not needs_parse(text, path, config, codes):
         return result
-    module = parse(text, path)
-    if isinstance(module, Diagnostic):
+    facts = analyse(text, path, fast)
+    if isinstance(facts, Diagnostic):
         if report_errors:
-            result.diagnostics.append(module)
-        return result
-    try:
-        facts = collect_facts(module, path, text)
-    except RecursionError:
-        if report_errors:
-            result.diagnostics.append(parse_error(path, "expression nested too deeply to analyse"))
+            result.diagnostics.append(facts)
         return result
     result.facts = facts
     run_rules(text, facts, config, result, project)
@@ -327,7 +369,7 @@ def lint_stdin(
     config = as_resolver(config).config_for(filename)
     if force_exclude and excluded(filename, config):
         return RunResult([])
-    config = with_inferred_versions(config, project_root(config, [filename]))
+    config = with_inferred_versions(config, project_root(config.outermost(), [filename]))
     return RunResult([lint_bytes(data, filename, config)])
 
 
@@ -364,13 +406,9 @@ def lint_paths(
     the first path's settings are the run's (its project root, its report).
     """
     paths = list(paths)
-    configs = as_resolver(config or Config())
-    discovered = discover(paths, configs, force_exclude=force_exclude)
+    discovered, root, configs = _prepare_run(paths, config, force_exclude)
     files = discovered.files
-    first = paths[0] if paths else "."
-    root = project_root(configs.config_for(first), files)
-    configs = configs.then(partial(with_inferred_versions, root=root))
-    config = configs.config_for(first)
+    config = configs.config_for(paths[0] if paths else ".")
     state = _RunState(configs)
     run_key = ""
     if use_cache:
@@ -383,7 +421,7 @@ def lint_paths(
                 progress(len(files), len(files))
             return RunResult(cached, missing_paths=discovered.missing, config=config,
                              configs=configs)
-    project = new_project_index(root, config, state.cache)
+    project = new_project_index(root, configs, state.cache)
     with _Workers(jobs, len(files), state) as workers:
         for path, facts in zip(files, workers.map(_first_pass, files)):
             if facts is not None:
@@ -413,6 +451,18 @@ def lint_paths(
         _store_run(state.cache, run_key, files, read, results)
     return RunResult(results, missing_paths=discovered.missing, config=config, project=project,
                      configs=configs)
+
+
+def _prepare_run(
+    paths: List[str], config: Union[Config, ConfigResolver, None], force_exclude: bool = False
+) -> Tuple[Discovered, Path, ConfigResolver]:
+    """The files to lint, the project root (the first path's), and each file's settings
+    with the torch version inferred from that project."""
+    configs = as_resolver(config or Config())
+    discovered = discover(paths, configs, force_exclude=force_exclude)
+    first = paths[0] if paths else "."
+    root = project_root(configs.config_for(first).outermost(), discovered.files)
+    return discovered, root, configs.then(partial(with_inferred_versions, root=root))
 
 
 # --- processes and cache ----------------------------------------------------------
@@ -548,34 +598,38 @@ def _store_run(
     cache.put("run", key, (others, [replace(result, facts=None) for result in results]))
 
 
-def new_project_index(root: Path, config: Config, cache: Optional[Cache] = None) -> ProjectIndex:
-    project = ProjectIndex(root, partial(_load_module, cache), config.seed_functions)
-    project.list_files = lambda: discover([str(root)], config).files
+def new_project_index(
+    root: Path, configs: ConfigResolver, cache: Optional[Cache] = None
+) -> ProjectIndex:
+    seed_functions = configs.config_for(str(root)).seed_functions
+    project = ProjectIndex(root, partial(_load_module, cache), seed_functions)
+    project.list_files = lambda: discover([str(root)], configs).files
     return project
 
 
-def module_roles(paths: Iterable[str], config: Config) -> List[Tuple[str, ModuleRole]]:
+def module_roles(
+    paths: Iterable[str], config: Union[Config, ConfigResolver, None] = None
+) -> List[Tuple[str, ModuleRole]]:
     """Each discovered file and its role, as the rules see it (``--show-roles``).
 
     Files that cannot be parsed are left out (linting them reports why).
     """
-    files = discover(list(paths), config).files
-    root = project_root(config, files)
-    config = with_inferred_versions(config, root)
-    project = new_project_index(root, config)
-    for path in files:
+    discovered, root, configs = _prepare_run(list(paths), config)
+    project = new_project_index(root, configs)
+    for path in discovered.files:
         facts = None if path.endswith(".ipynb") else load_facts(Path(path))
         if facts is not None:
             project.add(Path(path), facts)
     project.build()
     roles = []
-    for path in files:
+    for path in discovered.files:
         facts = project.facts_for(path)
         if path.endswith(".ipynb"):
             roles.append((path, decide_role(path, ModuleFacts(path))))
         elif facts is not None:
-            analysis = module_analysis(facts, config, project)
-            roles.append((path, module_role(path, analysis, config, project)))
+            file_config = configs.config_for(path)
+            analysis = module_analysis(facts, file_config, project)
+            roles.append((path, module_role(path, analysis, file_config, project)))
     return roles
 
 
@@ -610,10 +664,5 @@ def text_facts(text: str, path: str, config: Optional[Config] = None) -> Optiona
     if config is not None:
         if not passes_screen(text, path, config, reported_codes(config, path)):
             return None
-    module = parse(text, path)
-    if isinstance(module, Diagnostic):
-        return None
-    try:
-        return collect_facts(module, path, text)
-    except RecursionError:
-        return None
+    facts = analyse(text, path, use_fast_path())
+    return None if isinstance(facts, Diagnostic) else facts

@@ -12,7 +12,7 @@ from torchseedlint.versions import with_inferred_versions
 
 
 def settings_text(configs: ConfigResolver, path: str) -> str:
-    root = project_root(configs.config_for(path), [path])
+    root = project_root(configs.config_for(path).outermost(), [path])
     config = configs.then(partial(with_inferred_versions, root=root)).config_for(path)
     provenance = dict(config.provenance)
     lines: List[str] = [

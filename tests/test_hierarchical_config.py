@@ -1,0 +1,144 @@
+"""Hierarchical configuration as in ruff: each file uses the closest configuration
+file (``.torchseedlint.toml`` > ``torchseedlint.toml`` > ``pyproject.toml`` with
+``[tool.torchseedlint]`` in one directory), ``extend`` inherits, ``--config``
+overrides, ``--show-settings FILE`` says which applied. On the ``nested_configs``
+fixture tree, copied into a git checkout of its own."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import List
+
+import pytest
+from click.testing import CliRunner, Result
+
+from torchseedlint.cli import main
+from torchseedlint.config import ConfigResolver
+from torchseedlint.engine import lint_paths
+
+PROJECTS = Path(__file__).parent / "fixtures" / "projects"
+
+# Every train.py draws from torch at 5:13 (TSL101) and from `random` at 6:12 (TSL102).
+BY_CLOSEST_CONFIG = [
+    # .torchseedlint.toml (TSL102 only) wins over torchseedlint.toml (TSL101 only)
+    "experiments/train.py:6:12: TSL102",
+    # extends the project's settings and ignores TSL102; legacy/old_train.py is the
+    # project's `legacy/old_*.py` per-file-ignore, matched from the project's directory
+    "legacy/train.py:5:13: TSL101",
+    # tools/pyproject.toml has no [tool.torchseedlint]: the project's settings apply
+    "tools/train.py:5:13: TSL101",
+    "tools/train.py:6:12: TSL102",
+    "train.py:5:13: TSL101",
+    "train.py:6:12: TSL102",
+]
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(PROJECTS / "nested_configs", root)
+    (root / ".git").mkdir()
+    return root
+
+
+def tsl(root: Path, *args: str) -> Result:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        return CliRunner().invoke(main, ["--no-cache", *args])
+
+
+def findings(result: Result) -> List[str]:
+    return [line.split(" ")[0] + " " + line.split(" ")[1] for line in result.stdout.splitlines()
+            if ": TSL" in line]
+
+
+def test_each_file_uses_the_closest_config(tree: Path) -> None:
+    result = tsl(tree)
+    assert findings(result) == BY_CLOSEST_CONFIG, result.output
+
+
+def test_a_subdirectory_run_uses_the_same_configs(tree: Path) -> None:
+    assert findings(tsl(tree / "legacy", ".")) == ["train.py:5:13: TSL101"]
+    assert findings(tsl(tree, "experiments/train.py")) == ["experiments/train.py:6:12: TSL102"]
+
+
+def test_the_command_line_applies_on_top_of_every_config(tree: Path) -> None:
+    result = tsl(tree, "--ignore", "TSL101")
+    assert findings(result) == [f for f in BY_CLOSEST_CONFIG if "TSL101" not in f]
+
+
+def test_config_option_overrides_every_file(tree: Path) -> None:
+    result = tsl(tree, "--config", "experiments/torchseedlint.toml")
+    assert findings(result) == [
+        "experiments/train.py:5:13: TSL101",
+        "legacy/old_train.py:5:13: TSL101",
+        "legacy/train.py:5:13: TSL101",
+        "tools/train.py:5:13: TSL101",
+        "train.py:5:13: TSL101",
+    ]
+
+
+def test_isolated_ignores_them_all(tree: Path) -> None:
+    (tree / "legacy" / "torchseedlint.toml").write_text("not toml [")
+    assert tsl(tree, "--isolated", "--select", "TSL102").exit_code == 1
+
+
+def test_show_settings_for_a_file_names_its_config_and_what_it_extends(tree: Path) -> None:
+    result = tsl(tree, "--show-settings", "legacy/old_train.py")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[:4] == [
+        "settings for: legacy/old_train.py",
+        f"config file: {tree / 'legacy' / 'torchseedlint.toml'}",
+        f"extends: {tree / 'pyproject.toml'}",
+        f"project root: {tree}",
+    ]
+    assert "select: TSL101, TSL102" in lines
+    assert "ignore: TSL102" in lines
+    assert (f"per-file-ignores: legacy/old_*.py = TSL101 (from {tree / 'pyproject.toml'}, "
+            f"relative to {tree})") in lines
+    assert "enabled rules: TSL101" in lines
+
+
+@pytest.mark.parametrize("path,source", [
+    ("experiments/train.py", "experiments/.torchseedlint.toml"),
+    ("tools/train.py", "pyproject.toml"),
+    ("train.py", "pyproject.toml"),
+])
+def test_show_settings_names_the_config_that_applies(tree: Path, path: str, source: str) -> None:
+    result = tsl(tree, "--show-settings", path)
+    assert f"config file: {tree / source}\n" in result.stdout
+
+
+def test_extend_inherits_what_is_not_set_and_adds_extend_select(tree: Path) -> None:
+    (tree / "legacy" / "torchseedlint.toml").write_text(
+        'extend = "../pyproject.toml"\nextend-select = ["TSL105"]\n')
+    (tree / "pyproject.toml").write_text(
+        '[tool.torchseedlint]\nselect = ["TSL102"]\nextend-select = ["TSL104"]\n'
+        'torch-version = "1.8"\n')
+    lines = tsl(tree, "--show-settings", "legacy/train.py").stdout.splitlines()
+    assert "select: TSL102" in lines
+    assert "extend-select: TSL104, TSL105" in lines
+    assert f"torch-version: 1.8 (set in {tree / 'pyproject.toml'})" in lines
+
+
+def test_the_api_takes_a_resolver(tree: Path) -> None:
+    run = lint_paths([str(tree)], ConfigResolver())
+    assert sorted(f"{Path(d.path).relative_to(tree).as_posix()}:{d.code}"
+                  for d in run.diagnostics) == [
+        "experiments/train.py:TSL102", "legacy/train.py:TSL101", "tools/train.py:TSL101",
+        "tools/train.py:TSL102", "train.py:TSL101", "train.py:TSL102"]
+
+
+def test_the_cache_notices_a_nested_config_change(tree: Path, tmp_path: Path) -> None:
+    def cached_run() -> List[str]:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.chdir(tree)
+            result = CliRunner().invoke(main, ["--cache-dir", str(tmp_path / "cache"), "legacy"])
+        return findings(result)
+
+    assert cached_run() == ["legacy/train.py:5:13: TSL101"]
+    (tree / "legacy" / "torchseedlint.toml").write_text('extend = "../pyproject.toml"\n')
+    assert cached_run() == ["legacy/old_train.py:6:12: TSL102", "legacy/train.py:5:13: TSL101",
+                            "legacy/train.py:6:12: TSL102"]
