@@ -5,6 +5,8 @@ calls draw (issue 10's ten patterns, each both ways, on fixture projects under
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Dict, List, Tuple
 
@@ -139,3 +141,17 @@ def test_findings_do_not_depend_on_the_paths_passed(tmp_path: Path) -> None:
 def test_fixture_projects_lint_without_internal_errors(tmp_path: Path, name: str) -> None:
     result = lint_paths([str(_project(tmp_path, name))], Config(select=("ALL",)))
     assert result.internal_errors == []
+
+
+def test_show_roles_prints_each_file_role_and_reason(tmp_path: Path) -> None:
+    project = _project(tmp_path, "demo_main")
+    completed = subprocess.run(
+        [sys.executable, "-m", "torchseedlint", "--show-roles", "."],
+        cwd=project, capture_output=True, text=True, check=True,
+    )
+    assert completed.stdout.splitlines() == [
+        "train.py: entry point (`if __name__ == \"__main__\":` block)",
+        "models/__init__.py: library (nothing runs at import)",
+        "models/resnet.py: library (imported by `train`; its `__main__` block is a demo)",
+        "models/standalone.py: entry point (`if __name__ == \"__main__\":` block)",
+    ]

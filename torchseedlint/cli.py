@@ -171,6 +171,8 @@ class _Command(click.Command):
               help="Exit 1 when --fix fixed something, even if nothing remains.")
 @click.option("--show-settings", is_flag=True,
               help="Print the resolved settings (incl. inferred torch version) and exit.")
+@click.option("--show-roles", is_flag=True,
+              help="Print each file's role (entry point, library, test) and why, and exit.")
 @click.option("--explain", metavar="CODE|NAME", help="Print a rule's documentation and exit.")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
 @click.version_option(__version__, "--version", message=_version_text())
@@ -189,6 +191,12 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
             from torchseedlint.show_settings import settings_text
 
             click.echo(settings_text(configs, first_path), nl=False)
+            return
+        if opts["show_roles"]:
+            from torchseedlint.engine import module_roles
+
+            for path, role in module_roles(paths or (".",), configs):
+                click.echo(f"{os.path.normpath(path)}: {role.role.value} ({role.reason})")
             return
         if opts["show_files"]:
             for path in discover(paths or (".",), configs, opts["force_exclude"]).files:
