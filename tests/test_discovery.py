@@ -182,3 +182,29 @@ def test_exclude_globs_from_the_config_root(tmp_path: Path) -> None:
     found = discover([str(tmp_path)], config).files
     assert sorted(Path(f).relative_to(tmp_path).as_posix() for f in found) == [
         "src/d.py", "src/scripts/c.py"]
+
+
+# --- a missing path -------------------------------------------------------------------
+
+def test_a_missing_path_is_reported_and_the_other_paths_are_linted(tree: Path) -> None:
+    result = tsl(tree, "--select", "TSL101", "no_such_dir", "train.py", "gone.py")
+    assert result.exit_code == 2
+    assert result.stderr == ("error: no_such_dir: No such file or directory\n"
+                             "error: gone.py: No such file or directory\n")
+    assert "train.py:4:11: TSL101" in result.stdout
+    assert "Found 1 error." in result.stdout
+
+
+def test_a_missing_path_exits_2_even_with_exit_zero_or_nothing_found(tree: Path) -> None:
+    assert tsl(tree, "--exit-zero", "train.py", "gone.py").exit_code == 2
+    clean = tsl(tree, "--select", "TSL102", "pkg/model.py", "gone.py")
+    assert clean.exit_code == 2
+    assert "All checks passed!" in clean.stdout
+    assert "no Python files found" not in clean.stderr
+
+
+def test_show_files_reports_a_missing_path(tree: Path) -> None:
+    result = tsl(tree, "--show-files", "train.py", "gone.py")
+    assert result.exit_code == 2
+    assert result.stdout == "train.py\n"
+    assert result.stderr == "error: gone.py: No such file or directory\n"

@@ -199,8 +199,12 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
                 click.echo(f"{os.path.normpath(path)}: {role.role.value} ({role.reason})")
             return
         if opts["show_files"]:
-            for path in discover(paths or (".",), configs, opts["force_exclude"]).files:
+            discovered = discover(paths or (".",), configs, opts["force_exclude"])
+            for path in discovered.files:
                 click.echo(os.path.normpath(path))
+            _report_missing(discovered.missing)
+            if discovered.missing:
+                raise click.exceptions.Exit(EXIT_ERROR)
             return
         stdin: Optional[bytes] = None
         if paths == ("-",):
@@ -212,11 +216,9 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
             run = _lint_files(paths or (".",), configs, opts)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
-    if run.missing_paths:
-        for missing in run.missing_paths:
-            click.echo(f"error: {missing}: no such file or directory", err=True)
-        raise click.exceptions.Exit(EXIT_ERROR)
-    if not run.files:
+    # As ruff: a missing path is an error, the other paths are still linted, exit 2.
+    _report_missing(run.missing_paths)
+    if not run.files and not run.missing_paths:
         click.echo("warning: no Python files found under the given paths", err=True)
 
     if opts["add_noqa"] is not None:
@@ -233,12 +235,17 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
         _print_output(run, config, opts, fixed, err=fixed_stdin)
     for error in run.internal_errors + write_errors:
         click.echo(f"error: {error}", err=True)
-    if run.internal_errors or write_errors:
+    if run.internal_errors or write_errors or run.missing_paths:
         raise click.exceptions.Exit(EXIT_ERROR)
     if opts["exit_zero"]:
         return
     if diagnostics or (fixed and opts["exit_non_zero_on_fix"]):
         raise click.exceptions.Exit(EXIT_FINDINGS)
+
+
+def _report_missing(paths: List[str]) -> None:
+    for path in paths:
+        click.echo(f"error: {path}: No such file or directory", err=True)
 
 
 def _fix(
