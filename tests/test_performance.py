@@ -59,15 +59,85 @@ def test_screen_is_exact(case: Tuple[str, str, Config], monkeypatch: pytest.Monk
 
 
 def _count_parses(monkeypatch: pytest.MonkeyPatch) -> List[str]:
+    """The files analysed (parsed and their facts collected, by ast or libcst)."""
     parsed: List[str] = []
-    real = engine.parse
+    real = engine.analyse
 
-    def counting(text: str, path: str):  # type: ignore[no-untyped-def]
+    def counting(text: str, path: str, fast: bool):  # type: ignore[no-untyped-def]
         parsed.append(Path(path).name)
-        return real(text, path)
+        return real(text, path, fast)
 
-    monkeypatch.setattr(engine, "parse", counting)
+    monkeypatch.setattr(engine, "analyse", counting)
     return parsed
+
+
+def _record_analyses(monkeypatch: pytest.MonkeyPatch) -> List[Tuple[str, str]]:
+    """(file name, "ast" or "libcst") of each analysis, in order."""
+    analysed: List[Tuple[str, str]] = []
+    real = engine.analyse
+
+    def recording(text: str, path: str, fast: bool):  # type: ignore[no-untyped-def]
+        analysed.append((Path(path).name, "ast" if fast else "libcst"))
+        return real(text, path, fast)
+
+    monkeypatch.setattr(engine, "analyse", recording)
+    return analysed
+
+
+def test_only_files_with_something_to_report_are_analysed_again_by_libcst(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "clean.py").write_text("import torch\ntorch.manual_seed(0)\nx = torch.randn(3)\n")
+    (tmp_path / "train.py").write_text("import torch\nx = torch.randn(3)\n")
+    (tmp_path / "quiet.py").write_text("import torch\nx = torch.randn(3)  # noqa: TSL101\n")
+    analysed = _record_analyses(monkeypatch)
+    found = lint_paths([str(tmp_path)], Config(), jobs=1)
+    assert [d.code for d in found.diagnostics] == ["TSL101"]
+    assert sorted(analysed) == [("clean.py", "ast"), ("quiet.py", "ast"), ("quiet.py", "libcst"),
+                                ("train.py", "ast"), ("train.py", "libcst")]
+    analysed.clear()
+    monkeypatch.setenv("TORCHSEEDLINT_PARSER", "libcst")
+    assert lint_paths([str(tmp_path)], Config(), jobs=1).diagnostics == found.diagnostics
+    assert sorted(analysed) == [("clean.py", "libcst"), ("quiet.py", "libcst"),
+                                ("train.py", "libcst")]
+
+
+def test_text_ast_cannot_parse_gets_the_libcst_diagnostic(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = "import torch\ndef f(:\n    torch.randn(3)\n"
+    analysed = _record_analyses(monkeypatch)
+    fast = lint_source(broken, "train.py")
+    assert [d.code for d in fast] == ["TSL000"]
+    assert analysed == [("train.py", "ast")]  # its fallback inside is libcst's parse
+    monkeypatch.setenv("TORCHSEEDLINT_PARSER", "libcst")
+    assert lint_source(broken, "train.py") == fast
+
+
+@pytest.mark.parametrize("output_format", ["concise", "json", "full"])
+def test_fast_path_prints_what_the_libcst_path_prints(
+    output_format: str, tmp_path: Path
+) -> None:
+    """The whole fixture tree through the CLI, with and without ``ast`` facts (copied
+    out of this repository, whose settings make tests/ test code)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copytree(FIXTURES, tmp_path / "fixtures")
+    outputs = []
+    for parser in ("ast", "libcst"):
+        env = {**os.environ, "TORCHSEEDLINT_PARSER": parser}
+        done = subprocess.run(
+            [sys.executable, "-m", "torchseedlint", "--no-cache", "--select", "ALL",
+             "--output-format", output_format, "fixtures"],
+            capture_output=True, text=True, env=env, cwd=tmp_path,
+        )
+        outputs.append((done.returncode, done.stdout, done.stderr))
+    assert outputs[0][1].count("TSL") > 50  # the run did report what the fixtures hold
+    assert outputs[0] == outputs[1]
 
 
 def test_screened_out_file_is_not_parsed_but_syntax_errors_are_reported(
