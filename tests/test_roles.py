@@ -155,3 +155,13 @@ def test_show_roles_prints_each_file_role_and_reason(tmp_path: Path) -> None:
         "models/resnet.py: library (imported by `train`; its `__main__` block is a demo)",
         "models/standalone.py: entry point (`if __name__ == \"__main__\":` block)",
     ]
+
+
+def test_a_known_library_linted_in_its_own_repository_is_read_as_project_code(
+    tmp_path: Path,
+) -> None:
+    # The helper table says detectron2's seed_all_rng seeds torch too; this
+    # repository's own copy does not, and its source is what runs.
+    project = _project(tmp_path, "known_library")
+    found = _findings(project)
+    assert [(p, c) for p, _, c, _ in found] == [("tools/train_net.py", "TSL101")]

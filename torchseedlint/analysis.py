@@ -157,6 +157,12 @@ class ModuleAnalysis:
                 if "seed" in call.raw.rsplit(".", 1)[-1].lower():
                     return K.ALL_RNGS  # the benefit of the doubt, as for a named import
             return frozenset()
+        # The project's own source wins over the helper table: linting inside a
+        # known library's repository, its helpers are read like any project module.
+        if self.imported_seeds is not None and qualname.split(".")[0] not in _RNG_PACKAGES:
+            known = self.imported_seeds(qualname)
+            if known is not None:
+                return known
         if qualname in K.SEEDERS:
             rngs = K.SEEDERS[qualname]
             flag = K.SEEDERS_WITH_DETERMINISM_FLAG.get(qualname)
@@ -167,10 +173,6 @@ class ModuleAnalysis:
             return frozenset({K.DETERMINISM}) if enables_deterministic_mode(call) else frozenset()
         if qualname in self.seed_functions:
             return K.ALL_RNGS
-        if self.imported_seeds is not None:
-            known = self.imported_seeds(qualname)
-            if known is not None:
-                return known
         if self._benefit_of_the_doubt(qualname):
             return K.ALL_RNGS
         return frozenset()
@@ -544,6 +546,10 @@ class ModuleAnalysis:
         if draw is not None:
             return f"module-level code draws: {draw.describe()}"
         return None
+
+
+# Where the seeders themselves live: never read as project code.
+_RNG_PACKAGES = frozenset({"torch", "random", "numpy"})
 
 
 def _global_generator(call: Call) -> bool:

@@ -117,6 +117,7 @@ class ProjectIndex:
         self._import_words: Dict[Path, FrozenSet[str]] = {}
         self._importers: Dict[Path, List[Path]] = {}
         self._scripts: Optional[Dict[Path, Tuple[str, str]]] = None
+        self._own_packages: Dict[str, bool] = {}
 
     # --- building ----------------------------------------------------------------
 
@@ -269,7 +270,9 @@ class ProjectIndex:
                 base = base.parent
             bases, shortest = [base], 0
         else:
-            if not parts or parts[0] in K.KNOWN_PACKAGES or parts[0] in _STDLIB:
+            if not parts or parts[0] in _STDLIB or (
+                parts[0] in K.KNOWN_PACKAGES and not self._is_project_package(parts[0])
+            ):
                 return None
             bases, shortest = self._bases(importer), 1
         for base in bases:
@@ -278,6 +281,13 @@ class ProjectIndex:
                 if module is not None and self._within_project(module):
                     return Symbol(module.resolve(), tuple(parts[cut:]))
         return None
+
+    def _is_project_package(self, name: str) -> bool:
+        """Whether a known library is the project itself (linting its own repository)."""
+        if name not in self._own_packages:
+            self._own_packages[name] = any(
+                _module_file(base, [name]) is not None for base in (self.root, self.root / "src"))
+        return self._own_packages[name]
 
     def _within_project(self, module: Path) -> bool:
         try:
