@@ -102,9 +102,10 @@ class ProjectIndex:
         self._function_seeds: Dict[Tuple[Path, str], FrozenSet[str]] = {}
         # Name resolution does not depend on what functions seed: computed once.
         self._resolved: Dict[Tuple[Path, str], Optional[Symbol]] = {}
-        # How many modules the seed fixpoint covered: a module loaded after it
-        # (reached by a name, not an import) is solved when first asked about.
-        self._solved_count = 0
+        # The modules the fixpoints covered: a module loaded after them (reached
+        # by a name, or by the importer search) is solved when first asked about.
+        self._solved: Set[Path] = set()
+        self._solving = False
         self._scanned: Set[Path] = set()  # modules whose imports unread_imports listed
         # What each function (or module-level code) draws at any depth, across
         # modules: (module, node) -> RNG -> first draw. Solved with the seeds.
@@ -191,9 +192,19 @@ class ProjectIndex:
         return found
 
     def _solve(self) -> None:
-        self._solved_count = len(self.modules)
-        self._solve_seeds()
-        self._solve_draws()
+        self._solving = True
+        try:
+            # Resolving names while solving may load modules: solve again until none is new.
+            while set(self.modules) != self._solved:
+                self._solved = set(self.modules)
+                self._solve_seeds()
+                self._solve_draws()
+        finally:
+            self._solving = False
+
+    def _ensure_solved(self, module: Path) -> None:
+        if module not in self._solved and not self._solving:
+            self._solve()
 
     def _solve_draws(self) -> None:
         """What every function draws at any depth: a fixpoint over the project's
@@ -365,8 +376,7 @@ class ProjectIndex:
         facts = self.modules.get(symbol.module)
         if facts is None or function not in facts.functions:
             return None  # a class or a variable: unknown, not "seeds nothing"
-        if self._solved_count != len(self.modules):
-            self._solve()
+        self._ensure_solved(symbol.module)
         return self._function_seeds.get((symbol.module, function), frozenset())
 
     def draws_lookup(self, importer: Path) -> Callable[[str], Optional[ImportedDraw]]:
@@ -378,8 +388,8 @@ class ProjectIndex:
             nodes = self._nodes_of(importer, name)
             if not nodes:
                 return None
-            if self._solved_count != len(self.modules):
-                self._solve()
+            for module, _ in nodes:
+                self._ensure_solved(module)
             draws: Draws = {}
             for node in reversed(nodes):  # the function's own draws before import-time ones
                 add_draws(draws, self._node_draws.get(node, {}))
