@@ -92,3 +92,8 @@ def test_json_urls_point_at_rules_md_anchors() -> None:
         url = to_dict(diagnostic)["url"]
         assert url.split("#")[0].endswith("docs/rules.md")
         assert url.split("#")[1] in anchors
+
+
+def test_readme_states_the_rule_count() -> None:
+    readme = (RULES_MD.parent.parent / "README.md").read_text(encoding="utf-8")
+    assert f"\n{len(ALL_RULES)} rules in " in readme, "update the rule count in README.md"

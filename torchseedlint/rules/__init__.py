@@ -7,12 +7,14 @@ from functools import lru_cache
 from typing import Dict, FrozenSet, Iterable, List, Sequence, Tuple, Type
 
 from torchseedlint.config import Config, ConfigError
-from torchseedlint.rules import cuda, dataloader, ordering, seed_values, seeding, suppressions, tool
+from torchseedlint.rules import (
+    cuda, dataloader, ordering, processes, seed_values, seeding, suppressions, tool,
+)
 from torchseedlint.rules.base import Context, Example, Rule
 
 # Each family module defines its rules as classes with a ``code``; registering a
 # rule is writing it in one of these modules.
-_FAMILIES = (tool, suppressions, seeding, seed_values, dataloader, cuda, ordering)
+_FAMILIES = (tool, suppressions, seeding, seed_values, processes, dataloader, cuda, ordering)
 
 
 def _rules_in(module: object) -> List[Type[Rule]]:
