@@ -511,16 +511,12 @@ def _distributed(ctx: Context) -> bool:
 
 
 def _next_to_commented_seeding(src: SourceText, site: Site, limit: int) -> Site:
-    """After a commented-out seeding line right below the site, where the user meant it."""
-    row = site.after_row + 1
+    """After the last commented-out seeding line (``# random.seed(seed)``) between the
+    site and the first draw, in the same block: where the user meant the seeding to be."""
     after = site.after_row
-    while row < limit and row <= len(src.lines):
-        line = src.line(row)
-        if _COMMENTED_SEEDING.match(line) and src.indentation(row) == site.indent:
+    for row in range(site.after_row + 1, min(limit, len(src.lines) + 1)):
+        if _COMMENTED_SEEDING.match(src.line(row)) and src.indentation(row) == site.indent:
             after = row
-        elif line.strip() and not line.lstrip().startswith("#"):
-            break
-        row += 1
     return Site(after, site.indent, site.scope)
 
 
@@ -864,8 +860,8 @@ def worker_fix(ctx: Context, call: Call) -> Optional[Fix]:
     block = seeding_block(ctx, worker_loaders=True)
     if block is None:
         return None
-    generator, before_loop = _loader_generator(ctx, call, block.torch_name)
-    edits = _loader_edits(ctx.source, call, generator)
+    generator, before_loop = _seeded_generator(ctx, call, block.torch_name, fallback=None)
+    edits = _keyword_edits(ctx.source, call, generator, worker=True)
     if edits is None:
         return None
     applicability = UNSAFE if block.unsafe else SAFE
@@ -873,30 +869,55 @@ def worker_fix(ctx: Context, call: Call) -> Optional[Fix]:
                (*block.edits, *before_loop, *edits))
 
 
-def _loader_generator(ctx: Context, call: Call, torch_name: str) -> Tuple[str, Tuple[Edit, ...]]:
-    """The ``generator=`` value for a flagged loader ("" for none) and edits it needs.
+def generator_fix(ctx: Context, call: Call) -> Optional[Fix]:
+    """TSL202/TSL207 (unsafe): ``generator=`` seeded from the user's seed where it is in
+    scope (else ``SEED`` or 0); inside a loop, one generator created before the loop."""
+    torch_name = next((n for n, t in sorted(ctx.facts.aliases.items()) if t == "torch"), None)
+    if torch_name is None:
+        return None
+    defined = any(a.target == SEED_NAME and a.scope == "" for a in ctx.facts.assigns)
+    generator, before_loop = _seeded_generator(ctx, call, torch_name,
+                                               fallback=SEED_NAME if defined else "0")
+    edits = _keyword_edits(ctx.source, call, generator, worker=False) if generator else None
+    if not edits:
+        return None
+    where = " (one generator, created before the loop)" if before_loop else ""
+    return Fix(UNSAFE, f"Add `generator={generator}`{where}", (*before_loop, *edits))
 
-    A loader built inside a loop shares one generator created before the loop:
-    a constant-seeded one per iteration would repeat the same order every epoch.
-    """
+
+def _seed_in_scope(ctx: Context, call: Call) -> Optional[str]:
+    """The plan's seed if it can be read where ``call`` is."""
     plan = seed_plan(ctx)
     if plan is None:
-        return "", ()
+        return None
     if plan.site is None or plan.new_constant or _NUMBER.match(plan.seed):
-        seed = plan.seed
-    elif call.scope == plan.site.scope and call.start.row > plan.site.after_row:
-        seed = plan.seed
-    else:
-        return "", ()  # the user's seed is not in scope here; the seeded torch RNG serves
+        return plan.seed
+    if call.scope == plan.site.scope and call.start.row > plan.site.after_row:
+        return plan.seed
+    return None
+
+
+def _seeded_generator(ctx: Context, call: Call, torch_name: str,
+                      fallback: Optional[str]) -> Tuple[str, Tuple[Edit, ...]]:
+    """The ``generator=`` value for ``call`` ("" for none) and the edits it needs.
+
+    A call inside a loop shares one generator created before the loop: a
+    constant-seeded one per iteration would repeat the same order every epoch.
+    ``fallback``: the seed when the user's is not in scope (None: no generator).
+    """
+    seed = _seed_in_scope(ctx, call) or fallback
+    if seed is None:
+        return "", ()
     created = f"{torch_name}.Generator().manual_seed({seed})"
     loops = [ctx.facts.loops[i] for i in call.loops if ctx.facts.loops[i].scope == call.scope]
     if not loops:
         return created, ()
     outer = loops[0]
-    if plan.site is not None and call.scope == plan.site.scope and (
-        outer.start.row <= plan.site.after_row
+    plan = seed_plan(ctx)
+    if seed != fallback and plan is not None and plan.site is not None and (
+        call.scope == plan.site.scope and outer.start.row <= plan.site.after_row
     ):
-        return "", ()
+        return "", ()  # the seed is bound inside the loop
     name = "loader_generator"
     if _defines(ctx.facts, name) or any(a.target == name for a in ctx.facts.assigns):
         return "", ()
@@ -908,10 +929,12 @@ def _loader_generator(ctx: Context, call: Call, torch_name: str) -> Tuple[str, T
 
 def loader_fixable(text: str, call: Call) -> bool:
     """Whether TSL201's fix can rewrite this loader call (no ``**kwargs`` hiding keywords)."""
-    return _loader_edits(text, call, "") is not None
+    return _keyword_edits(text, call, "", worker=True) is not None
 
 
-def _loader_edits(text: str, call: Call, generator: str) -> Optional[List[Edit]]:
+def _keyword_edits(text: str, call: Call, generator: str, worker: bool) -> Optional[List[Edit]]:
+    """Edits adding ``worker_init_fn=seed_worker`` (with ``worker``) and ``generator=``
+    (when given and absent) to the call, following its layout."""
     lines = text.splitlines(keepends=True)
     first, last = call.start.row - 1, call.end.row - 1
     snippet = "".join(lines[first:last + 1])
@@ -940,9 +963,9 @@ def _loader_edits(text: str, call: Call, generator: str) -> Optional[List[Edit]]
     added: List[str] = []
     keywords = {arg.keyword.value: arg for arg in node.args if arg.keyword is not None}
     init = keywords.get("worker_init_fn")
-    if init is None:
+    if worker and init is None:
         added.append(f"worker_init_fn={WORKER_FN}")
-    else:
+    elif worker:
         span = positions[init.value]
         edits.append(Edit(WORKER_FN, located(span.start), located(span.end)))
     if generator and "generator" not in keywords:
