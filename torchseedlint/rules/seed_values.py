@@ -250,6 +250,7 @@ class EntropySeed(Rule):
 
     code = "TSL105"
     name = "entropy-seed"
+    fix_hint = "use a fixed or configured seed, and log it"
     severity = "warning"
     VALID = [
         "import torch\nSEED = 0\ntorch.manual_seed(SEED)\n",
@@ -291,8 +292,7 @@ class EntropySeed(Rule):
             yield self.at_call(
                 ctx,
                 call,
-                f"seed `{seed.text}` passed to {_label(call)} comes from `{source}`: every run "
-                f"uses a different, unrecorded seed; use a fixed or configured seed and log it",
+                f"seed of {_label(call)} comes from `{source}`: a different, unrecorded seed each run",
             )
 
     @staticmethod
@@ -374,6 +374,7 @@ class RandomizingSeedCall(Rule):
 
     code = "TSL106"
     name = "randomizing-seed-call"
+    fix_hint = "pass an explicit seed, or print or log the seed `torch.seed()` returns"
     fix_safety = UNSAFE
     VALID = [
         "import torch\ntorch.manual_seed(0)\n",
@@ -428,8 +429,7 @@ class RandomizingSeedCall(Rule):
         return self.at_call(
             ctx,
             call,
-            f"{_label(call)} reseeds from OS entropy: everything drawn afterwards differs "
-            f"between runs; pass an explicit seed",
+            f"{_label(call)} reseeds from OS entropy: every later draw differs between runs",
             fix,
         )
 
@@ -503,6 +503,7 @@ class SeedAfterRngUse(Rule):
 
     code = "TSL107"
     name = "seed-after-rng-use"
+    fix_hint = "seed before the first draw"
     fix_safety = UNSAFE
     VALID = [
         "import torch\ntorch.manual_seed(0)\nmodel = torch.nn.Linear(4, 2)\n",
@@ -565,9 +566,8 @@ class SeedAfterRngUse(Rule):
             yield self.at_call(
                 ctx,
                 seed_call,
-                f"{_label(seed_call)} seeds the {rngs} RNG after {_label(first)} (line "
-                f"{first.start.row}) already drew from it: those draws differ on every run; "
-                f"seed before line {first.start.row}",
+                f"{_label(seed_call)} seeds {rngs} after {_label(first)} drew from it "
+                f"(line {first.start.row})",
                 self._fix(ctx, src, seed_call, first),
             )
 
@@ -683,6 +683,7 @@ class CudaOnlySeed(Rule):
 
     code = "TSL108"
     name = "cuda-only-seed"
+    fix_hint = "call `torch.manual_seed`, which seeds the CPU generator and every device"
     fix_safety = SAFE
     VALID = [
         "import torch\ntorch.manual_seed(0)\ntorch.cuda.manual_seed_all(0)\n",
@@ -708,9 +709,8 @@ class CudaOnlySeed(Rule):
                 yield self.at_call(
                     ctx,
                     call,
-                    f"{_label(call)} seeds only the CUDA generators: the CPU generator (weight "
-                    f"init, shuffling, DataLoader worker seeds) stays unseeded; call "
-                    f"`torch.manual_seed`, which seeds the CPU and every device",
+                    f"{_label(call)} seeds only the CUDA generators; the CPU generator stays "
+                    f"unseeded",
                     self._fix(ctx, src, call),
                 )
 
@@ -789,6 +789,7 @@ class UnseededRngObject(Rule):
 
     code = "TSL109"
     name = "unseeded-rng-object"
+    fix_hint = "pass a seed derived from the run's seed"
     severity = "warning"
     fix_safety = UNSAFE
     VALID = [
@@ -830,8 +831,7 @@ class UnseededRngObject(Rule):
             yield self.at_call(
                 ctx,
                 call,
-                f"{_label(call)} without a seed draws its state from OS entropy, ignoring the "
-                f"global seeds: its values differ on every run; pass a seed",
+                f"{_label(call)} without a seed is seeded from OS entropy, not the global seeds",
                 _seed_argument_fix(ctx, src, call, "Pass a seed", UNSAFE),
             )
 
@@ -924,6 +924,7 @@ class NumpySeedOverflow(Rule):
 
     code = "TSL110"
     name = "numpy-seed-overflow"
+    fix_hint = "reduce the seed with `% 2**32`"
     fix_safety = SAFE
     VALID = [
         "import numpy as np\nimport torch\nnp.random.seed(torch.initial_seed() % 2**32)\n",
@@ -959,9 +960,7 @@ class NumpySeedOverflow(Rule):
             yield self.at_call(
                 ctx,
                 call,
-                f"`{seed.text}` is a 64-bit torch seed but {_label(call)} needs "
-                f"`0 <= seed < 2**32`: it raises ValueError in every DataLoader worker; "
-                f"reduce it with `% 2**32`",
+                f"{_label(call)} is given a 64-bit torch seed: ValueError when it is >= 2**32",
                 self._fix(seed),
             )
 
@@ -1023,6 +1022,7 @@ class PythonHashSeedInProcess(Rule):
 
     code = "TSL111"
     name = "pythonhashseed-in-process"
+    fix_hint = "set it in the launcher: `PYTHONHASHSEED=0 python train.py`"
     severity = "warning"
     VALID = [
         "import os\nos.environ['CUBLAS_WORKSPACE_CONFIG'] = ':4096:8'\n",
@@ -1043,10 +1043,7 @@ class PythonHashSeedInProcess(Rule):
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
         if any(_starts_children(call) for call in ctx.facts.calls):
             return
-        message = (
-            "setting `PYTHONHASHSEED` inside Python has no effect on this interpreter's string "
-            "hashing (it is read at start-up); set it in the launcher: `PYTHONHASHSEED=0 python ...`"
-        )
+        message = "`PYTHONHASHSEED` set inside Python: this interpreter's string hashing ignores it"
         for assign in ctx.facts.assigns:
             if assign.qualname == "os.environ" and assign.key == _HASHSEED:
                 yield self.diagnostic(ctx, message, assign.start, assign.end)
