@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Dict, List
@@ -301,15 +302,38 @@ def test_relative_posix_outside_root_stays_absolute(tmp_path: Path) -> None:
 
 
 def test_statistics_text_and_json(report: Report) -> None:
-    text = render_output(report, "concise", show_statistics=True, quiet=False)
+    # TSL201's one fix is unsafe: not applied by `--fix`, so not counted as fixable.
+    text = render_output(report, "concise", show_statistics=True, quiet=False, fixable=(1, 1))
     assert text.splitlines() == [
-        "2\tTSL201\t[*]\tdataloader-worker-seeding",
+        "2\tTSL201\t[ ]\tdataloader-worker-seeding",
         "1\tTSL000\t[ ]\tparse-error",
         "1\tTSL101\t[*]\tmissing-torch-seed",
+        "Found 4 errors.",
+        "[*] 1 fixable with the `--fix` option "
+        "(1 hidden fix can be enabled with the `--unsafe-fixes` option).",
     ]
+    quiet = render_output(report, "concise", show_statistics=True, quiet=True)
+    assert quiet.splitlines()[-1] == "1\tTSL101\t[*]\tmissing-torch-seed"
     entries = json.loads(render_output(report, "json", show_statistics=True, quiet=False))
     assert entries[0] == {"code": "TSL201", "name": "dataloader-worker-seeding", "count": 2,
-                          "fixable": True, "fixable_count": 1}
+                          "fixable": False, "fixable_count": 0}
+
+
+def test_statistics_with_unsafe_fixes_marks_partly_fixable_rules(report: Report) -> None:
+    unsafe = replace(report, applicable=lambda d: d.fix is not None)
+    lines = render_output(unsafe, "concise", show_statistics=True, quiet=True).splitlines()
+    assert lines[0] == "2\tTSL201\t[~]\tdataloader-worker-seeding"
+
+
+def test_fix_marker_only_for_fixes_fix_would_apply(report: Report) -> None:
+    # As ruff: `[*]` marks a safe fix; an unsafe one only with --unsafe-fixes.
+    marked = [line.split(": ")[1] for line in RENDERERS["concise"](report).splitlines()]
+    assert marked == ["TSL000 parse-error", "TSL201 dataloader-worker-seeding",
+                      "TSL201 dataloader-worker-seeding", "TSL101 [*] missing-torch-seed"]
+    unsafe = replace(report, applicable=lambda d: d.fix is not None)
+    assert "TSL201 [*] dataloader-worker-seeding" in RENDERERS["concise"](unsafe)
+    assert "TSL201 [*] dataloader-worker-seeding" in RENDERERS["full"](unsafe)
+    assert "TSL201 [*]" not in RENDERERS["full"](report)
 
 
 @pytest.mark.parametrize(
@@ -412,3 +436,22 @@ def test_every_format_names_the_notebook_cell(
         assert {record["cell"] for record in records} == {3, 6}
     else:
         assert "cell 3" in result.output and "cell 6" in result.output
+
+
+def test_unsafe_fix_marked_only_with_unsafe_fixes_through_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "u.py").write_text("import torch\n\nif __name__ == '__main__':\n"
+                                   "    torch.backends.cudnn.benchmark = True\n")
+    monkeypatch.chdir(tmp_path)
+    args = ["--isolated", "--no-cache", "--select", "TSL301", "u.py"]
+    plain = CliRunner().invoke(main, args).stdout
+    assert plain.startswith("u.py:4:38: TSL301 cudnn-benchmark-enabled: ")
+    assert plain.endswith("Found 1 error.\nNo fixes available "
+                          "(1 hidden fix can be enabled with the `--unsafe-fixes` option).\n")
+    unsafe = CliRunner().invoke(main, [*args, "--unsafe-fixes"]).stdout
+    assert unsafe.startswith("u.py:4:38: TSL301 [*] cudnn-benchmark-enabled: ")
+    assert unsafe.endswith("Found 1 error.\n[*] 1 fixable with the `--fix` option.\n")
+    statistics = CliRunner().invoke(main, [*args, "--statistics"]).stdout
+    assert statistics.splitlines()[:2] == ["1\tTSL301\t[ ]\tcudnn-benchmark-enabled",
+                                           "Found 1 error."]

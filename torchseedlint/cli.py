@@ -350,7 +350,8 @@ def _print_output(
         and not output_file
         and use_color(opts["color"], os.environ, (sys.stderr if err else sys.stdout).isatty())
     )
-    report = build_report(run, config, root=os.getcwd(), color=color)
+    report = build_report(run, run.config or config, root=os.getcwd(), color=color,
+                          unsafe=opts["unsafe_fixes"])
     fixable = fixable_counts(run.diagnostics, run.config or config, opts["unsafe_fixes"])
     text = render_output(report, output_format, opts["show_statistics"], opts["quiet"], fixed,
                          fixable)

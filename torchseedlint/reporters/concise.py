@@ -1,4 +1,5 @@
-"""``path:line:col: CODE name: message``, one diagnostic per line (ruff's concise)."""
+"""``path:line:col: CODE [*] name: message``, one diagnostic per line (ruff's concise);
+``[*]`` marks a fix ``--fix`` would apply."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from torchseedlint.reporters.report import Report, one_line, position
 from torchseedlint.reporters.style import paint
 
 
-def format_line(d: Diagnostic, color: bool = False) -> str:
-    marker = paint(" [*]", color, fg="cyan") if d.fix is not None else ""
+def format_line(report: Report, d: Diagnostic) -> str:
+    color = report.color
+    marker = paint(" [*]", color, fg="cyan") if report.applicable(d) else ""
     return (
         f"{paint(d.path, color, bold=True)}:{position(d)}: "
         f"{paint(d.code, color, fg='red', bold=True)}{marker} {d.name}: {one_line(d.message)}"
@@ -16,4 +18,4 @@ def format_line(d: Diagnostic, color: bool = False) -> str:
 
 
 def render(report: Report) -> str:
-    return "".join(format_line(d, report.color) + "\n" for d in report.diagnostics)
+    return "".join(format_line(report, d) + "\n" for d in report.diagnostics)

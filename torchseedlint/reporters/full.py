@@ -86,7 +86,7 @@ def _diff(d: Diagnostic, text: str, color: bool) -> List[str]:
 def format_diagnostic(report: Report, d: Diagnostic) -> str:
     color = report.color
     text = report.text_of(d)
-    marker = " [*]" if d.fix is not None else ""
+    marker = " [*]" if report.applicable(d) else ""
     out = [
         f"{paint(d.code + marker, color, fg='red', bold=True)} "
         f"{paint(d.name, color, bold=True)}: {one_line(d.message)}",

@@ -7,6 +7,7 @@ from typing import Optional, Sequence, Tuple
 from torchseedlint.config import Config
 from torchseedlint.diagnostics import SAFE, Diagnostic
 from torchseedlint.engine import RunResult
+from torchseedlint.fixing import fix_filter
 from torchseedlint.reporters import RENDERERS, statistics
 from torchseedlint.reporters.report import Report
 from torchseedlint.rules import RULES_BY_CODE, selected_codes
@@ -15,8 +16,11 @@ from torchseedlint.rules import RULES_BY_CODE, selected_codes
 TEXT_FORMATS = ("concise", "full")
 
 
-def build_report(run: RunResult, config: Config, root: str = ".", color: bool = False) -> Report:
-    """The run as reporters see it, with the source text the engine already decoded."""
+def build_report(
+    run: RunResult, config: Config, root: str = ".", color: bool = False, unsafe: bool = False
+) -> Report:
+    """The run as reporters see it, with the source text the engine already decoded;
+    ``unsafe``: --unsafe-fixes was given (``[*]`` then marks unsafe fixes too)."""
     sources = {result.path: result.source.text for result in run.files if result.source is not None}
     cell_sources = {
         (result.path, cell.number): cell.text
@@ -26,7 +30,7 @@ def build_report(run: RunResult, config: Config, root: str = ".", color: bool = 
     }
     rules = [RULES_BY_CODE[code] for code in selected_codes(config)]
     return Report(run.diagnostics, sources=sources, cell_sources=cell_sources, rules=rules,
-                  root=root, color=color)
+                  root=root, color=color, applicable=fix_filter(config, unsafe))
 
 
 def summary(
@@ -47,7 +51,8 @@ def summary(
         fixable = (sum(f.applicability == SAFE for f in fixes),
                    sum(f.applicability != SAFE for f in fixes))
     now, hidden = fixable
-    hint = f"{hidden} unsafe {'fix' if hidden == 1 else 'fixes'} available with `--unsafe-fixes`"
+    hint = (f"{hidden} hidden {'fix' if hidden == 1 else 'fixes'} can be enabled with the "
+            "`--unsafe-fixes` option")
     if now:
         text += f"[*] {now} fixable with the `--fix` option" + (f" ({hint})" if hidden else "")
         text += ".\n"
@@ -66,11 +71,13 @@ def render_output(
 ) -> str:
     """Everything printed on stdout for a run (``-s`` prints nothing and skips this).
 
-    ``fixed``/``fixable``: for the summary line, see :func:`summary`."""
+    ``fixed``/``fixable``: for the summary line, see :func:`summary`; the text of
+    ``--statistics`` ends with it too, as the total."""
     if show_statistics:
         if output_format == "json":
             return statistics.render_json(report)
-        return statistics.render_text(report)
+        text = statistics.render_text(report)
+        return text if quiet else text + summary(report.diagnostics, fixed, fixable)
     text = RENDERERS[output_format](report)
     if output_format in TEXT_FORMATS and not quiet:
         text += ("\n" if output_format == "full" and report.diagnostics else "") + summary(

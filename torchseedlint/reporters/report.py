@@ -13,11 +13,15 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import Dict, List, Sequence, Tuple, Type
+from typing import Callable, Dict, List, Sequence, Tuple, Type
 
-from torchseedlint.diagnostics import Diagnostic
+from torchseedlint.diagnostics import SAFE, Diagnostic
 from torchseedlint.rules import RULES_BY_CODE
 from torchseedlint.rules.base import Rule
+
+
+def has_safe_fix(diagnostic: Diagnostic) -> bool:
+    return diagnostic.fix is not None and diagnostic.fix.applicability == SAFE
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,9 @@ class Report:
     # Paths in SARIF, GitLab and GitHub output are made relative to this directory.
     root: str = "."
     color: bool = False
+    # Whether `--fix` with the run's options would apply a diagnostic's fix: what
+    # `[*]` marks (as in ruff: safe fixes, unsafe ones too with --unsafe-fixes).
+    applicable: Callable[[Diagnostic], bool] = has_safe_fix
 
     def rule(self, code: str) -> Type[Rule]:
         """The rule behind a code: an enabled one, else the registry's (TSL000)."""

@@ -1,4 +1,6 @@
-"""``--statistics``: one line per rule, most frequent first (ruff's layout)."""
+"""``--statistics``: one line per rule, most frequent first (ruff's layout); the
+marker says whether ``--fix`` would fix all (``[*]``), some (``[~]``) or none
+(``[ ]``) of them."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from torchseedlint.reporters.report import Report
 
 def statistics(report: Report) -> List[Dict[str, Any]]:
     counts = Counter(d.code for d in report.diagnostics)
-    fixable = Counter(d.code for d in report.diagnostics if d.fix is not None)
+    fixable = Counter(d.code for d in report.diagnostics if report.applicable(d))
     names = {d.code: d.name for d in report.diagnostics}
     ordered = sorted(counts, key=lambda code: (-counts[code], code))
     return [
@@ -29,7 +31,8 @@ def statistics(report: Report) -> List[Dict[str, Any]]:
 def render_text(report: Report) -> str:
     lines = []
     for entry in statistics(report):
-        marker = "[*]" if entry["fixable"] else "[ ]"
+        fixable = entry["fixable_count"]
+        marker = "[ ]" if not fixable else "[*]" if fixable == entry["count"] else "[~]"
         lines.append(f"{entry['count']}\t{entry['code']}\t{marker}\t{entry['name']}\n")
     return "".join(lines)
 
