@@ -88,9 +88,7 @@ LIGHTNING_SEED_EVERYTHING = frozenset(_LIGHTNING_SEED_EVERYTHING)
 
 def is_lightning_trainer(qualname: Optional[str]) -> bool:
     """``lightning.Trainer``, ``pytorch_lightning.Trainer`` and their submodule paths."""
-    return bool(qualname) and qualname.split(".")[0] in ("lightning", "pytorch_lightning") and (
-        qualname.rsplit(".", 1)[-1] == "Trainer"
-    )
+    return _lightning_class(qualname, ("lightning", "pytorch_lightning"), "Trainer")
 
 CUDA_ONLY_SEEDERS = frozenset({"torch.cuda.manual_seed", "torch.cuda.manual_seed_all"})
 
@@ -129,9 +127,9 @@ RESTORING_SEEDERS = frozenset({"fairseq.utils.set_torch_seed"})
 
 
 def _lightning_class(qualname: Optional[str], heads: Iterable[str], leaf: str) -> bool:
-    return bool(qualname) and qualname.split(".")[0] in heads and (
-        qualname.rsplit(".", 1)[-1] == leaf
-    )
+    if not qualname:
+        return False
+    return qualname.split(".")[0] in heads and qualname.rsplit(".", 1)[-1] == leaf
 
 
 def is_fabric(qualname: Optional[str]) -> bool:
