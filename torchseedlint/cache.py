@@ -17,21 +17,28 @@ exist during the cached run and is not among the linted files is not noticed.
 
 Entries are written atomically (a temporary file, then a rename). An entry is
 trusted only if it carries this cache's magic line, a matching checksum, the same
-key, and unpickles to torchseedlint's own classes; anything else is ignored.
+key, and unpickles to the data classes the cache stores; anything else is ignored
+and the files are linted again. The checksum only detects damage (anyone who can
+write an entry can write its checksum): what keeps a planted entry from running
+code is the unpickler, which builds nothing but an exact list of classes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import os
 import pickle
 import tempfile
+import typing
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
 
 from torchseedlint import __version__
 from torchseedlint.config import Config
+from torchseedlint.facts import ModuleFacts
 
 CACHE_DIR_NAME = ".torchseedlint_cache"
 ENV_VAR = "TORCHSEEDLINT_CACHE_DIR"
@@ -41,19 +48,56 @@ _CACHEDIR_TAG = (
     "# This file is a cache directory tag created by torchseedlint.\n"
     "# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
-# What an entry may contain besides torchseedlint's own classes.
-_SAFE_BUILTINS = frozenset({"set", "frozenset", "list", "tuple", "dict", "str", "int", "bool"})
+
+
+def _types_in(hint: Any) -> Iterator[type]:
+    """The classes a type hint names: ``Optional[List[Call]]`` -> NoneType, list, Call."""
+    if isinstance(hint, type):
+        yield hint
+    for argument in typing.get_args(hint):
+        yield from _types_in(argument)
+
+
+def stored_classes(roots: Iterable[type]) -> FrozenSet[type]:
+    """The roots and every torchseedlint data class their fields hold, at any depth.
+
+    Derived from the dataclasses' type hints, so that a field added to the facts
+    or to a result is allowed without a hand-kept list.
+    """
+    found: Set[type] = set()
+    pending = list(roots)
+    while pending:
+        cls = pending.pop()
+        if cls in found:
+            continue
+        found.add(cls)
+        if dataclasses.is_dataclass(cls):
+            for hint in typing.get_type_hints(cls).values():
+                pending += [t for t in _types_in(hint) if t.__module__.startswith("torchseedlint.")]
+    return frozenset(found)
+
+
+@lru_cache(maxsize=None)
+def _allowed() -> Dict[Tuple[str, str], type]:
+    """(module, name) -> class, for exactly the classes an entry may build."""
+    # Imported here: the engine imports this module, and its FileResult is what a
+    # "run" entry stores.
+    from torchseedlint.engine import FileResult
+
+    return {(cls.__module__, cls.__qualname__): cls
+            for cls in stored_classes((FileResult, ModuleFacts))}
 
 
 class _Unpickler(pickle.Unpickler):
-    """Builds only torchseedlint's own data classes: a planted entry cannot run code."""
+    """Builds nothing but the classes of :func:`_allowed`, looked up as exact
+    (module, name) pairs: no dotted names, no other module, no builtin callable;
+    so an entry can hold plain containers and these data classes, and cannot run code."""
 
     def find_class(self, module: str, name: str) -> Any:
-        if module.split(".")[0] == "torchseedlint" or (
-            module == "builtins" and name in _SAFE_BUILTINS
-        ):
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache entry")
+        found = _allowed().get((module, name))
+        if found is None:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache entry")
+        return found
 
 
 def content_hash(data: bytes) -> str:
