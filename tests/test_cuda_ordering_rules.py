@@ -77,41 +77,85 @@ def test_tsl301_fix_lightning_trainer_keyword() -> None:
               "import lightning as L\ntrainer = L.Trainer(\n    max_epochs=1,\n    benchmark=False,\n)\n")
 
 
-def test_tsl306_fix_and_tsl301_share_one_edit() -> None:
+def test_tsl306_replaces_tsl301_on_the_same_statement() -> None:
+    # One finding per statement: the more specific TSL306, with its fix.
     code = ("from torch.backends import cudnn\ncudnn.deterministic = True\n"
             "cudnn.benchmark = True\n")
     expected = ("from torch.backends import cudnn\ncudnn.deterministic = True\n"
                 "cudnn.benchmark = False\n")
     check_fix(code, "TSL306", expected)
-    both = [d.fix for d in lint(code, "TSL3") if d.fix is not None and d.code in ("TSL301", "TSL306")]
-    assert len(both) == 2
-    assert apply_fixes(code, both)[0] == expected
+    assert [d.code for d in lint(code, "TSL3")] == ["TSL306"]
+    assert [d.code for d in lint("import torch\ntorch.backends.cudnn.benchmark = True\n", "TSL3")] == [
+        "TSL301"]
 
 
 # --- TSL302 ------------------------------------------------------------------------
 
-
-def test_tsl302_fix_goes_after_the_seeding_call() -> None:
-    code = ('"""Train."""\nimport os\nimport torch\n\ntorch.manual_seed(0)\n'
-            "model = torch.nn.Linear(2, 2).cuda()\n")
-    check_fix(code, "TSL302",
-              '"""Train."""\nimport os\nimport torch\n\ntorch.manual_seed(0)\n'
-              "torch.use_deterministic_algorithms(True)\nmodel = torch.nn.Linear(2, 2).cuda()\n")
+TRAIN = "loss = model(torch.ones(2)).sum()\nloss.backward()\n"
 
 
-def test_tsl302_fix_goes_after_imports_with_the_module_alias() -> None:
-    code = ("import torch as T\nfrom torch import nn\n\nif __name__ == '__main__':\n"
-            "    net = nn.Linear(1, 1).to(T.device('cuda'))\n")
-    check_fix(code, "TSL302",
-              "import torch as T\nfrom torch import nn\nT.use_deterministic_algorithms(True)\n\n"
-              "if __name__ == '__main__':\n    net = nn.Linear(1, 1).to(T.device('cuda'))\n")
-
-
-def test_tsl302_has_no_fix_without_a_torch_binding() -> None:
-    code = "import torch.nn as nn\nmodel = nn.Linear(2, 2).cuda()\n"
+def test_tsl302_is_anchored_on_the_seeding_call_and_fixed_after_it() -> None:
+    code = ('"""Train."""\nimport torch\n\n\ndef helper():\n    pass\n\n\n'
+            "torch.manual_seed(0)\nmodel = torch.nn.Linear(2, 2).cuda()\n" + TRAIN)
     [diagnostic] = lint(code, "TSL302")
+    assert (diagnostic.location.row, diagnostic.location.column) == (9, 1)
+    assert diagnostic.message == ("torch is seeded here, but CUDA kernels (line 10) stay "
+                                  "nondeterministic: call `torch.use_deterministic_algorithms(True)`")
+    check_fix(code, "TSL302",
+              '"""Train."""\nimport os\nimport torch\n\n\ndef helper():\n    pass\n\n\n'
+              'torch.manual_seed(0)\nos.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")\n'
+              "torch.use_deterministic_algorithms(True)\n"
+              "model = torch.nn.Linear(2, 2).cuda()\n" + TRAIN)
+
+
+def test_tsl302_fix_inside_main_with_the_module_aliases() -> None:
+    code = ("import os as _os\nimport torch as T\n\n\ndef main():\n    T.manual_seed(1)  # seed\n"
+            "    device = T.device('cuda:0')\n    net = T.nn.Linear(1, 1).to(device)\n"
+            "    net(T.ones(1)).backward()\n\n\nif __name__ == '__main__':\n    main()\n")
+    check_fix(code, "TSL302",
+              "import os as _os\nimport torch as T\n\n\ndef main():\n    T.manual_seed(1)  # seed\n"
+              '    _os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")\n'
+              "    T.use_deterministic_algorithms(True)\n"
+              "    device = T.device('cuda:0')\n    net = T.nn.Linear(1, 1).to(device)\n"
+              "    net(T.ones(1)).backward()\n\n\nif __name__ == '__main__':\n    main()\n")
+
+
+def test_tsl302_has_no_fix_when_cuda_comes_before_the_seed() -> None:
+    code = ("import torch\nmodel = torch.nn.Linear(2, 2).cuda()\ntorch.manual_seed(0)\n" + TRAIN)
+    [diagnostic] = lint(code, "TSL302")
+    assert diagnostic.fix is None and diagnostic.location.row == 3
+
+
+@pytest.mark.parametrize("source", [
+    # Names of devices, not CUDA use.
+    "DEVICES = ('cpu', 'gpu', 'cuda')\nmodel = torch.nn.Linear(2, 2)\n",
+    "import argparse\np = argparse.ArgumentParser()\np.add_argument('--device', default='cuda')\n"
+    "model = torch.nn.Linear(2, 2).to(p.parse_args().device)\n",
+    "class Wrapper:\n    def __init__(self, device='cuda'):\n        self.device = device\n\n"
+    "model = torch.nn.Linear(2, 2).to(Wrapper().device)\n",
+    # A helper that moves to CUDA but is never called.
+    "def to_gpu(m):\n    return m.cuda()\n\nmodel = torch.nn.Linear(2, 2)\n",
+])
+def test_tsl302_device_strings_are_not_cuda_use(source: str) -> None:
+    assert lint("import torch\ntorch.manual_seed(0)\n" + source + TRAIN, "TSL302") == []
+
+
+def test_tsl302_needs_a_training_step() -> None:
+    convert = ("import torch\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
+               "    model = torch.load('a.pt').cuda()\n    torch.save(model.state_dict(), 'b.pt')\n")
+    assert lint(convert, "TSL302") == []
+    for step in ("    optimizer.step()\n", "    accelerator.backward(loss)\n",
+                 "    trainer.fit(model)\n"):
+        assert [d.code for d in lint(convert + step, "TSL302")] == ["TSL302"]
+
+
+def test_tsl302_lightning_suggests_trainer_deterministic() -> None:
+    code = ("import lightning as L\n\nif __name__ == '__main__':\n    L.seed_everything(0)\n"
+            "    trainer = L.Trainer(accelerator='gpu', devices=1)\n    trainer.fit(model)\n")
+    [diagnostic] = lint(code, "TSL302")
+    assert diagnostic.message.endswith("pass `deterministic=True` to `Trainer`")
     assert diagnostic.fix is None
-    assert "line 2" in diagnostic.message
+    assert lint(code.replace("'gpu'", "'cpu'"), "TSL302") == []
 
 
 @pytest.mark.parametrize("enabler", [
@@ -123,8 +167,10 @@ def test_tsl302_has_no_fix_without_a_torch_binding() -> None:
 ])
 def test_tsl302_each_way_of_enabling_determinism_counts(enabler: str) -> None:
     code = ("import torch\nimport pytorch_lightning as pl\nfrom transformers import "
-            f"enable_full_determinism\n{enabler}\nx = torch.ones(1).cuda()\n")
+            f"enable_full_determinism\ntorch.manual_seed(0)\n{enabler}\n"
+            "model = torch.nn.Linear(2, 2).cuda()\n" + TRAIN)
     assert lint(code, "TSL302") == []
+    assert [d.code for d in lint(code.replace(enabler, "pass"), "TSL302")] == ["TSL302"]
 
 
 # --- TSL305 ------------------------------------------------------------------------
@@ -134,9 +180,9 @@ DETERMINISTIC = '"""Train."""\nimport torch\ntorch.use_deterministic_algorithms(
 
 @pytest.mark.parametrize("version,reported", [
     ("1.8", True), ("2.3", True), ("2.9", True), ("2.9.1", True),
-    ("2.10", False), ("2.13", False), (None, False),
+    ("2.10", False), ("2.13", False), (None, True),
 ])
-def test_tsl305_reports_only_for_declared_torch_up_to_2_9(version: Optional[str], reported: bool) -> None:
+def test_tsl305_reports_for_torch_up_to_2_9_or_unknown(version: Optional[str], reported: bool) -> None:
     settings = {"torch-version": version} if version else {}
     assert bool(lint(DETERMINISTIC, "TSL305", settings)) is reported
     # The rule is on by default: no --select needed.

@@ -7,6 +7,7 @@ rule) and could not be shown on CPU here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterator, List, Optional, Tuple
 
@@ -142,7 +143,9 @@ class CudnnBenchmarkEnabled(Rule):
 
     ## Known limitations
     Only a literal `True` is reported: `cudnn.benchmark = args.benchmark` is
-    not, since the value is decided at run time.
+    not, since the value is decided at run time. In a module that also sets
+    `cudnn.deterministic = True` the statement is reported as TSL306 (the more
+    specific finding), not here.
     """
 
     code = "TSL301"
@@ -169,6 +172,8 @@ class CudnnBenchmarkEnabled(Rule):
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
+        if _deterministic_flags(ctx.facts):
+            return  # TSL306 reports these statements
         for flag in _benchmark_on(ctx.facts):
             yield self.diagnostic(
                 ctx,
@@ -182,127 +187,246 @@ class CudnnBenchmarkEnabled(Rule):
             )
 
 
+# --- TSL302: CUDA training in a seeded entry point ---------------------------------
+
+_CUDA_DEVICE = re.compile(r"cuda(?::\d+)?")
+_CUDA_STRING = re.compile(r"""["']cuda(?::\d+)?["']""")
+# ``"cuda" if torch.cuda.is_available() else "cpu"``: CUDA whenever there is a GPU.
+_CUDA_CONDITIONAL = re.compile(r"""^\(?\s*["']cuda(?::\d+)?["']\s+if\s""")
+_LIGHTNING_GPU_ACCELERATORS = frozenset({"gpu", "cuda"})
+
+
+def _names_cuda(ctx: Context, expr: Optional[Expr], scope: str, depth: int = 0) -> bool:
+    """A device expression that is CUDA: ``"cuda"``/``"cuda:N"``, ``torch.device("cuda" ...)``,
+    ``"cuda" if ... else "cpu"``, or a local name assigned one of these.
+
+    An attribute (``args.device``, ``self.device``) is not followed: its value
+    comes from a command line or a caller (an argparse default, a parameter
+    default), which says nothing about how the script runs.
+    """
+    if expr is None or depth > 3:
+        return False
+    if expr.kind == "literal":
+        return isinstance(expr.value, str) and bool(_CUDA_DEVICE.fullmatch(expr.value))
+    if expr.kind == "call":
+        return bool(expr.calls) and expr.calls[0] == "torch.device" and bool(
+            _CUDA_STRING.search(expr.text))
+    if expr.kind == "other":
+        return bool(_CUDA_CONDITIONAL.match(expr.text))
+    if expr.kind == "name":
+        value = ctx.analysis.assigned_value(expr.text, scope)
+        return value is not expr and _names_cuda(ctx, value, scope, depth + 1)
+    return False
+
+
+def _moves_to_cuda(ctx: Context, call: Call) -> bool:
+    """``.cuda()``, ``.to(<cuda>)``, ``torch.<f>(..., device=<cuda>)``,
+    ``torch.cuda.set_device``, a Lightning ``Trainer`` on GPU."""
+    if call.method == "cuda" and call.qualname is None:
+        return True
+    device = call.kwargs.get("device")
+    if call.method == "to":
+        return _names_cuda(ctx, call.args[0] if call.args else device, call.scope)
+    if (call.qualname or "").startswith("torch.") and device is not None:
+        return _names_cuda(ctx, device, call.scope)
+    if call.qualname == "torch.cuda.set_device":
+        return True
+    if K.is_lightning_trainer(call.qualname):
+        accelerator = call.kwargs.get("accelerator")
+        gpus = call.kwargs.get("gpus")
+        return (accelerator is not None and accelerator.value in _LIGHTNING_GPU_ACCELERATORS) or (
+            gpus is not None and gpus.kind == "literal" and bool(gpus.value))
+    return False
+
+
+def _training_step(call: Call) -> bool:
+    """``loss.backward()``/``accelerator.backward(loss)``, ``optimizer.step()``,
+    ``trainer.fit(...)``, a Hugging Face ``trainer.train()``."""
+    receiver = (call.receiver or "").lower()
+    if call.method == "backward":
+        return True
+    if call.method == "step":
+        return "opt" in receiver or "scaler" in receiver
+    return call.method in ("fit", "train") and "trainer" in receiver
+
+
+def _statement_indent(ctx: Context, call: Call) -> Optional[str]:
+    """The indentation of the line when ``call`` is a whole one-line statement."""
+    line = ctx.lines[call.start.row - 1]
+    before, after = line[: call.start.column - 1], line[call.end.column - 1:]
+    if before.strip() or call.end.row != call.start.row or call.stmt_end_row != call.start.row:
+        return None
+    return before if not after.strip() or after.strip().startswith("#") else None
+
+
 class MissingDeterministicAlgorithms(Rule):
     """
     ## What it does
-    Flags an entry point that uses CUDA (`.cuda()`, a `"cuda"`/`"cuda:N"`
-    device string, `torch.device("cuda")`) and never enables deterministic
-    algorithms: no `torch.use_deterministic_algorithms(True)`,
-    `torch.set_deterministic_debug_mode(...)`, `torch.backends.cudnn.deterministic = True`,
-    Lightning `Trainer(deterministic=True)`, `transformers.enable_full_determinism`
-    or a seeding helper called with `deterministic=True`.
+    Flags an entry point that seeds torch and trains on CUDA but never enables
+    deterministic algorithms. The finding sits on the seeding call.
+
+    Training on CUDA means both a reachable training step (`loss.backward()`,
+    `accelerator.backward(loss)`, `optimizer.step()`, `trainer.fit(...)`) and a
+    reachable move to CUDA: `.cuda()`, `.to("cuda")`, `.to(device)` where
+    `device` is assigned `torch.device("cuda" ...)` or
+    `"cuda" if torch.cuda.is_available() else "cpu"`, `device="cuda"` given to a
+    `torch` function, `torch.cuda.set_device`, a Lightning
+    `Trainer(accelerator="gpu"|"cuda")` or `Trainer(gpus=N)`. Deterministic
+    algorithms are enabled by `torch.use_deterministic_algorithms(True)`,
+    `torch.set_deterministic_debug_mode(...)`,
+    `torch.backends.cudnn.deterministic = True`, Lightning
+    `Trainer(deterministic=True)`, `transformers.enable_full_determinism` or a
+    seeding helper called with `deterministic=True`. For a Lightning script the
+    message suggests `Trainer(deterministic=True)`.
 
     ## Why is this bad?
-    Several CUDA kernels (`index_add_`, `scatter_add_`, the backward of
-    `interpolate`, `grid_sample`, pooling, ...) accumulate with atomic adds,
-    whose order varies, and cuDNN may choose nondeterministic convolution
-    algorithms. Even with every RNG seeded, two runs then give different
-    losses. `torch.use_deterministic_algorithms(True)` switches to
-    deterministic kernels, and raises on the ops that have none. See
+    Seeding is a request for reproducibility, and on a GPU seeding alone does
+    not give it: several CUDA kernels (`index_add_`, `scatter_add_`, the
+    backward of `interpolate`, `grid_sample`, pooling, ...) accumulate with
+    atomic adds, whose order varies, and cuDNN may choose nondeterministic
+    convolution algorithms, so two seeded runs give different losses.
+    `torch.use_deterministic_algorithms(True)` switches to deterministic
+    kernels, and raises on the ops that have none. See
     https://pytorch.org/docs/stable/notes/randomness.html.
     No GPU was available when this rule was written: the claim comes from
     PyTorch's documentation and source and could not be shown on CPU.
+
+    Why on by default: it reports only where reproducibility is the author's
+    stated intent (torch is seeded) and the GPU can break it (the script
+    trains on CUDA). A device string alone (a tuple of accelerator names, an
+    argparse `default="cuda"`, a parameter default) is not CUDA use, and a
+    script that never trains (checkpoint conversion, inference) is not
+    reported.
 
     ## Example
     ```python
     import torch
     torch.manual_seed(0)
     model = torch.nn.Linear(4, 2).cuda()
+    model(x).sum().backward()
     ```
 
     Use instead:
     ```python
+    import os
     import torch
     torch.manual_seed(0)
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.use_deterministic_algorithms(True)
     model = torch.nn.Linear(4, 2).cuda()
+    model(x).sum().backward()
     ```
 
     ## Fix safety
-    Unsafe: the fix inserts `torch.use_deterministic_algorithms(True)` (with
-    the module's alias for `torch`) after the last top-level seeding call, or
-    after the top-level imports. Ops without a deterministic CUDA kernel then
-    raise `RuntimeError`, and deterministic kernels can be slower. The fix is
-    offered only when the module binds `torch` itself at top level.
+    Unsafe: right after the seeding call, the fix inserts
+    `os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")` (needed up to
+    about torch 2.9 for cuBLAS; `setdefault` keeps a launcher's value) and
+    `torch.use_deterministic_algorithms(True)` (with the module's alias for
+    `torch`), adding `import os` before the first top-level import when the
+    module lacks it. Ops without a deterministic CUDA kernel then raise
+    `RuntimeError`, and deterministic kernels can be slower. Offered only when
+    the seeding call is a one-line statement of the entry point, the module
+    binds `torch` at top level, and no CUDA use in the same function comes
+    before it. No fix for Lightning scripts (pass `deterministic=True`).
 
     ## Known limitations
-    Library modules are not checked: the entry point decides. CUDA use is
-    recognised only from `.cuda()` calls and `"cuda"` strings, so a device
-    coming from a config (`args.device`) is not seen. Determinism enabled by a
-    project helper in another module counts when the project index resolves it.
+    Library modules are not checked: the entry point decides. A device coming
+    from a config or the command line (`args.device`) is not seen, nor is a
+    training loop in another module. Determinism enabled by a project helper in
+    another module counts when the project index resolves it.
     """
 
     code = "TSL302"
     name = "missing-deterministic-algorithms"
     fix_safety = UNSAFE
     severity = "warning"
+    _TRAIN = "loss = model(torch.ones(4)).sum()\nloss.backward()\n"
     VALID = [
-        "import torch\ntorch.use_deterministic_algorithms(True)\nmodel = torch.nn.Linear(4, 2).cuda()\n",
+        "import torch\ntorch.manual_seed(0)\ntorch.use_deterministic_algorithms(True)\n"
+        "model = torch.nn.Linear(4, 2).cuda()\n" + _TRAIN,
         "import torch.backends.cudnn as cudnn\nimport torch\ncudnn.deterministic = True\n"
-        "x = torch.zeros(2, device='cuda')\n",
-        "import torch as T\n\nif __name__ == '__main__':\n    T.set_deterministic_debug_mode('error')\n"
-        "    T.zeros(1).cuda()\n",
+        "torch.manual_seed(0)\nmodel = torch.nn.Linear(4, 2).to('cuda')\n" + _TRAIN,
+        # Not seeded: reproducibility is not asked for (TSL101 reports the seed).
+        "import torch\nmodel = torch.nn.Linear(4, 2).cuda()\n" + _TRAIN,
+        # Never trains: a checkpoint conversion on the GPU.
+        "import torch\ntorch.manual_seed(0)\nmodel = torch.load('a.pt').cuda()\n"
+        "torch.save(model.half(), 'b.pt')\n",
+        # Device names as data, an argparse default, a parameter default.
+        "import argparse\nimport torch\nACCELERATORS = ('cpu', 'gpu', 'cuda')\n"
+        "parser = argparse.ArgumentParser()\nparser.add_argument('--device', default='cuda')\n"
+        "args = parser.parse_args()\ntorch.manual_seed(0)\n\n"
+        "class Runner:\n    def __init__(self, device='cuda'):\n        self.device = device\n\n"
+        "model = torch.nn.Linear(4, 2).to(args.device)\n" + _TRAIN,
+        # Lightning on the CPU only.
+        "import lightning as L\nL.seed_everything(0)\n"
+        "L.Trainer(accelerator='cpu').fit(model)\n",
         "import lightning as L\nimport torch\n\nif __name__ == '__main__':\n"
-        "    L.Trainer(deterministic=True, accelerator='cuda')\n",
-        "from transformers import set_seed\nimport torch\nset_seed(0, deterministic=True)\n"
-        "model = torch.nn.Linear(2, 2).to('cuda')\n",
+        "    L.seed_everything(0)\n    trainer = L.Trainer(deterministic=True, accelerator='cuda')\n"
+        "    trainer.fit(model)\n",
         # A library module: its caller decides.
-        "import torch\n\ndef to_gpu(x):\n    return x.cuda()\n",
-        # An entry point that never touches CUDA.
-        "import torch\ntorch.manual_seed(0)\nmodel = torch.nn.Linear(4, 2)\n",
+        "import torch\n\ndef step(model, x, opt):\n    torch.manual_seed(0)\n"
+        "    model.cuda()(x).sum().backward()\n    opt.step()\n",
     ]
     INVALID = [
-        "import torch\ntorch.manual_seed(0)\nmodel = torch.nn.Linear(4, 2).cuda()\n",
-        "import torch as T\n\nif __name__ == '__main__':\n    device = T.device('cuda')\n",
+        "import torch\ntorch.manual_seed(0)\nmodel = torch.nn.Linear(4, 2).cuda()\n" + _TRAIN,
+        "import torch as T\n\ndef main():\n    T.manual_seed(1)\n"
+        "    device = T.device('cuda' if T.cuda.is_available() else 'cpu')\n"
+        "    model = T.nn.Linear(2, 2).to(device)\n    opt = T.optim.SGD(model.parameters(), 0.1)\n"
+        "    opt.step()\n\nif __name__ == '__main__':\n    main()\n",
         "from torch.backends import cudnn\nimport torch\ncudnn.deterministic = False\n"
-        "torch.manual_seed(0)\nx = torch.rand(2, device='cuda:0')\n",
-        "import lightning as L\nimport torch\n\nif __name__ == '__main__':\n"
-        "    L.Trainer(deterministic=False, accelerator='cuda')\n",
+        "torch.manual_seed(0)\nx = torch.rand(2, device='cuda:0', requires_grad=True)\n"
+        "x.sum().backward()\n",
+        "import lightning as L\n\nif __name__ == '__main__':\n    L.seed_everything(0)\n"
+        "    trainer = L.Trainer(deterministic=False, accelerator='gpu')\n    trainer.fit(model)\n",
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
-        facts = ctx.facts
-        if not ctx.is_entry_point or not facts.cuda_uses or ctx.analysis.determinism_enabled():
+        analysis = ctx.analysis
+        if not ctx.is_entry_point or analysis.determinism_enabled():
             return
-        first = min(facts.cuda_uses)
-        fix = self._fix(ctx)
-        yield self.diagnostic(
+        running = [call for call in ctx.facts.calls if analysis.runs(call)]
+        cuda = [call for call in running if _moves_to_cuda(ctx, call)]
+        seeds = [event.call for event in analysis.seed_events() if K.TORCH in event.rngs]
+        if not cuda or not seeds or not any(_training_step(call) for call in running):
+            return
+        seed = min(seeds, key=lambda call: (call.start.row, call.start.column))
+        first = min(cuda, key=lambda call: (call.start.row, call.start.column))
+        lightning = any(K.is_lightning_trainer(call.qualname) for call in ctx.facts.calls)
+        advice = ("pass `deterministic=True` to `Trainer`" if lightning
+                  else "call `torch.use_deterministic_algorithms(True)`")
+        yield self.at_call(
             ctx,
-            f"this entry point uses CUDA (line {first.row}) but never enables deterministic "
-            "algorithms: atomic-add kernels and cuDNN algorithm choice make GPU results vary "
-            "between runs; call `torch.use_deterministic_algorithms(True)` after seeding. "
-            f"See {K.REPRODUCIBILITY_URL}",
-            first,
-            first,
-            fix=fix,
-        )
-
-    def _fix(self, ctx: Context) -> Optional[Fix]:
-        facts = ctx.facts
-        alias = _bound_alias(facts, "torch")
-        torch_row = _first_import_row(facts, "torch", binding=True)
-        if alias is None or torch_row is None:
-            return None
-        anchor = self._after_seeding(ctx) or max(
-            (stmt.end_row for stmt in facts.top_statements if stmt.kind == "import"), default=None
-        )
-        if anchor is None or anchor < torch_row:
-            return None
-        return Fix(
-            UNSAFE,
-            f"Insert `{alias}.use_deterministic_algorithms(True)`",
-            (_insert_after(ctx, anchor, f"{alias}.use_deterministic_algorithms(True)\n"),),
+            seed,
+            f"torch is seeded here, but CUDA kernels (line {first.start.row}) stay "
+            f"nondeterministic: {advice}",
+            None if lightning else self._fix(ctx, seed, cuda),
         )
 
     @staticmethod
-    def _after_seeding(ctx: Context) -> Optional[int]:
-        """The last row of the last top-level statement that is a seeding call."""
-        rows = [
-            _top_statement_end(ctx.facts, event.call.start.row, ("other",))
-            for event in ctx.analysis.seed_events()
-            if event.call.scope == "" and not event.call.in_main_guard and not event.call.loops
-        ]
-        return max((row for row in rows if row is not None), default=None)
+    def _fix(ctx: Context, seed: Call, cuda: List[Call]) -> Optional[Fix]:
+        facts = ctx.facts
+        alias = _bound_alias(facts, "torch")
+        torch_row = _first_import_row(facts, "torch", binding=True)
+        indent = _statement_indent(ctx, seed)
+        if alias is None or torch_row is None or indent is None or torch_row > seed.start.row:
+            return None
+        if seed.loops or any(c.scope == seed.scope and c.start.row < seed.start.row for c in cuda):
+            return None
+        edits = []
+        os_alias = _bound_alias(facts, "os")
+        if os_alias is None or _first_import_row(facts, "os", binding=True) is None:
+            first_import = min((s.start_row for s in facts.top_statements if s.kind == "import"),
+                               default=None)
+            if first_import is None:
+                return None
+            os_alias = "os"
+            edits.append(insertion(first_import, 1, "import os\n"))
+        nl = "\r\n" if ctx.lines[seed.start.row - 1].endswith("\r\n") else "\n"
+        content = (f'{indent}{os_alias}.environ.setdefault("{_CUBLAS_KEY}", ":4096:8"){nl}'
+                   f"{indent}{alias}.use_deterministic_algorithms(True){nl}")
+        edits.append(_insert_after(ctx, seed.stmt_end_row, content))
+        return Fix(UNSAFE, f"Insert `{alias}.use_deterministic_algorithms(True)` and set "
+                   f"`{_CUBLAS_KEY}`", tuple(edits))
 
 
 class DeterministicWarnOnly(Rule):
@@ -525,13 +649,13 @@ class CublasWorkspaceConfig(Rule):
     Flags `torch.use_deterministic_algorithms(True)` (or
     `torch.set_deterministic_debug_mode("warn"|"error")`) in a module that does
     not set the environment variable `CUBLAS_WORKSPACE_CONFIG` to `:4096:8` or
-    `:16:8`, when the project declares torch <= 2.9.
+    `:16:8`, when the project's torch is at most 2.9 or unknown.
 
-    The rule is on by default, but it reports only when the project's torch
-    version is known (`torch-version`, or the lower bound of the declared
-    requirement) and is at most 2.9: PyTorch removed the check in PR
-    pytorch/pytorch#161749 (torch 2.13 has no trace of it), so for newer or
-    unknown versions it stays silent.
+    The torch version is `torch-version`, or the one inferred from the project
+    (declared requirement, installed distribution). PyTorch removed the check
+    in PR pytorch/pytorch#161749 (torch 2.13 has no trace of it), so from 2.10
+    on the rule stays silent. An unknown version is treated like an old one,
+    as TSL201 treats it: the fix is harmless on newer versions.
 
     ## Why is this bad?
     Up to roughly torch 2.9, with CUDA >= 10.2, deterministic mode makes
@@ -580,11 +704,12 @@ class CublasWorkspaceConfig(Rule):
         Example("import os\nos.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':16:8')\n"
                 "import torch as T\nT.use_deterministic_algorithms(True)\n", {"torch-version": "1.12"}),
         Example("import torch\ntorch.use_deterministic_algorithms(True)\n", {"torch-version": "2.13"}),
-        "import torch\ntorch.use_deterministic_algorithms(True)\n",
         Example("import torch\ntorch.use_deterministic_algorithms(False)\n", {"torch-version": "2.3"}),
     ]
     INVALID = [
         Example("import torch\ntorch.use_deterministic_algorithms(True)\n", {"torch-version": "2.3"}),
+        # The torch version is unknown: treated like an old one.
+        "import torch\ntorch.use_deterministic_algorithms(True)\n",
         Example("import torch as T\nT.set_deterministic_debug_mode('error')\n",
                 {"torch-version": "2.9"}),
         Example("import os\nos.environ['CUBLAS_WORKSPACE_CONFIG'] = ':4096:2'\nimport torch\n"
@@ -594,8 +719,10 @@ class CublasWorkspaceConfig(Rule):
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
-        if version_at_least(ctx.torch_version, "2.10") is not False:
+        modern = version_at_least(ctx.torch_version, "2.10")
+        if modern:
             return
+        when = "torch <= 2.9" if modern is False else "torch <= 2.9 (version unknown)"
         settings = _cublas_settings(ctx.facts)
         wrong = [
             value.text for value in settings
@@ -610,9 +737,8 @@ class CublasWorkspaceConfig(Rule):
                 yield self.at_call(
                     ctx,
                     call,
-                    f"`{call.raw}(...)` with torch <= 2.9 makes CUDA `mm`/`mv`/`bmm` raise "
-                    f"unless `{_CUBLAS_KEY}` is `:4096:8` or `:16:8` before cuBLAS starts, and "
-                    f"this module {problem}; set it before `import torch`",
+                    f"`{call.raw}(...)` makes CUDA `mm`/`mv`/`bmm` raise with {when} unless "
+                    f"`{_CUBLAS_KEY}` is `:4096:8` or `:16:8`; this module {problem}",
                     fix,
                 )
 
@@ -718,14 +844,15 @@ class DeterministicWithBenchmark(Rule):
 
 
 # Words for the text screen (``torchseedlint.screen``): a CUDA use is a ``"cuda"``
-# string or ``.cuda()``; the flags are ``benchmark`` and ``deterministic``
+# string, ``.cuda()``, ``torch.cuda.set_device`` or a Lightning ``Trainer`` with
+# ``accelerator="gpu"``/``gpus=N``; the flags are ``benchmark`` and ``deterministic``
 # (Lightning's ``Trainer(deterministic="warn")``); the rest are call names.
 _CUDA = frozenset({"cuda"})
 _BENCHMARK = frozenset({"benchmark"})
 _DETERMINISM = K.leaves(K.DETERMINISM_CALLS) | {"deterministic"}
 TRIGGERS = {
     "TSL301": _BENCHMARK,
-    "TSL302": _CUDA,
+    "TSL302": _CUDA | {"gpu", "gpus"},
     "TSL303": _DETERMINISM,
     "TSL304": _CUDA,
     "TSL305": _DETERMINISM,
