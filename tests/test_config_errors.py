@@ -8,17 +8,10 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
-from click.testing import CliRunner, Result
 
-from torchseedlint.cli import main
+from inprocess_cli import tsl
 
 UNSEEDED = "import torch\n\nif __name__ == '__main__':\n    print(torch.rand(2))\n"
-
-
-def tsl(root: Path, *args: str) -> Result:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(root)
-        return CliRunner().invoke(main, ["--no-cache", *args])
 
 
 def write(root: Path, files: Dict[str, str]) -> None:

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import List
 
 import pytest
-from click.testing import CliRunner, Result
 
-from torchseedlint.cli import main
+from inprocess_cli import tsl
 from torchseedlint.config import Config, config_from_mapping, glob_match
 from torchseedlint.discovery import discover
 
@@ -37,12 +36,6 @@ def tree(tmp_path: Path) -> Path:
     shutil.copytree(PROJECTS / "gitignored", root)
     (root / ".git" / "info").mkdir(parents=True)
     return root
-
-
-def tsl(root: Path, *args: str) -> Result:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(root)
-        return CliRunner().invoke(main, ["--no-cache", *args])
 
 
 def shown(root: Path, *args: str) -> List[str]:
@@ -114,10 +107,12 @@ def test_an_ignored_directory_named_on_the_command_line_stays_ignored(tree: Path
 
 
 def test_stdin_filename_with_force_exclude_respects_gitignore(tree: Path) -> None:
-    result = CliRunner().invoke(
-        main, ["--no-cache", "--force-exclude", "--stdin-filename", str(tree / EXPLICIT), "-"],
-        input=(tree / "train.py").read_text())
+    result = tsl(tree, "--force-exclude", "--stdin-filename", EXPLICIT, "-",
+                 stdin=(tree / "train.py").read_text())
+    assert result.exit_code == 0, result.output
     assert "TSL101" not in result.stdout
+    assert "TSL101" in tsl(tree, "--stdin-filename", EXPLICIT, "-",
+                           stdin=(tree / "train.py").read_text()).stdout
 
 
 # --- globs: ruff's documented examples ------------------------------------------------

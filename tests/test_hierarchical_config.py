@@ -13,6 +13,7 @@ from typing import List
 import pytest
 from click.testing import CliRunner, Result
 
+from inprocess_cli import tsl
 from torchseedlint.cli import main
 from torchseedlint.config import ConfigResolver
 from torchseedlint.engine import lint_paths
@@ -40,12 +41,6 @@ def tree(tmp_path: Path) -> Path:
     shutil.copytree(PROJECTS / "nested_configs", root)
     (root / ".git").mkdir()
     return root
-
-
-def tsl(root: Path, *args: str) -> Result:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(root)
-        return CliRunner().invoke(main, ["--no-cache", *args])
 
 
 def findings(result: Result) -> List[str]:
