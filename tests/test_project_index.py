@@ -182,3 +182,19 @@ def test_star_import_from_outside_the_project_gets_the_benefit_of_the_doubt(
         "import torch\nfrom torch import *\nset_seed(0)\nx = torch.rand(2)\n"
     )
     assert _codes(project / "train.py") == ["TSL101"]
+
+
+@pytest.mark.parametrize("version, reported", [("1.8", True), ("2.3", False)])
+def test_worker_side_draws_of_a_dataset_in_another_module(
+    tmp_path: Path, version: str, reported: bool
+) -> None:
+    # NoisyDataset.__getitem__ (proj/data/dataset.py) draws from NumPy's global RNG:
+    # before torch 1.9 the workers do not reseed it.
+    project = Path(shutil.copytree(FIXTURE, tmp_path / "seeded"))
+    found = lint_paths([str(project)], Config(torch_version=version)).diagnostics
+    tsl201 = [d for d in found if d.code == "TSL201"]
+    if reported:
+        assert len(tsl201) == 1 and tsl201[0].location.row == 11
+        assert "`np.random.rand` in `proj.data.dataset` (line 12)" in tsl201[0].message
+    else:
+        assert tsl201 == []

@@ -8,7 +8,7 @@ of "torch is seeded").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Set
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from torchseedlint import knowledge as K
 from torchseedlint.facts import Call, Expr, ModuleFacts
@@ -58,6 +58,10 @@ class ImportedDraw:
 
 # Answers "does the project code behind this name draw, and from which RNGs?".
 ImportedDraws = Callable[[str], Optional[ImportedDraw]]
+
+# Answers "what do these methods of the project class behind this name draw?";
+# None when the name is not a project class.
+ImportedMethods = Callable[[str, Tuple[str, ...]], Optional["Draws"]]
 
 # Code of a module outside any function: the node that runs at import, and the
 # ``if __name__ == "__main__":`` block, which runs only as a program.
@@ -117,8 +121,10 @@ class ModuleAnalysis:
         imported_seeds: Optional[ImportedSeeds] = None,
         imported_draws: Optional[ImportedDraws] = None,
         entry_functions: Iterable[str] = (),
+        imported_methods: Optional[ImportedMethods] = None,
     ) -> None:
         self.facts = facts
+        self.imported_methods = imported_methods
         # Functions that run as the program although nothing in the module calls
         # them: ``[project.scripts]`` targets.
         self.entry_functions = tuple(entry_functions)
@@ -522,6 +528,11 @@ class ModuleAnalysis:
                             seen.add(draw.name)
                             self._imported_draw_calls.setdefault(call.index, draw)
         return self._imported_draw_calls
+
+    def imported_class_draws(self, name: str, methods: Tuple[str, ...]) -> Optional[Draws]:
+        """What ``methods`` of the project class ``name`` draw at any depth; None when
+        ``name`` is not a class of another project module."""
+        return self.imported_methods(name, methods) if self.imported_methods else None
 
     def random_transforms(self) -> List[Call]:
         return [

@@ -294,6 +294,7 @@ def module_analysis(
         project.seeds_lookup(path),
         project.draws_lookup(path),
         entry_functions or project.entry_functions(path),
+        project.methods_lookup(path),
     )
 
 
@@ -539,17 +540,20 @@ def _first_pass(state: _RunState, path: str) -> Optional[ModuleFacts]:
 
 
 def _second_pass(state: _RunState, path: str) -> Tuple[FileResult, bool, Set[Path]]:
-    """Lint one file; also say whether it had facts, and which project modules this
-    process read for the first time.
+    """Lint one file; also say whether its facts are worth keeping, and which project
+    modules this process read for the first time.
 
     The facts are left out (the caller has them) so that a worker does not send them back.
     """
     assert state.project is not None
     result = lint_path(path, state.configs.config_for(path), state.project)
-    analysed = result.facts is not None
+    # A file with nothing to report keeps neither its source nor its facts: what a
+    # run holds grows with its findings, not with the tree.
+    quiet = not (result.diagnostics or result.suppressed or result.internal_errors)
+    analysed = result.facts is not None and not quiet
     loaded = state.project.files_read() - state.reported
     state.reported |= loaded
-    return replace(result, facts=None), analysed, loaded
+    return replace(result, facts=None, source=None if quiet else result.source), analysed, loaded
 
 
 def _read_module(state: _RunState, path: str) -> Optional[ModuleFacts]:
@@ -587,7 +591,18 @@ def _cached_run(cache: Cache, key: str, count: int) -> Optional[List[FileResult]
     others, results = stored
     if len(results) != count or list(others) != file_hashes(path for path, _ in others):
         return None
-    return list(results)
+    return [_with_source(result) for result in results]
+
+
+def _with_source(result: FileResult) -> FileResult:
+    """A cached result with its source read again (the run key holds its hash: the
+    cache does not keep a copy of every file with findings)."""
+    if result.notebook is not None or not (result.diagnostics or result.suppressed):
+        return result
+    try:
+        return replace(result, source=decode_source(Path(result.path).read_bytes()))
+    except (OSError, SourceError):
+        return result
 
 
 def _store_run(
@@ -595,7 +610,8 @@ def _store_run(
 ) -> None:
     linted = {Path(path).resolve() for path in files}
     others = file_hashes(sorted(str(path) for path in read if path not in linted))
-    cache.put("run", key, (others, [replace(result, facts=None) for result in results]))
+    stored = [replace(result, facts=None, source=None) for result in results]
+    cache.put("run", key, (others, stored))
 
 
 def new_project_index(

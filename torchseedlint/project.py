@@ -401,6 +401,30 @@ class ProjectIndex:
 
         return _memoized(lookup)
 
+    def methods_lookup(
+        self, importer: Path
+    ) -> Callable[[str, Tuple[str, ...]], Optional[Draws]]:
+        """The ``imported_methods`` callback: what given methods of a project class
+        draw at any depth (a dataset's ``__getitem__``, run in the loader's workers);
+        None when the name is not a project class."""
+        importer = importer.resolve()
+
+        def lookup(name: str, methods: Tuple[str, ...]) -> Optional[Draws]:
+            symbol = self.resolve(importer, name)
+            if symbol is None or symbol.module == importer or len(symbol.attribute) != 1:
+                return None
+            facts = self.modules.get(symbol.module)
+            if facts is None or symbol.attribute[0] not in facts.classes:
+                return None
+            self._ensure_solved(symbol.module)
+            draws: Draws = {}
+            for method in methods:
+                add_draws(draws, self._node_draws.get(
+                    (symbol.module, f"{symbol.attribute[0]}.{method}"), {}))
+            return draws
+
+        return lookup
+
     # --- roles -------------------------------------------------------------------
 
     def relative(self, path: Path) -> str:

@@ -78,9 +78,9 @@ def _call_at(ctx: Context, expr: Expr) -> Optional[Call]:
 def _dataset_draws(ctx: Context, constructor: Call) -> Optional[Dict[str, str]]:
     """The draws of the dataset ``constructor`` builds; None when its class is unknown.
 
-    Only classes defined in this module and library datasets that draw nothing
-    themselves are resolved. Datasets imported from other project modules are
-    the place to extend (through the project index).
+    Classes defined in this module, library datasets that draw nothing
+    themselves, and classes of other project modules (through the project index:
+    their ``torch``/``random``/NumPy draws) are resolved.
     """
     draws: Dict[str, str] = {}
     for arg in [*constructor.args, *constructor.kwargs.values()]:
@@ -94,6 +94,12 @@ def _dataset_draws(ctx: Context, constructor: Call) -> Optional[Dict[str, str]]:
         _merge(draws, _code_draws(ctx, _methods(ctx, class_name, _DATASET_METHODS)))
         return draws
     if (constructor.qualname or "").startswith(_TRANSFORM_ONLY_DATASETS):
+        return draws
+    imported = ctx.analysis.imported_class_draws(
+        constructor.qualname or constructor.raw or "", _DATASET_METHODS)
+    if imported is not None:  # a dataset class of another project module
+        for rng, draw in imported.items():
+            draws.setdefault(rng, draw.describe())
         return draws
     return None
 
