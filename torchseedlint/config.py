@@ -155,18 +155,18 @@ class Config:
 
     def is_entry_point(self, path: str) -> bool:
         owner = self.owner("entry-points")
-        return is_excluded(owner.relative(path), owner.entry_points)
+        return matches_any(owner.relative(path), owner.entry_points)
 
     def is_test_path(self, path: str) -> bool:
         owner = self.owner("test-paths")
-        return is_excluded(owner.relative(path), owner.test_paths)
+        return matches_any(owner.relative(path), owner.test_paths)
 
     def excludes(self, path: str, directory: bool = False) -> bool:
         """Whether ``exclude`` or any ``extend-exclude`` of the chain drops ``path``."""
         owner = self.owner("exclude")
-        if is_excluded(owner.relative(path), owner.exclude, directory):
+        if matches_any(owner.relative(path), owner.exclude, directory):
             return True
-        return any(is_excluded(config.relative(path), config.extend_exclude, directory)
+        return any(matches_any(config.relative(path), config.extend_exclude, directory)
                    for config in self.chain())
 
 
@@ -202,7 +202,7 @@ def glob_match(rel_path: str, pattern: str) -> bool:
     without ``/`` matches a file or directory of that name anywhere, one with ``/`` is
     anchored, ``**`` spans directories (``scripts/**/*.py`` matches ``scripts/a.py``),
     and a directory's pattern matches everything under it."""
-    return is_excluded(rel_path, (pattern,))
+    return matches_any(rel_path, (pattern,))
 
 
 def is_repository_root(directory: Path) -> bool:
@@ -321,7 +321,10 @@ def config_from_mapping(
 
 
 def _from_mapping(table: Mapping[str, Any], root: Optional[str], source: Optional[str]) -> Config:
-    unknown = sorted(set(table) - set(KNOWN_KEYS) | ({"extend"} & set(table)))
+    if "extend" in table:
+        raise ConfigError("`extend` names a file to inherit from: only a configuration "
+                          "file can use it (see load_config)")
+    unknown = sorted(set(table) - set(KNOWN_KEYS))
     if unknown:
         raise ConfigError(
             f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
@@ -455,7 +458,7 @@ def split_codes(values: Iterable[str]) -> Tuple[str, ...]:
     return tuple(out)
 
 
-def is_excluded(rel_path: str, patterns: Sequence[str], directory: bool = False) -> bool:
+def matches_any(rel_path: str, patterns: Sequence[str], directory: bool = False) -> bool:
     """Whether gitignore-style ``patterns`` match ``rel_path`` (a directory's path
     gets a trailing ``/``, for the patterns that name directories only)."""
     if not patterns:
