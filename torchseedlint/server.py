@@ -174,12 +174,12 @@ class Workspace:
 
     def __init__(self) -> None:
         self.projects: Dict[Path, Project] = {}
+        self._configs = ConfigResolver()  # reads each configuration file once
 
     def project_of(self, path: Path) -> Project:
-        configs = ConfigResolver()
-        root = project_root(configs.config_for(str(path)), [str(path)]).resolve()
+        root = project_root(self._configs.config_for(str(path)), [str(path)]).resolve()
         if root not in self.projects:
-            prepared = configs.then(partial(with_inferred_versions, root=root))
+            prepared = self._configs.then(partial(with_inferred_versions, root=root))
             self.projects[root] = Project(root, prepared)
         return self.projects[root]
 
@@ -190,6 +190,7 @@ class Workspace:
     def forget_settings(self) -> None:
         """A configuration file changed: read settings and files again."""
         self.projects.clear()
+        self._configs = ConfigResolver()
 
 
 # --- positions, edits --------------------------------------------------------------

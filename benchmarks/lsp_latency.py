@@ -1,0 +1,236 @@
+"""Editor latency: how soon the language server publishes diagnostics for a
+1,000-line training script after an edit, warm. A script, not a test (timings
+depend on the machine); the figures go to ``benchmarks/RESULTS.md`` ("Editor").
+
+The server is started as editors start it (``python -m torchseedlint.server``,
+LSP over stdio) and driven by pygls' client. After an edit the server waits
+``DEBOUNCE_SECONDS`` for typing to pause, then lints; the figure that matters is
+the time after that pause (edit to diagnostics, less the debounce), reported
+next to the raw edit-to-diagnostics time. The same edits are also linted in this
+process, through the server's own ``Workspace``, timing wall and CPU time: CPU
+time is what the work costs when other processes share the cores.
+
+    python benchmarks/lsp_latency.py [--edits 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+from lsprotocol import types as lsp
+from pygls.lsp.client import LanguageClient
+
+from torchseedlint.server import DEBOUNCE_SECONDS, Workspace
+
+LINES = 1000
+
+HELPER = """\
+import random
+
+import numpy as np
+import torch
+
+
+def set_seed(seed):
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+"""
+
+HEADER = """\
+import random
+
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from utils import set_seed
+
+LEARNING_RATE = 0.1
+"""
+
+BLOCK = """\
+
+
+class Images{i}(Dataset):
+    def __init__(self, n):
+        self.n = n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, index):
+        x = torch.randn(3, 32, 32)
+        if random.random() < 0.5:
+            x = x.flip(-1)
+        return x, index % 10
+
+
+def build_loader_{i}(batch_size):
+    dataset = Images{i}(128)
+    return DataLoader(dataset, batch_size=batch_size, shuffle=True, num_workers=2)
+
+
+def train_step_{i}(model, batch, optimizer):
+    inputs, targets = batch
+    loss = torch.nn.functional.cross_entropy(model(inputs), targets)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+"""
+
+FOOTER = """\
+
+
+if __name__ == "__main__":
+    set_seed(0)
+    model = torch.nn.Linear(3 * 32 * 32, 10)
+    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+    for batch in build_loader_0(32):
+        train_step_0(model, batch, optimizer)
+"""
+
+
+def training_script() -> str:
+    """A training script of exactly ``LINES`` lines: datasets, loaders, train steps."""
+    lines = HEADER.splitlines()
+    footer = FOOTER.splitlines()
+    block = 0
+    while len(lines) + len(BLOCK.splitlines()) + len(footer) <= LINES:
+        lines.extend(BLOCK.format(i=block).splitlines())
+        block += 1
+    # Fill up with per-class loss weights, one constant a line.
+    lines.extend(f"CLASS_{k}_WEIGHT = {k / 10}" for k in range(LINES - len(lines) - len(footer)))
+    lines.extend(footer)
+    return "\n".join(lines) + "\n"
+
+
+class Client(LanguageClient):
+    def __init__(self) -> None:
+        super().__init__("lsp-latency", "1")
+        self.waiting: Dict[Tuple[str, int], "asyncio.Future[int]"] = {}
+
+    def expect(self, uri: str, version: int) -> "asyncio.Future[int]":
+        future: "asyncio.Future[int]" = asyncio.get_running_loop().create_future()
+        self.waiting[(uri, version)] = future
+        return future
+
+
+def make_project() -> Path:
+    project = Path(tempfile.mkdtemp(prefix="lsp-latency-"))
+    (project / "pyproject.toml").write_text('[project]\nname = "bench"\n\n[tool.torchseedlint]\n')
+    (project / "utils.py").write_text(HELPER)
+    text = training_script()
+    assert text.count("\n") == LINES
+    (project / "train.py").write_text(text)
+    return project
+
+
+def edited(text: str, version: int) -> str:
+    """The script with a new learning rate typed in."""
+    return text.replace("LEARNING_RATE = 0.1\n", f"LEARNING_RATE = 0.{version}\n", 1)
+
+
+def in_process(edits: int, findings: bool) -> Dict[str, List[float]]:
+    """Linting after each edit through the server's Workspace: wall and CPU seconds.
+
+    ``findings``: without its ``set_seed(0)`` the script has findings (TSL101, TSL102).
+    """
+    path = make_project() / "train.py"
+    text = path.read_text()
+    if findings:
+        text = text.replace("    set_seed(0)\n", "")
+        path.write_text(text)
+    label = "with findings" if findings else "clean"
+    workspace = Workspace()
+    project = workspace.project_of(path)
+    project.set_buffer(path.resolve(), text)
+    project.lint(path, text)
+    walls: List[float] = []
+    cpus: List[float] = []
+    for version in range(2, edits + 2):
+        wall, cpu = time.perf_counter(), time.process_time()
+        project.set_buffer(path.resolve(), edited(text, version))
+        project.lint(path, edited(text, version))
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return {f"in process, {label}: lint after an edit, wall": walls,
+            f"in process, {label}: lint after an edit, CPU": cpus}
+
+
+async def measure(edits: int) -> Dict[str, List[float]]:
+    project = make_project()
+    text = (project / "train.py").read_text()
+    uri = (project / "train.py").as_uri()
+
+    client = Client()
+
+    @client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def published(params: lsp.PublishDiagnosticsParams) -> None:
+        future = client.waiting.pop((params.uri, params.version or 0), None)
+        if future is not None and not future.done():
+            future.set_result(len(params.diagnostics))
+
+    await client.start_io(sys.executable, "-m", "torchseedlint.server")
+    await client.initialize_async(lsp.InitializeParams(
+        capabilities=lsp.ClientCapabilities(), root_uri=project.as_uri()))
+    client.initialized(lsp.InitializedParams())
+
+    times: Dict[str, List[float]] = {"stdio, clean: open (cold)": [],
+                                     "stdio, clean: edit to diagnostics": [],
+                                     "stdio, clean: after the debounce": []}
+    start = time.perf_counter()
+    opened = client.expect(uri, 1)
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(
+        text_document=lsp.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
+    await opened
+    times["stdio, clean: open (cold)"].append(time.perf_counter() - start)
+
+    line = text.splitlines().index("LEARNING_RATE = 0.1")
+    for version in range(2, edits + 2):
+        # Type a new learning rate: one line changes, as a keystroke changes it.
+        done = client.expect(uri, version)
+        start = time.perf_counter()
+        client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[lsp.TextDocumentContentChangePartial(
+                range=lsp.Range(start=lsp.Position(line=line, character=0),
+                                end=lsp.Position(line=line + 1, character=0)),
+                text=edited("LEARNING_RATE = 0.1\n", version))]))
+        await done
+        elapsed = time.perf_counter() - start
+        times["stdio, clean: edit to diagnostics"].append(elapsed)
+        times["stdio, clean: after the debounce"].append(elapsed - DEBOUNCE_SECONDS)
+
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--edits", type=int, default=30, help="Edits to time (default 30).")
+    args = parser.parse_args()
+    times = asyncio.run(measure(args.edits))
+    times.update(in_process(args.edits, findings=False))
+    times.update(in_process(args.edits, findings=True))
+    print(f"{LINES}-line file, {args.edits} edits, debounce {DEBOUNCE_SECONDS * 1000:.0f} ms")
+    print("| measure | median ms | p90 ms | max ms |")
+    print("|---|---:|---:|---:|")
+    for name, values in times.items():
+        ordered = sorted(values)
+        p90 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
+        print(f"| {name} | {statistics.median(ordered) * 1000:.0f} | {p90 * 1000:.0f} | "
+              f"{ordered[-1] * 1000:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
