@@ -117,23 +117,20 @@ def test_text_ast_cannot_parse_gets_the_libcst_diagnostic(
 
 @pytest.mark.parametrize("output_format", ["concise", "json", "full"])
 def test_fast_path_prints_what_the_libcst_path_prints(
-    output_format: str, tmp_path: Path
+    output_format: str, fixture_tree: Path
 ) -> None:
-    """The whole fixture tree through the CLI, with and without ``ast`` facts (copied
-    out of this repository, whose settings make tests/ test code)."""
+    """The whole fixture tree through the CLI, with and without ``ast`` facts."""
     import os
-    import shutil
     import subprocess
     import sys
 
-    shutil.copytree(FIXTURES, tmp_path / "fixtures")
     outputs = []
     for parser in ("ast", "libcst"):
         env = {**os.environ, "TORCHSEEDLINT_PARSER": parser}
         done = subprocess.run(
             [sys.executable, "-m", "torchseedlint", "--no-cache", "--select", "ALL",
-             "--output-format", output_format, "fixtures"],
-            capture_output=True, text=True, env=env, cwd=tmp_path,
+             "--output-format", output_format, fixture_tree.name],
+            capture_output=True, text=True, env=env, cwd=fixture_tree.parent,
         )
         outputs.append((done.returncode, done.stdout, done.stderr))
     assert outputs[0][1].count("TSL") > 50  # the run did report what the fixtures hold
@@ -220,7 +217,15 @@ def test_positions_match_libcst_position_provider(path: Path) -> None:
 # --- --jobs ------------------------------------------------------------------------
 
 
-def test_parallel_run_prints_the_same_bytes_in_the_same_order() -> None:
+@pytest.fixture
+def fixture_tree(tmp_path: Path) -> Path:
+    """The fixtures copied out of this repository, whose settings make tests/ test code."""
+    import shutil
+
+    return Path(shutil.copytree(FIXTURES, tmp_path / "fixtures"))
+
+
+def test_parallel_run_prints_the_same_bytes_in_the_same_order(fixture_tree: Path) -> None:
     from click.testing import CliRunner
 
     from torchseedlint.cli import main
@@ -228,16 +233,17 @@ def test_parallel_run_prints_the_same_bytes_in_the_same_order() -> None:
     outputs = []
     for jobs in ("1", "2"):
         result = CliRunner().invoke(
-            main, ["--no-cache", "--jobs", jobs, "--output-format", "full", str(FIXTURES)]
+            main, ["--no-cache", "--jobs", jobs, "--output-format", "full", str(fixture_tree)]
         )
         assert result.exit_code == 1, result.output
         outputs.append(result.output)
     assert outputs[0] == outputs[1] and outputs[0].count("TSL") > 20
 
 
-def test_parallel_results_equal_one_process() -> None:
-    one = lint_paths([str(FIXTURES)], Config(), jobs=1)
-    two = lint_paths([str(FIXTURES)], Config(), jobs=2)
+def test_parallel_results_equal_one_process(fixture_tree: Path) -> None:
+    one = lint_paths([str(fixture_tree)], Config(), jobs=1)
+    two = lint_paths([str(fixture_tree)], Config(), jobs=2)
+    assert len(one.diagnostics) > 20
     assert [r.path for r in one.files] == [r.path for r in two.files]
     assert [r.diagnostics for r in one.files] == [r.diagnostics for r in two.files]
 
@@ -269,23 +275,42 @@ def test_cache_gives_the_same_results_and_reparses_only_what_changed(
 ) -> None:
     root, cache = _project(tmp_path / "p"), tmp_path / "cache"
     uncached = lint_paths([str(root)], Config()).diagnostics
-    parsed = _count_parses(monkeypatch)
+    parsed = _record_analyses(monkeypatch)
     cold = _cached_run(root, cache)
     assert cold == [(Path(d.path).name, d.code, d.location.row) for d in uncached]
-    assert cold and {"train.py", "helpers.py", "data.py"} <= set(parsed)
+    assert cold and {"train.py", "helpers.py", "data.py"} <= {name for name, _ in parsed}
     parsed.clear()
     assert _cached_run(root, cache) == cold
     assert parsed == []
     # A change in the imported helper changes train.py's findings: only the
-    # helper is parsed again, and train.py's diagnostics follow it.
+    # helper is analysed again, and train.py's diagnostics follow it (train.py
+    # is parsed by libcst again for its report, as every file with findings is).
     (root / "helpers.py").write_text(HELPERS.replace("random.random()", "1"))
     changed = _cached_run(root, cache)
-    assert parsed == ["helpers.py"]
+    assert [name for name, parser in parsed if parser == "ast"] == ["helpers.py"]
+    assert {name for name, parser in parsed if parser == "libcst"} == {
+        name for name, _, _ in changed}
     assert changed != cold
     assert changed == [(Path(d.path).name, d.code, d.location.row)
                        for d in lint_paths([str(root)], Config()).diagnostics]
     assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172")
     assert (cache / ".gitignore").read_text() == "*\n"
+
+
+def test_run_keeps_sources_of_files_with_findings_only_and_the_cache_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, cache = _project(tmp_path / "p"), tmp_path / "cache"
+    (root / "seeded.py").write_text("import torch\ntorch.manual_seed(0)\nx = torch.randn(3)\n")
+    run = lint_paths([str(root)], Config(), use_cache=True, cache_dir=str(cache))
+    kept = {Path(r.path).name: r.source is not None for r in run.files}
+    assert kept["train.py"] and not kept["seeded.py"] and not kept["plain.py"]
+    assert {Path(r.path).name for r in run.files if r.facts is not None} == {
+        name for name, has_source in kept.items() if has_source}
+    stored = b"".join(path.read_bytes() for path in cache.rglob("*") if path.is_file())
+    assert TRAIN.encode() not in stored  # no source in any cache entry
+    warm = lint_paths([str(root)], Config(), use_cache=True, cache_dir=str(cache))
+    assert [(r.path, r.source) for r in warm.files] == [(r.path, r.source) for r in run.files]
 
 
 def test_corrupt_and_foreign_cache_entries_are_ignored(

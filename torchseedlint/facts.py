@@ -13,6 +13,7 @@ alias. A name that no import binds keeps ``qualname=None`` and its raw text.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Union
 
@@ -22,11 +23,16 @@ from libcst._nodes.internal import CodegenState
 from torchseedlint.diagnostics import Location
 from torchseedlint.fixer import line_offsets
 
+# Facts are most of a run's memory (hundreds of thousands of objects): no
+# ``__dict__`` per object where dataclasses can say so (Python 3.10+; explicit
+# ``__slots__`` would forbid the field defaults on 3.9).
+_SLOTS: Dict[str, bool] = {"slots": True} if sys.version_info >= (3, 10) else {}
+
 _BUILTINS_OF_INTEREST = frozenset({"hash", "sorted", "list", "set", "frozenset", "enumerate",
                                    "dict", "zip", "tuple", "iter", "sum", "int", "len", "abs"})
 
 
-@dataclass
+@dataclass(**_SLOTS)
 class Expr:
     """A summary of an expression: what it is, what it calls, which names it reads."""
 
@@ -40,7 +46,7 @@ class Expr:
     end: Optional[Location] = None
 
 
-@dataclass
+@dataclass(**_SLOTS)
 class Call:
     index: int
     raw: Optional[str]  # dotted callee as written, None for e.g. ``f()()``
@@ -73,7 +79,7 @@ class Call:
         return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-@dataclass
+@dataclass(**_SLOTS)
 class Function:
     name: str
     qualname: str
@@ -86,7 +92,7 @@ class Function:
     attributes: Set[str] = field(default_factory=set)  # ``x`` in ``obj.x`` in the body
 
 
-@dataclass
+@dataclass(**_SLOTS)
 class Assign:
     target: str  # ``x``, ``self.x``, ``cudnn.benchmark`` as written
     qualname: Optional[str]  # target resolved through imports (attributes only)
@@ -98,7 +104,7 @@ class Assign:
     key: Optional[str] = None  # for ``os.environ["KEY"] = ...``
 
 
-@dataclass
+@dataclass(**_SLOTS)
 class Loop:
     id: int
     iter: Optional[Expr]  # None for while loops
@@ -111,7 +117,7 @@ class Loop:
     body_start: Optional[Location] = None
 
 
-@dataclass
+@dataclass(**_SLOTS)
 class Import:
     module: str  # as written, without the leading dots
     level: int  # number of leading dots of a relative import
@@ -119,14 +125,14 @@ class Import:
     row: int = 0  # line of the import statement
 
 
-@dataclass
+@dataclass(**_SLOTS)
 class TopStatement:
     kind: str  # docstring | future | import | main_guard | def | class | other
     start_row: int
     end_row: int
 
 
-@dataclass
+@dataclass(**_SLOTS)
 class ModuleFacts:
     path: str
     aliases: Dict[str, str] = field(default_factory=dict)  # names bound by imports
