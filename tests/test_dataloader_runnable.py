@@ -183,17 +183,17 @@ SNIPPET_FIXES = [
     ),
     (
         "TSL202",
-        "import torch\nfrom torch.utils.data import DataLoader\n"
+        "import torch\nfrom torch.utils.data import DataLoader\ntorch.manual_seed(0)\n"
         "loader = DataLoader(\n    ds,\n    shuffle=True,  # keep\n)\n",
-        "import torch\nfrom torch.utils.data import DataLoader\n"
-        "loader = DataLoader(\n    ds,\n    shuffle=True, generator=torch.Generator().manual_seed(0),"
+        "import torch\nfrom torch.utils.data import DataLoader\ntorch.manual_seed(0)\n"
+        "loader = DataLoader(\n    ds,\n    shuffle=True,\n    generator=torch.Generator().manual_seed(0),"
         "  # keep\n)\n",
     ),
     (
         "TSL207",
-        "import torch as T\nfrom torch.utils.data import random_split\nSEED = 3\n"
+        "import torch as T\nfrom torch.utils.data import random_split\nSEED = 3\nT.manual_seed(SEED)\n"
         "a, b = random_split(ds, [8, 2])\n",
-        "import torch as T\nfrom torch.utils.data import random_split\nSEED = 3\n"
+        "import torch as T\nfrom torch.utils.data import random_split\nSEED = 3\nT.manual_seed(SEED)\n"
         "a, b = random_split(ds, [8, 2], generator=T.Generator().manual_seed(SEED))\n",
     ),
     (
@@ -238,7 +238,8 @@ NO_FIX = [
     ("TSL203", "import numpy as np\nfrom torch.utils.data import DataLoader\n\n"
                "def init(worker_id):\n    np.random.seed(42)\n\n"
                "loader = DataLoader(ds, num_workers=2, worker_init_fn=init)\n"),
-    ("TSL202", "from torch.utils.data import DataLoader\nloader = DataLoader(ds, shuffle=True)\n"),
+    ("TSL202", "from torch.utils.data import DataLoader\n\ndef make(ds):\n"
+               "    return DataLoader(ds, shuffle=True)\n"),
     # No evident epoch loop: the loader is iterated in another function.
     ("TSL206", "from torch.utils.data import DataLoader, DistributedSampler\n"
                "sampler = DistributedSampler(ds)\nloader = DataLoader(ds, sampler=sampler)\n"
@@ -273,3 +274,27 @@ def test_in_order_fix(call: str, expected: str) -> None:
     assert fixed == header + "loader = " + expected
     ast.parse(fixed)
     assert "TSL209" not in _codes(fixed, "TSL209")
+
+
+# --- TSL201: seeded NumPy draws in workers on a modern torch ------------------------
+
+
+def test_numpy_in_workers_is_reproducible_on_modern_torch_and_reported_only_before_1_9() -> None:
+    """The case TSL201 no longer reports from torch 1.9: ``torch.manual_seed`` only, a
+    dataset drawing from legacy ``np.random``, two workers. Since torch 1.9 each
+    worker reseeds NumPy from the loader's base seed: two processes print the same
+    values, the workers differ and the epochs differ."""
+    script = FIXTURES / "tsl201_numpy_workers.py"
+    import torch
+
+    assert torch.__version__.split("+")[0].split(".")[:2] == ["2", "13"]
+    first, second = [_parse(done.stdout) for done in run_scripts([script, script])]
+    assert len(first) == 16 and first == second
+    assert len({value for *_, value in first}) == 16
+    streams = _by_worker(first, 0)
+    assert sorted(streams) == [0, 1] and streams[0] != streams[1]
+    assert _epoch(first, 0) != _epoch(first, 1)
+    source = script.read_text()
+    for version, codes in (("2.13", []), ("1.9", []), ("1.8", ["TSL201"])):
+        config = config_from_mapping({"select": ["TSL201"], "torch-version": version})
+        assert [d.code for d in lint_source(source, "train.py", config)] == codes
