@@ -202,3 +202,115 @@ def test_block_placement_edge_cases(text: str, expected: str) -> None:
     fixed = fix_text(text, "t.py", Config()).text
     assert expected in fixed
     assert compiles(fixed, "t.py") and fix_text(fixed, "t.py", Config()).text == fixed
+
+
+CLICK_COMMAND = '''import click
+import torch
+
+
+@click.command()
+@click.option("--seed", default=0)
+def train(seed):
+    """Train."""
+    model = torch.nn.Linear(2, 2)
+
+
+if __name__ == "__main__":
+    train()
+'''
+MAIN_WITHOUT_SEED = '''import torch
+
+
+def main():
+    model = torch.nn.Linear(2, 2)
+
+
+if __name__ == "__main__":
+    main()
+'''
+LOADER_IN_LOOP = '''import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+SEED = 5
+
+
+class Noisy(Dataset):
+    def __getitem__(self, index):
+        return np.random.rand()
+
+
+if __name__ == "__main__":
+    torch.manual_seed(SEED)
+    np.random.seed(SEED)
+    for epoch in range(2):
+        loader = DataLoader(Noisy(), num_workers=2)
+'''
+RANK_FROM_ENV = '''import argparse
+import os
+
+import torch
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    local_rank = int(os.environ["LOCAL_RANK"])
+    rank = int(os.environ["RANK"])
+    model = torch.nn.Linear(2, 2)
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+
+@pytest.mark.parametrize(
+    "text, settings, expected",
+    [
+        # A click command: seeded at its top, from its parameter.
+        (CLICK_COMMAND, {}, '    """Train."""\n    torch.manual_seed(seed)\n    model ='),
+        # No seed anywhere, an importable module: the constant at module level, the
+        # seeding inside the function the main block runs (never at import time).
+        (MAIN_WITHOUT_SEED, {},
+         "import torch\n\nSEED = 0\n\n\ndef main():\n    torch.manual_seed(SEED)\n    model"),
+        # A loader built per epoch shares one generator created before the loop.
+        (LOADER_IN_LOOP, {"torch-version": "1.8"},
+         "    loader_generator = torch.Generator().manual_seed(SEED)\n    for epoch in range(2):\n"
+         "        loader = DataLoader(Noisy(), num_workers=2, worker_init_fn=seed_worker, "
+         "generator=loader_generator)\n"),
+        # Per rank: the global rank (not the local one), after the line that binds it.
+        (RANK_FROM_ENV, {},
+         '    rank = int(os.environ["RANK"])\n    torch.manual_seed(args.seed + rank)\n'),
+    ],
+    ids=["click", "main-without-seed", "loader-in-loop", "rank-from-env"],
+)
+def test_seeding_uses_the_programs_seed_and_place(
+    text: str, settings: dict, expected: str
+) -> None:
+    config = config_from_mapping(settings)
+    fixed = fix_text(text, "train.py", config).text
+    assert expected in fixed
+    assert compiles(fixed, "train.py") and fix_text(fixed, "train.py", config).text == fixed
+
+
+def test_seed_option_defaulting_to_none_is_only_reported_by_the_safe_fix() -> None:
+    text = ('import argparse\nimport torch\n\n\ndef main():\n    parser = argparse.ArgumentParser()\n'
+            '    parser.add_argument("--seed", type=int)\n    args = parser.parse_args()\n'
+            '    model = torch.nn.Linear(2, 2)\n\n\nif __name__ == "__main__":\n    main()\n')
+    safe = fix_text(text, "train.py", Config())
+    assert safe.text == text and [d.code for d in safe.remaining] == ["TSL101"]
+    unsafe = fix_text(text, "train.py", Config(), unsafe=True).text
+    assert 'add_argument("--seed", type=int, default=0)' in unsafe
+    assert "args = parser.parse_args()\n    torch.manual_seed(args.seed)\n" in unsafe
+
+
+def test_unsafe_reseed_in_an_epoch_loop_stays_per_epoch() -> None:
+    text = ("import numpy as np\nimport torch\n\n\ndef main(seed):\n    torch.manual_seed(seed)\n"
+            "    for epoch in range(3):\n        np.random.seed()\n"
+            "        print(np.random.rand())\n    np.random.seed(None)\n\n\n"
+            "if __name__ == '__main__':\n    main(0)\n")
+    fixed = fix_text(text, "train.py", Config(), unsafe=True).text
+    assert "        np.random.seed(seed + epoch)\n" in fixed
+    assert "    np.random.seed(seed)\n" in fixed

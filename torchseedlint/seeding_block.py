@@ -36,9 +36,6 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Set, Tuple
 
-import libcst as cst
-from libcst.metadata import PositionProvider
-
 from torchseedlint import knowledge as K
 from torchseedlint.diagnostics import SAFE, UNSAFE, Edit, Fix, Location
 from torchseedlint.facts import Assign, Call, ModuleFacts, collect_facts
@@ -567,6 +564,8 @@ def _plan(ctx: Context) -> Optional[SeedPlan]:
 
 def _bound_before(text: str, row: int, path: str) -> Optional[Dict[str, str]]:
     """Names bound by imports in the first ``row`` lines (None if that text does not parse)."""
+    import libcst as cst  # fixes only: linting a clean file never imports libcst
+
     prefix = "".join(text.splitlines(keepends=True)[:row])
     try:
         return collect_facts(cst.parse_module(prefix), path).aliases
@@ -935,6 +934,9 @@ def loader_fixable(text: str, call: Call) -> bool:
 def _keyword_edits(text: str, call: Call, generator: str, worker: bool) -> Optional[List[Edit]]:
     """Edits adding ``worker_init_fn=seed_worker`` (with ``worker``) and ``generator=``
     (when given and absent) to the call, following its layout."""
+    import libcst as cst  # fixes only: linting a clean file never imports libcst
+    from libcst.metadata import PositionProvider
+
     lines = text.splitlines(keepends=True)
     first, last = call.start.row - 1, call.end.row - 1
     snippet = "".join(lines[first:last + 1])
@@ -1003,41 +1005,3 @@ def reseed_value(ctx: Context, call: Call) -> str:
         if target.isidentifier() and ctx.facts.loops[loop_id].scope == call.scope:
             return f"{base} + {target}"
     return base
-
-
-CUBLAS_SETTING = 'os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")'
-
-
-def determinism_fix(ctx: Context) -> Optional[Fix]:
-    """TSL302 (unsafe): ``CUBLAS_WORKSPACE_CONFIG`` and deterministic algorithms, in the
-    entry point, right after its seeding (never at import time of an importable module)."""
-    plan = seed_plan(ctx)
-    facts = ctx.facts
-    torch_name = next((n for n, t in sorted(facts.aliases.items()) if t == "torch"), None)
-    if plan is None or torch_name is None:
-        return None
-    src = SourceText(ctx.source)
-    site = plan.site
-    if site is None:
-        rows = [_statement_end(src, e.call.start.row) for e in ctx.analysis.seed_events()
-                if e.call.scope == "" and not e.call.loops and not e.call.in_main_guard]
-        if not rows:
-            return None
-        site = Site(max(rows), "", "")
-    os_name = next((n for n, t in sorted(facts.aliases.items()) if t == "os"), None)
-    edits: List[Edit] = []
-    if os_name is None:
-        os_name = "os"
-        header = _header_end(ctx, _draws(ctx))
-        import_row = header[1] if header else 0
-        nl = newline_of(ctx.source)
-        if import_row:
-            line = ctx.source.splitlines()[import_row - 1]
-            edits.append(insertion(import_row, len(line) + 1, f"{nl}import os"))
-        else:
-            edits.append(insertion(facts.top_statements[0].start_row, 1, f"import os{nl}"))
-    setting = CUBLAS_SETTING.replace("os.", f"{os_name}.", 1)
-    edits.append(_site_insertion(ctx, site, [
-        setting, f"{torch_name}.use_deterministic_algorithms(True)"]))
-    return Fix(UNSAFE, "Enable deterministic algorithms (and the cuBLAS workspace they need)",
-               tuple(sorted(edits, key=lambda e: e.location)))
