@@ -8,6 +8,7 @@ of "torch is seeded").
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from torchseedlint import knowledge as K
@@ -136,8 +137,6 @@ class ModuleAnalysis:
         self._local_functions = {
             name: fn for name, fn in facts.functions.items() if not fn.is_nested
         }
-        self.function_seeds = self._compute_function_seeds()
-        self.reachable = self._compute_reachable()
         self._seed_events: Optional[List[SeedEvent]] = None
         self._uses_torch = self.imports_torch()
         self._graph: Optional[DrawGraph] = None
@@ -223,7 +222,7 @@ class ModuleAnalysis:
     def call_seeds(self, call: Call) -> FrozenSet[str]:
         """What a call seeds, including calls of the module's own helper functions."""
         direct = self.direct_seeds(call)
-        local = self._local_callee(call)
+        local = self.local_callee(call)
         if local is not None:
             return direct | self.function_seeds.get(local, frozenset())
         return direct
@@ -241,7 +240,7 @@ class ModuleAnalysis:
             head != "self"
         )
 
-    def _local_callee(self, call: Call) -> Optional[str]:
+    def local_callee(self, call: Call) -> Optional[str]:
         if call.qualname is None and call.raw in self._local_functions:
             return call.raw
         nested = f"{call.scope}.{call.raw}" if call.scope and call.raw else None
@@ -252,6 +251,15 @@ class ModuleAnalysis:
             if candidate in self._local_functions:
                 return candidate
         return None
+
+    @cached_property
+    def function_seeds(self) -> Dict[str, FrozenSet[str]]:
+        """What each function of the module seeds, through its local calls."""
+        return self._compute_function_seeds()
+
+    @cached_property
+    def reachable(self) -> Set[str]:
+        return self._compute_reachable()
 
     def _compute_function_seeds(self) -> Dict[str, FrozenSet[str]]:
         seeds: Dict[str, FrozenSet[str]] = {name: frozenset() for name in self.facts.functions}
@@ -264,7 +272,7 @@ class ModuleAnalysis:
                 for index in fn.calls:
                     call = self.facts.calls[index]
                     total |= self.direct_seeds(call)
-                    callee = self._local_callee(call)
+                    callee = self.local_callee(call)
                     if callee is not None:
                         total |= seeds.get(callee, frozenset())
                 if total != seeds[name]:
@@ -467,7 +475,7 @@ class ModuleAnalysis:
         """Functions of this module a call runs: the callee, the implicit methods of
         a class it builds, and functions passed to it as arguments."""
         nodes = []
-        callee = self._local_callee(call)
+        callee = self.local_callee(call)
         if callee is not None:
             nodes.append(callee)
         if call.qualname is None and call.raw in self.facts.classes:

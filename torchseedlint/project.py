@@ -248,17 +248,56 @@ class ProjectIndex:
         return nodes
 
     def _solve_seeds(self) -> None:
-        # Every round re-reads the current table; sets only grow, so this ends.
+        """What every function seeds at any depth: a fixpoint over the project's call
+        graph, each module's calls classified once."""
+        seeds: Dict[Tuple[Path, str], Set[str]] = {}
+        edges: Dict[Tuple[Path, str], List[Tuple[Path, str]]] = {}
+        for path, facts in self.modules.items():
+            targets: Dict[str, Tuple[Path, str]] = {}
+
+            def project_function(name: str, path: Path = path,
+                                 targets: Dict[str, Tuple[Path, str]] = targets,
+                                 ) -> Optional[FrozenSet[str]]:
+                # A project function seeds what the fixpoint finds, not what its name suggests.
+                target = self._function_of(path, name)
+                if target is None:
+                    return None
+                targets[name] = target
+                return frozenset()
+
+            analysis = ModuleAnalysis(facts, self.seed_functions, project_function)
+            for name, function in facts.functions.items():
+                key = (path, name)
+                seeds[key], edges[key] = set(), []
+                for index in function.calls:
+                    call = facts.calls[index]
+                    seeds[key] |= analysis.direct_seeds(call)
+                    local = analysis.local_callee(call)
+                    if local is not None:
+                        edges[key].append((path, local))
+                    for called in (call.qualname, call.raw):
+                        if called in targets:
+                            edges[key].append(targets[called])
         changed = True
-        while changed:
+        while changed:  # sets only grow: this ends
             changed = False
-            for path, facts in list(self.modules.items()):
-                analysis = ModuleAnalysis(facts, self.seed_functions, self.seeds_lookup(path))
-                for name, rngs in analysis.function_seeds.items():
-                    key = (path, name)
-                    if rngs != self._function_seeds.get(key, frozenset()):
-                        self._function_seeds[key] = rngs
+            for key, callees in edges.items():
+                for callee in callees:
+                    more = seeds.get(callee, set()) - seeds[key]
+                    if more:
+                        seeds[key] |= more
                         changed = True
+        self._function_seeds = {key: frozenset(rngs) for key, rngs in seeds.items()}
+
+    def _function_of(self, importer: Path, name: str) -> Optional[Tuple[Path, str]]:
+        """The project function a name used in ``importer`` stands for, if any."""
+        symbol = self.resolve(importer, name)
+        if symbol is None or not symbol.attribute:
+            return None
+        function = ".".join(symbol.attribute)
+        facts = self.modules.get(symbol.module)
+        return (symbol.module, function) if facts is not None and function in facts.functions \
+            else None
 
     # --- name resolution ---------------------------------------------------------
 
@@ -369,15 +408,11 @@ class ProjectIndex:
         return _memoized(lambda name: self._symbol_seeds(importer, name))
 
     def _symbol_seeds(self, importer: Path, name: str) -> Optional[FrozenSet[str]]:
-        symbol = self.resolve(importer, name)
-        if symbol is None or not symbol.attribute:
-            return None
-        function = ".".join(symbol.attribute)
-        facts = self.modules.get(symbol.module)
-        if facts is None or function not in facts.functions:
+        target = self._function_of(importer, name)
+        if target is None:
             return None  # a class or a variable: unknown, not "seeds nothing"
-        self._ensure_solved(symbol.module)
-        return self._function_seeds.get((symbol.module, function), frozenset())
+        self._ensure_solved(target[0])
+        return self._function_seeds.get(target, frozenset())
 
     def draws_lookup(self, importer: Path) -> Callable[[str], Optional[ImportedDraw]]:
         """The ``imported_draws`` callback: what the project code behind a name
