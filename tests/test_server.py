@@ -247,3 +247,56 @@ async def test_editing_the_seeding_helper_updates_the_importer(
     client.diagnostics.pop(train, None)
     change_file(client, utils, 3, UTILS)
     assert list(await published(client, train)) == []
+
+
+async def test_notebook_cells_get_the_clis_findings(client: LanguageClient, project: Path) -> None:
+    cells = [("code", "import torch\n"), ("markdown", "# Exploration\n"),
+             ("code", "x = torch.rand(3)\n")]
+    notebook = {"cells": [{"cell_type": kind, "metadata": {}, "source": text,
+                           **({"outputs": [], "execution_count": None} if kind == "code" else {})}
+                          for kind, text in cells],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (project / "explore.ipynb").write_text(json.dumps(notebook))
+    expected = [d for d in json.loads(subprocess.run(
+        [sys.executable, "-m", "torchseedlint", "--no-cache", "--output-format", "json",
+         str(project / "explore.ipynb")], capture_output=True, text=True, timeout=120).stdout)]
+    assert [(d["code"], d["cell"]) for d in expected] == [("TSL101", 3)]
+
+    uri = (project / "explore.ipynb").as_uri()
+    cell_uris = [f"vscode-notebook-cell:{project / 'explore.ipynb'}#cell{n}" for n in (1, 2, 3)]
+    client.diagnostics.pop(cell_uris[2], None)
+    client.notebook_document_did_open(lsp.DidOpenNotebookDocumentParams(
+        notebook_document=lsp.NotebookDocument(
+            uri=uri, notebook_type="jupyter-notebook", version=1,
+            cells=[lsp.NotebookCell(kind=lsp.NotebookCellKind.Code if kind == "code"
+                                    else lsp.NotebookCellKind.Markup, document=cell_uri)
+                   for (kind, _), cell_uri in zip(cells, cell_uris)]),
+        cell_text_documents=[
+            lsp.TextDocumentItem(uri=cell_uri, version=1, text=text,
+                                 language_id="python" if kind == "code" else "markdown")
+            for (kind, text), cell_uri in zip(cells, cell_uris)]))
+    found = await published(client, cell_uris[2])
+    assert as_cli(found) == [(d["code"], d["location"]["row"], d["location"]["column"],
+                              d["message"]) for d in expected]
+    assert list(client.diagnostics[cell_uris[0]]) == []
+
+    hover = await client.text_document_hover_async(lsp.HoverParams(
+        text_document=lsp.TextDocumentIdentifier(uri=cell_uris[2]), position=found[0].range.start))
+    assert hover is not None and isinstance(hover.contents, lsp.MarkupContent)
+    assert hover.contents.value.startswith("# missing-torch-seed (TSL101)")
+    actions = await code_actions(client, cell_uris[2], found[0])
+    assert [a.title for a in actions] == ["Disable TSL101 for this line"]
+    assert actions[0].edit is not None and actions[0].edit.changes is not None
+    assert apply_edits(cells[2][1], actions[0].edit.changes[cell_uris[2]]) == \
+        "x = torch.rand(3)  # noqa: TSL101\n"
+
+    # Seeding in the first cell clears the third cell's finding.
+    client.diagnostics.pop(cell_uris[2], None)
+    client.notebook_document_did_change(lsp.DidChangeNotebookDocumentParams(
+        notebook_document=lsp.VersionedNotebookDocumentIdentifier(uri=uri, version=2),
+        change=lsp.NotebookDocumentChangeEvent(cells=lsp.NotebookDocumentCellChanges(
+            text_content=[lsp.NotebookDocumentCellContentChanges(
+                document=lsp.VersionedTextDocumentIdentifier(uri=cell_uris[0], version=2),
+                changes=[lsp.TextDocumentContentChangeWholeDocument(
+                    text="import torch\n\ntorch.manual_seed(0)\n")])]))))
+    assert list(await published(client, cell_uris[2])) == []

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import re
 import sys
 from bisect import bisect_right
@@ -27,14 +28,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, TypeVar
 
 from torchseedlint import __version__
 from torchseedlint.add_noqa import add_noqa
 from torchseedlint.config import Config, ConfigError, ConfigResolver
 from torchseedlint.diagnostics import SAFE, Diagnostic
 from torchseedlint.discovery import discover
-from torchseedlint.engine import FileResult, lint_file_text, load_facts, project_root, text_facts
+from torchseedlint.engine import FileResult, lint_bytes, lint_file_text, load_facts, project_root
+from torchseedlint.engine import text_facts
 from torchseedlint.engine import screened_facts
 from torchseedlint.facts import ModuleFacts
 from torchseedlint.fixer import apply_fixes, line_offsets
@@ -258,10 +260,18 @@ def _overlaps(a: lsp.Range, b: lsp.Range) -> bool:
 
 class TorchSeedLintServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("torchseedlint", __version__,
-                         text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "torchseedlint", __version__,
+            text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
+            notebook_document_sync=lsp.NotebookDocumentSyncOptions(
+                notebook_selector=[lsp.NotebookDocumentFilterWithCells(
+                    notebook="jupyter-notebook",
+                    cells=[lsp.NotebookCellLanguage(language="python")])],
+                save=True),
+        )
         self.state = Workspace()
-        self.linted: Dict[str, Linted] = {}
+        self.linted: Dict[str, Linted] = {}  # by document URI (a notebook's: by cell)
+        self.notebooks: Set[str] = set()  # URIs of the open notebooks
         self._pending: Dict[str, "asyncio.Task[None]"] = {}
         # One thread does all linting: the kept facts and indexes are not shared
         # between threads, and the event loop stays free to take the next edit.
@@ -294,7 +304,10 @@ class TorchSeedLintServer(LanguageServer):
         if delay:
             await asyncio.sleep(delay)
         self._pending.pop(uri, None)
-        await self.lint_and_publish(uri)
+        if uri in self.notebooks:
+            await self.lint_notebook(uri)
+        else:
+            await self.lint_and_publish(uri)
 
     async def lint_and_publish(self, uri: str, rescan: bool = False) -> None:
         """Lint ``uri``, then the other open files of its project whose findings moved."""
@@ -318,6 +331,61 @@ class TorchSeedLintServer(LanguageServer):
                     previous.result.diagnostics == result.diagnostics:
                 continue
             self.publish(linted_uri, linted_text, linted_version, result.diagnostics)
+        for notebook in self.notebooks:  # they import the project's modules too
+            self.schedule(notebook, 0)
+
+    async def lint_notebook(self, uri: str) -> None:
+        """Lint an open notebook as its cells read now; publish by cell."""
+        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
+        path = to_fs_path(uri)
+        if notebook is None or path is None:
+            return
+        cells = []
+        for cell in notebook.cells:
+            document = self.workspace.text_documents.get(cell.document)
+            if document is None:
+                return
+            code = cell.kind == lsp.NotebookCellKind.Code
+            cells.append((cell.document, code, document.source, document.version))
+        try:
+            result = await self.run(partial(self._lint_notebook, Path(path), cells))
+        except ConfigError as exc:
+            self.window_show_message(lsp.ShowMessageParams(
+                type=lsp.MessageType.Error, message=f"torchseedlint: {exc}"))
+            return
+        located = result.located()
+        for number, (cell_uri, code, text, version) in enumerate(cells, start=1):
+            document = self.workspace.text_documents.get(cell_uri)
+            if not code or document is None or document.version != version:
+                continue  # not code, or edited meanwhile: a newer run is scheduled
+            found = [d for d in located if d.cell == number]
+            self.linted[cell_uri] = Linted(text, version, FileResult(str(path), found))
+            self.publish(cell_uri, text, version, found)
+
+    def _lint_notebook(
+        self, path: Path, cells: Sequence[Tuple[str, bool, str, Optional[int]]]
+    ) -> FileResult:
+        """Lint the cells as the notebook file holding them (numbered as it numbers them)."""
+        notebook = {
+            "cells": [{"cell_type": "code" if code else "markdown", "metadata": {},
+                       "source": text, **({"outputs": [], "execution_count": None}
+                                          if code else {})}
+                      for _uri, code, text, _version in cells],
+            "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+        }
+        project = self.state.project_of(path)
+        return lint_bytes(json.dumps(notebook).encode("utf-8"), str(path),
+                          project.config_for(path), project.index())
+
+    def closed_notebook(self, params: lsp.DidCloseNotebookDocumentParams) -> None:
+        self.notebooks.discard(params.notebook_document.uri)
+        pending = self._pending.pop(params.notebook_document.uri, None)
+        if pending is not None:
+            pending.cancel()
+        for cell in params.cell_text_documents:
+            self.linted.pop(cell.uri, None)
+            self.text_document_publish_diagnostics(
+                lsp.PublishDiagnosticsParams(uri=cell.uri, diagnostics=[]))
 
     def _lint_all(
         self,
@@ -376,16 +444,15 @@ class TorchSeedLintServer(LanguageServer):
     def current(self, uri: str) -> Optional[Linted]:
         """The last lint of ``uri``, if it is of the text the editor has now."""
         linted = self.linted.get(uri)
-        opened = self._text(uri)
-        if linted is None or opened is None or opened[1] != linted.text:
+        document = self.workspace.text_documents.get(uri)
+        if linted is None or document is None or document.source != linted.text:
             return None
         return linted
 
     def code_actions(self, params: lsp.CodeActionParams) -> List[lsp.CodeAction]:
         uri = params.text_document.uri
         linted = self.current(uri)
-        path = to_fs_path(uri)
-        if linted is None or path is None:
+        if linted is None:
             return []
         only = params.context.only
         lines = _lines(linted.text)
@@ -402,8 +469,10 @@ class TorchSeedLintServer(LanguageServer):
             noqa = self._noqa_action(uri, linted.text, d, diagnostic)
             if noqa is not None:
                 actions.append(noqa)
-        if only is None or any(FIX_ALL_KIND.startswith(kind) for kind in only):
-            fix_all = self._fix_all_action(uri, Path(path), linted)
+        opened = self._text(uri)  # a file, not a notebook cell
+        if opened is not None and (only is None or any(
+                FIX_ALL_KIND.startswith(kind) for kind in only)):
+            fix_all = self._fix_all_action(uri, opened[0], linted)
             if fix_all is not None:
                 actions.append(fix_all)
         return actions
@@ -411,7 +480,9 @@ class TorchSeedLintServer(LanguageServer):
     def _fix_action(
         self, uri: str, text: str, d: Diagnostic, diagnostic: lsp.Diagnostic
     ) -> Optional[lsp.CodeAction]:
-        if d.fix is None:
+        if d.fix is None or d.cell is not None:
+            # A notebook fix may edit other cells too (the seeding block goes
+            # after the imports): `torchseedlint --fix` applies it to the file.
             return None
         fixed, applied, _ = apply_fixes(text, [d.fix])
         if not applied or not compiles(fixed, d.path):
@@ -500,6 +571,24 @@ def make_server() -> TorchSeedLintServer:
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(params: lsp.DidCloseTextDocumentParams) -> None:
         server.closed(params.text_document.uri)
+
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_OPEN)
+    async def did_open_notebook(params: lsp.DidOpenNotebookDocumentParams) -> None:
+        server.notebooks.add(params.notebook_document.uri)
+        await server.lint_notebook(params.notebook_document.uri)
+
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def did_change_notebook(params: lsp.DidChangeNotebookDocumentParams) -> None:
+        server.schedule(params.notebook_document.uri, DEBOUNCE_SECONDS)
+
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def did_save_notebook(params: lsp.DidSaveNotebookDocumentParams) -> None:
+        server.files_changed()
+        server.schedule(params.notebook_document.uri, 0)
+
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def did_close_notebook(params: lsp.DidCloseNotebookDocumentParams) -> None:
+        server.closed_notebook(params)
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(params: lsp.DidChangeWatchedFilesParams) -> None:
