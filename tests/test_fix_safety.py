@@ -20,7 +20,7 @@ from typing import Dict, List
 import pytest
 from click.testing import CliRunner, Result
 
-from torchseedlint import fix_command
+from torchseedlint import atomic_write, fix_command
 from torchseedlint.cli import main
 
 FLAGGED = "import torch\nmodel = torch.nn.Linear(2, 2)\nx = torch.rand(3)\n"
@@ -105,7 +105,7 @@ def test_write_atomic_cleans_up_when_interrupted(
 
     monkeypatch.setattr(os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        fix_command.write_atomic(str(path), FIXED.encode(), FLAGGED.encode())
+        atomic_write.write_atomic(str(path), FIXED.encode(), FLAGGED.encode())
     assert path.read_text() == FLAGGED
     assert [p.name for p in tmp_path.iterdir()] == ["train.py"]
 
@@ -258,3 +258,44 @@ def test_interrupted_fix_leaves_each_file_original_or_fully_fixed(
     leftovers = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".py"]
     if signum != signal.SIGKILL:  # SIGKILL cannot be caught: a temporary file may remain
         assert leftovers == []
+
+
+# A process that does nothing but write one file back and forth through
+# ``write_atomic``, so a signal nearly always lands inside a write. It loads the
+# module from its file (no package import: each round starts in milliseconds) and
+# runs a thread that does not block signals: the kernel may deliver SIGTERM to that
+# thread, where its default action would end the process in the middle of a write.
+WRITER = """
+import importlib.util, sys, threading, time
+spec = importlib.util.spec_from_file_location("atomic_write", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+threading.Thread(target=time.sleep, args=(3600,), daemon=True).start()
+contents = [b"old\\n" * 4096, b"new\\n" * 4096]
+print("writing", flush=True)
+turn = 0
+while True:
+    module.write_atomic(sys.argv[2], contents[1 - turn], contents[turn])
+    turn = 1 - turn
+"""
+ROUNDS = 20
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_signal_during_writes_never_leaves_a_temporary_file(tmp_path: Path, signum: int) -> None:
+    path = tmp_path / "train.py"
+    contents = {b"old\n" * 4096, b"new\n" * 4096}
+    for round_ in range(ROUNDS):
+        path.write_bytes(b"old\n" * 4096)
+        writer = subprocess.Popen(
+            [sys.executable, "-c", WRITER, atomic_write.__file__, str(path)],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        )
+        assert writer.stdout is not None and writer.stdout.readline() == b"writing\n"
+        time.sleep(0.001 * (round_ % 5))  # land at different points of the writes
+        writer.send_signal(signum)
+        writer.wait(timeout=60)
+        # Killed by the signal (SIGINT: KeyboardInterrupt), never mid-write.
+        assert writer.returncode in (-signum, 1), writer.returncode
+        assert path.read_bytes() in contents
+        assert [p.name for p in tmp_path.iterdir()] == ["train.py"], round_

@@ -30,9 +30,9 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 def _version_text() -> str:
-    import libcst
-
-    libcst_version = getattr(libcst, "__version__", None) or _dist_version("libcst")
+    # The installed distribution's version: importing libcst for it would make
+    # ``--version`` as slow as a lint run.
+    libcst_version = _dist_version("libcst")
     return (
         f"torchseedlint {__version__} (libcst {libcst_version}, "
         f"Python {platform.python_version()})"
@@ -320,24 +320,38 @@ def _lint_files(
 def _write_noqa(run: RunResult, reason: str) -> None:
     """Write ``# noqa`` comments for every diagnostic (ruff's ``--add-noqa``)."""
     from torchseedlint.add_noqa import add_noqa
+    from torchseedlint.atomic_write import WRITE_ERRORS, write_atomic
     from torchseedlint.notebook import write_back
 
     added = 0
+    errors = []
+    written = set()  # real paths: a symbolic link and its target are one file
     for result in run.files:
+        real_path = os.path.realpath(result.path)
         if result.notebook is not None:
             text, count = add_noqa(result.notebook.source, result.diagnostics, reason)
-            if count:
-                new_json = write_back(result.notebook.json_text, text)
-                Path(result.path).write_bytes(new_json.encode("utf-8"))
+            old = result.notebook.json_text.encode("utf-8")
+            new = write_back(result.notebook.json_text, text).encode("utf-8") if count else old
         elif result.source is not None:
             text, count = add_noqa(result.source.text, result.diagnostics, reason)
-            if count:
-                Path(result.path).write_bytes(result.source.encode(text))
+            old, new = result.source.encode(result.source.text), result.source.encode(text)
         else:
             continue
+        if not count or real_path in written:
+            continue
+        try:
+            write_atomic(result.path, new, old)
+        except WRITE_ERRORS as exc:
+            errors.append(f"{result.path}: not written: {exc}")
+            continue
+        written.add(real_path)
         added += count
     noun = "directive" if added == 1 else "directives"
     click.echo(f"Added {added} noqa {noun}.", err=True)
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
+    if errors:
+        raise click.exceptions.Exit(EXIT_ERROR)
 
 
 def _print_output(

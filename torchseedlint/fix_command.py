@@ -2,7 +2,8 @@
 
 The fix loop itself is pure (:mod:`torchseedlint.fixing`); here the fixed text is
 diffed or written back, byte for byte in the file's own encoding, BOM and line
-endings, through a temporary file and an atomic rename.
+endings, by :func:`torchseedlint.atomic_write.write_atomic` (a temporary file and
+an atomic rename).
 
 A notebook is fixed through its joined code cells (the text the engine linted),
 and the cells that changed are written back into its JSON (:func:`notebook.write_back`),
@@ -21,15 +22,11 @@ from __future__ import annotations
 
 import difflib
 import os
-import signal
-import stat
-import tempfile
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
+from torchseedlint.atomic_write import WRITE_ERRORS, write_atomic
 from torchseedlint.config import Config
 from torchseedlint.engine import FileResult, RunResult, lint_file_text
 from torchseedlint.fixing import FixOutcome, fix_filter, fix_text
@@ -131,10 +128,6 @@ def _code_lines(joined: str) -> List[str]:
     ]
 
 
-class NotWritten(Exception):
-    """A fixed file could not be written back safely; it was left as it was."""
-
-
 def write_back(fixes: List[FileFix]) -> List[str]:
     """Write the changed files; return an error for each one left untouched.
 
@@ -144,54 +137,13 @@ def write_back(fixes: List[FileFix]) -> List[str]:
     for fix in list(fixes):
         if not fix.changed:
             continue
-        expected = fix.original.encode(fix.original.text)
         try:
-            with _signals_deferred():
-                write_atomic(fix.path, fix.original.encode(fix.outcome.text), expected)
-        except (NotWritten, OSError, UnicodeEncodeError) as exc:
+            write_atomic(fix.path, fix.original.encode(fix.outcome.text),
+                         fix.original.encode(fix.original.text))
+        except WRITE_ERRORS as exc:
             errors.append(f"{fix.path}: not fixed: {exc}")
             fixes.remove(fix)
     return errors
-
-
-def write_atomic(path: str, data: bytes, expected: bytes) -> None:
-    """Replace the file's content in one rename, keeping its permission bits.
-
-    Raises NotWritten if the file no longer holds ``expected`` (it was edited
-    while we worked) or is a symbolic link.
-    """
-    if os.path.islink(path):
-        raise NotWritten("it is a symbolic link")
-    target = Path(path)
-    mode = stat.S_IMODE(target.stat().st_mode)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                         suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, mode)
-        # Checked as late as possible: the window for a lost edit is this one read.
-        if target.read_bytes() != expected:
-            raise NotWritten("it changed on disk while torchseedlint was fixing it")
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-
-
-@contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM until the block ends, so no temporary file is left behind."""
-    if not hasattr(signal, "pthread_sigmask"):  # Windows: a rename is still atomic
-        yield
-        return
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def link_warnings(paths: List[str]) -> List[str]:
