@@ -194,7 +194,8 @@ def test_positions_match_libcst_position_provider(path: Path) -> None:
     import libcst as cst
     from libcst.metadata import PositionProvider, WhitespaceInclusivePositionProvider
 
-    from torchseedlint.facts import ModuleFacts, _Collector
+    from torchseedlint.cst_facts import _Collector
+    from torchseedlint.facts import ModuleFacts
 
     text = path.read_text(encoding="utf-8")
     module = cst.parse_module(text)
@@ -215,6 +216,34 @@ def test_positions_match_libcst_position_provider(path: Path) -> None:
 
 
 # --- --jobs ------------------------------------------------------------------------
+
+
+def test_field_order_table_is_libcst_visiting_order() -> None:
+    """The precomputed order of each node class's child fields is the order libcst's
+    ``_visit_and_replace_children`` visits them (less whitespace and punctuation)."""
+    import inspect
+    import re
+
+    import libcst as cst
+
+    from torchseedlint.cst_facts import _FIELD_ORDER, _child_kind
+
+    visited = re.compile(r'visit_\w+\(\s*self,\s*"(\w+)"')
+    checked = 0
+    for name in dir(cst):
+        cls = getattr(cst, name)
+        if (not isinstance(cls, type) or not issubclass(cls, cst.CSTNode)
+                or inspect.isabstract(cls) or _child_kind(cls) != 1):
+            continue
+        fields = tuple(dict.fromkeys(visited.findall(
+            inspect.getsource(cls._visit_and_replace_children))))
+        assert _FIELD_ORDER[name] == tuple(f for f in fields if f in _FIELD_ORDER[name]), name
+        for dropped in set(fields) - set(_FIELD_ORDER[name]):
+            assert dropped.startswith("whitespace") or dropped in (
+                "lpar", "rpar", "leading_lines", "lines_after_decorators", "comma",
+                "semicolon"), (name, dropped)
+        checked += 1
+    assert checked == len(_FIELD_ORDER)
 
 
 @pytest.fixture

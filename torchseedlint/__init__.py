@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
 
-from torchseedlint.config import Config  # noqa: E402
-from torchseedlint.diagnostics import Diagnostic, Edit, Fix, Location  # noqa: E402
-from torchseedlint.engine import lint_paths, lint_source  # noqa: E402
+# The public API, imported on first use: ``torchseedlint --version`` and the
+# modules a worker process needs load nothing more than they use.
+_EXPORTS = {
+    "Config": "torchseedlint.config",
+    "Diagnostic": "torchseedlint.diagnostics",
+    "Edit": "torchseedlint.diagnostics",
+    "Fix": "torchseedlint.diagnostics",
+    "Location": "torchseedlint.diagnostics",
+    "lint_paths": "torchseedlint.engine",
+    "lint_source": "torchseedlint.engine",
+}
 
 __all__ = ["Config", "Diagnostic", "Edit", "Fix", "Location", "lint_paths", "lint_source", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'torchseedlint' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

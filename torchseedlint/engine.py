@@ -13,10 +13,9 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import (
-    Any, Callable, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, TypeVar, Union
+    TYPE_CHECKING, Any, Callable, Iterable, Iterator, List, Optional, Sequence, Set, Tuple,
+    TypeVar, Union,
 )
-
-import libcst as cst
 
 from torchseedlint.analysis import ModuleAnalysis, parse_version
 from torchseedlint.ast_facts import collect_facts_ast
@@ -36,6 +35,9 @@ from torchseedlint.rules.suppressions import unused_suppressions
 from torchseedlint.sources import DecodedSource, SourceError, cpython_syntax_error, decode_source
 from torchseedlint.suppression import Suppressions, parse_suppressions
 from torchseedlint.versions import with_inferred_versions
+
+if TYPE_CHECKING:  # imported where a file is parsed with it: most runs need it for few files
+    import libcst as cst
 
 
 class InternalError(Exception):
@@ -102,6 +104,8 @@ def parse_error(path: str, message: str, row: int = 1, column: int = 1) -> Diagn
 
 def parse(text: str, path: str) -> Union[cst.Module, Diagnostic]:
     """Parse with libcst, or return the TSL000 diagnostic saying why it failed."""
+    import libcst as cst
+
     depth = too_deep(text)
     if depth is not None:
         return parse_error(

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Callable, Dict, List, Optional, Set, Tuple, TypeVar
 
 from torchseedlint import knowledge as K
 from torchseedlint.diagnostics import SAFE, UNSAFE, Edit, Fix, Location
@@ -43,6 +43,7 @@ from torchseedlint.fixer import insertion
 from torchseedlint.rules.base import Context, version_at_least
 from torchseedlint.rules.source_text import SourceText
 
+T = TypeVar("T")
 SEED_NAME = "SEED"
 WORKER_FN = "seed_worker"
 _HEADER_KINDS = ("docstring", "future", "import")
@@ -517,19 +518,24 @@ def _next_to_commented_seeding(src: SourceText, site: Site, limit: int) -> Site:
     return Site(after, site.indent, site.scope)
 
 
-_PLANS: Dict[Tuple[str, int], Tuple[ModuleFacts, Optional[SeedPlan]]] = {}
+# Every TSL101-TSL104/TSL201 diagnostic of a module asks for the same plan and
+# block: computed once per module (the facts object identifies the linted text).
+_MEMO: Dict[str, object] = {}
+_MEMO_FACTS: List[ModuleFacts] = []
+
+
+def _memo(ctx: Context, key: str, compute: Callable[[], T]) -> T:
+    if not _MEMO_FACTS or _MEMO_FACTS[0] is not ctx.facts:
+        _MEMO.clear()
+        _MEMO_FACTS[:] = [ctx.facts]
+    if key not in _MEMO:
+        _MEMO[key] = compute()
+    return _MEMO[key]  # type: ignore[return-value]
 
 
 def seed_plan(ctx: Context) -> Optional[SeedPlan]:
-    """The module's plan (computed once per linted text), or None when no site is safe."""
-    key = (ctx.path, id(ctx.facts))
-    cached = _PLANS.get(key)
-    if cached is not None and cached[0] is ctx.facts:
-        return cached[1]
-    plan = _plan(ctx)
-    _PLANS.clear()  # one module at a time: its diagnostics are built together
-    _PLANS[key] = (ctx.facts, plan)
-    return plan
+    """The module's plan, or None when no site is safe."""
+    return _memo(ctx, "plan", lambda: _plan(ctx))
 
 
 def _plan(ctx: Context) -> Optional[SeedPlan]:
@@ -740,6 +746,10 @@ def _site_insertion(ctx: Context, site: Site, lines: List[str]) -> Edit:
 
 def seeding_block(ctx: Context, worker_loaders: bool) -> Optional[Block]:
     """The module's seeding edits; ``worker_loaders``: some DataLoader needs ``seed_worker``."""
+    return _memo(ctx, f"block {worker_loaders}", lambda: _seeding_block(ctx, worker_loaders))
+
+
+def _seeding_block(ctx: Context, worker_loaders: bool) -> Optional[Block]:
     facts = ctx.facts
     plan = seed_plan(ctx)
     draws = _draws(ctx)
