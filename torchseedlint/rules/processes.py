@@ -45,10 +45,10 @@ def _method_argument(call: Call, keyword: str, position: int = 0) -> Optional[Ex
     return call.args[position] if len(call.args) > position else None
 
 
-def _fresh_contexts(facts: ModuleFacts) -> Dict[str, Call]:
-    """``get_context("spawn")`` calls by the variable they are assigned to."""
+def _fresh_contexts(facts: ModuleFacts) -> Set[str]:
+    """The variables ``get_context("spawn")`` (or ``"forkserver"``) is assigned to."""
     return {
-        call.assigned_to: call
+        call.assigned_to
         for call in facts.calls
         if call.qualname in _GET_CONTEXT and call.assigned_to
         and _literal(_method_argument(call, "method")) in _FRESH_METHODS
@@ -72,7 +72,7 @@ def _global_fresh_method(facts: ModuleFacts) -> bool:
     )
 
 
-def _starts_fresh(facts: ModuleFacts, call: Call, contexts: Dict[str, Call],
+def _starts_fresh(facts: ModuleFacts, call: Call, contexts: Set[str],
                   global_fresh: bool) -> Optional[Expr]:
     """The target expression if ``call`` starts processes in a fresh interpreter."""
     if call.qualname in _SPAWN_CALLS:
@@ -94,10 +94,9 @@ def _target_function(ctx: Context, spawn: Call, target: Optional[Expr]) -> Optio
     (written in place or assigned to a variable first)."""
     if target is None:
         return None
-    functions = ctx.facts.functions
     partial_call: Optional[Call] = None
     if target.kind == "name":
-        if target.text in functions and not functions[target.text].is_nested:
+        if _is_module_function(ctx.facts, target):
             return target.text
         partial_call = next(
             (c for c in ctx.facts.calls
@@ -114,9 +113,12 @@ def _target_function(ctx: Context, spawn: Call, target: Optional[Expr]) -> Optio
     if partial_call is None or not partial_call.args:
         return None
     wrapped = partial_call.args[0]
-    if wrapped.kind == "name" and wrapped.text in functions and not functions[wrapped.text].is_nested:
-        return wrapped.text
-    return None
+    return wrapped.text if _is_module_function(ctx.facts, wrapped) else None
+
+
+def _is_module_function(facts: ModuleFacts, expr: Expr) -> bool:
+    function = facts.functions.get(expr.text) if expr.kind == "name" else None
+    return function is not None and not function.is_nested
 
 
 def _run_by(ctx: Context, target: str) -> Set[str]:
