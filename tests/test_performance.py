@@ -218,6 +218,25 @@ def test_positions_match_libcst_position_provider(path: Path) -> None:
 # --- --jobs ------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["--no-cache", "clean.py"]],
+                         ids=["version", "help", "clean-file"])
+def test_startup_imports_no_parser_it_does_not_use(args: List[str], tmp_path: Path) -> None:
+    """libcst (a third of a small run's start-up) is imported only to parse a file
+    with findings or to fix one."""
+    import subprocess
+    import sys
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "clean.py").write_text("import torch\ntorch.manual_seed(0)\nx = torch.randn(3)\n")
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "torchseedlint", *args],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert "torchseedlint.cli" in imported
+    assert not {name for name in imported if name.split(".")[0] == "libcst"}
+
+
 def test_field_order_table_is_libcst_visiting_order() -> None:
     """The precomputed order of each node class's child fields is the order libcst's
     ``_visit_and_replace_children`` visits them (less whitespace and punctuation)."""
