@@ -519,15 +519,19 @@ def _next_to_commented_seeding(src: SourceText, site: Site, limit: int) -> Site:
 
 
 # Every TSL101-TSL104/TSL201 diagnostic of a module asks for the same plan and
-# block: computed once per module (the facts object identifies the linted text).
+# block: computed once per module check (its facts and settings objects identify it).
 _MEMO: Dict[str, object] = {}
-_MEMO_FACTS: List[ModuleFacts] = []
+_MEMO_OWNER: List[object] = []
 
 
 def _memo(ctx: Context, key: str, compute: Callable[[], T]) -> T:
-    if not _MEMO_FACTS or _MEMO_FACTS[0] is not ctx.facts:
+    owner = [ctx.facts, ctx.config, ctx.source, ctx.role, ctx.torch_version,
+             ctx.torchvision_version]
+    if len(_MEMO_OWNER) != len(owner) or any(
+        a is not b and a != b for a, b in zip(_MEMO_OWNER, owner)
+    ):
         _MEMO.clear()
-        _MEMO_FACTS[:] = [ctx.facts]
+        _MEMO_OWNER[:] = owner
     if key not in _MEMO:
         _MEMO[key] = compute()
     return _MEMO[key]  # type: ignore[return-value]
