@@ -115,10 +115,13 @@ class Config:
         """``path`` relative to the config root, POSIX style, for glob matching; a path
         outside the root keeps its own components (only unanchored patterns match it)."""
         if self.root:
-            try:
-                return Path(path).resolve().relative_to(_resolved(self.root)).as_posix()
-            except ValueError:
-                pass
+            # Where it is first (a symbolic link is matched by its own name), then
+            # resolved (a root reached through a link); realpath never raises on a loop.
+            for absolute in (os.path.abspath, os.path.realpath):
+                try:
+                    return Path(absolute(path)).relative_to(absolute(self.root)).as_posix()
+                except ValueError:
+                    continue
         parts = PurePosixPath(Path(path).as_posix()).parts
         return "/".join(part for part in parts if part not in ("/", ".", ".."))
 
@@ -168,11 +171,6 @@ class Config:
             return True
         return any(matches_any(config.relative(path), config.extend_exclude, directory)
                    for config in self.chain())
-
-
-@lru_cache(maxsize=256)
-def _resolved(directory: str) -> Path:
-    return Path(directory).resolve()
 
 
 # ``src/**.py``: ruff's globset lets a ``**`` glued to other characters cross
