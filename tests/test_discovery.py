@@ -203,3 +203,10 @@ def test_show_files_reports_a_missing_path(tree: Path) -> None:
     assert result.exit_code == 2
     assert result.stdout == "train.py\n"
     assert result.stderr == "error: gone.py: No such file or directory\n"
+
+
+def test_a_symlink_loop_under_a_config_root_does_not_stop_discovery(tree: Path) -> None:
+    (tree / "torchseedlint.toml").write_text('extend-exclude = ["pkg/*.py"]\n')
+    (tree / "loop_a.py").symlink_to(tree / "loop_b.py")
+    (tree / "loop_b.py").symlink_to(tree / "loop_a.py")
+    assert shown(tree) == ["generated_model.py", "loop_a.py", "loop_b.py", "train.py"]
