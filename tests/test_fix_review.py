@@ -66,6 +66,7 @@ CASES = [
     Case("project", runs="fixed", script="train.py"),
     Case("warnings_after_imports.py", runs="fixed", seeds=()),
     Case("notebook.ipynb"),
+    Case("cuda_training.py"),  # TSL302's unsafe fix; no GPU here
     Case("commented_out_seeding.py", runs="fixed",
          seeds=(("--manualSeed", "1"), ("--manualSeed", "2"))),
 ]

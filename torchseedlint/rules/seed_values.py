@@ -356,8 +356,11 @@ class RandomizingSeedCall(Rule):
     ```
 
     ## Fix safety
-    Unsafe: the fix writes an explicit seed, the module's `SEED` constant if it
-    defines one, else `0`, and so picks a value. `torch.seed()` returns the new
+    Unsafe: the fix writes an explicit seed, and so picks a value: the program's
+    seed where it is in scope (`args.seed`), else the module's `SEED` constant if
+    it defines one, else `0`; inside a loop, plus the loop variable
+    (`np.random.seed(args.seed + epoch)`), so that a per-epoch reseed still
+    differs every epoch. `torch.seed()` returns the new
     seed while `torch.manual_seed` returns a generator, so calls whose result is
     used are not fixed.
 
@@ -770,8 +773,9 @@ class UnseededRngObject(Rule):
     ```
 
     ## Fix safety
-    Unsafe: the fix passes the module's `SEED` constant if it defines one, else
-    `0`, and so picks a value.
+    Unsafe: the fix passes a seed, and so picks a value: the program's seed where
+    it is in scope (`args.seed`), else the module's `SEED` constant if it defines
+    one, else `0`; inside a loop, plus the loop variable.
 
     ## Known limitations
     A `torch.Generator()` is not flagged: its default seed is fixed
