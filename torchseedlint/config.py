@@ -118,10 +118,9 @@ class Config:
             # Where it is first (a symbolic link is matched by its own name), then
             # resolved (a root reached through a link); realpath never raises on a loop.
             for absolute in (os.path.abspath, os.path.realpath):
-                try:
-                    return Path(absolute(path)).relative_to(absolute(self.root)).as_posix()
-                except ValueError:
-                    continue
+                rel = relative_below(absolute(path), absolute(self.root))
+                if rel is not None:
+                    return rel
         parts = PurePosixPath(Path(path).as_posix()).parts
         return "/".join(part for part in parts if part not in ("/", ".", ".."))
 
@@ -171,6 +170,19 @@ class Config:
             return True
         return any(matches_any(config.relative(path), config.extend_exclude, directory)
                    for config in self.chain())
+
+
+def relative_below(path: str, directory: str) -> Optional[str]:
+    """``path`` relative to ``directory`` in POSIX form ("" for the directory itself),
+    None when it is not below it; both absolute. String work: discovery calls this
+    for every file and directory it walks."""
+    if path == directory:
+        return ""
+    prefix = directory if directory.endswith(os.sep) else directory + os.sep
+    if not path.startswith(prefix):
+        return None
+    rel = path[len(prefix):]
+    return rel.replace(os.sep, "/") if os.sep != "/" else rel
 
 
 # ``src/**.py``: ruff's globset lets a ``**`` glued to other characters cross

@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import pathspec
 
-from torchseedlint.config import Config, ConfigResolver
+from torchseedlint.config import Config, ConfigResolver, relative_below
 
 SOURCE_SUFFIXES = (".py", ".ipynb")
 
@@ -43,10 +43,10 @@ class IgnoreFiles:
         self._in_git: Dict[Path, bool] = {}
 
     def ignored(self, path: str, directory: bool = False) -> bool:
-        target = Path(os.path.abspath(path))
-        for base, spec in self._specs(target.parent):
-            rel = target.relative_to(base).as_posix() + ("/" if directory else "")
-            include = spec.check_file(rel).include
+        target = os.path.abspath(path)
+        for base, spec in self._specs(Path(os.path.dirname(target))):
+            rel = relative_below(target, str(base))
+            include = spec.check_file(f"{rel}/" if directory else rel).include
             if include is not None:
                 return include
         return False
