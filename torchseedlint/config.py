@@ -14,7 +14,7 @@ import re
 import sys
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import (
     Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 )
@@ -121,8 +121,8 @@ class Config:
                 rel = relative_below(absolute(path), absolute(self.root))
                 if rel is not None:
                     return rel
-        parts = PurePosixPath(Path(path).as_posix()).parts
-        return "/".join(part for part in parts if part not in ("/", ".", ".."))
+        parts = path.replace(os.sep, "/").split("/")
+        return "/".join(part for part in parts if part not in ("", ".", ".."))
 
     def chain(self) -> Iterator["Config"]:
         """This config, then the ones it extends."""

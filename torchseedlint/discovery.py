@@ -38,42 +38,46 @@ class IgnoreFiles:
     ``info/exclude`` last; ``.gitignore`` files count only inside a git repository."""
 
     def __init__(self) -> None:
-        # directory -> the ignore files that apply in it, deepest first
-        self._applicable: Dict[Path, List[Tuple[Path, pathspec.GitIgnoreSpec]]] = {}
-        self._in_git: Dict[Path, bool] = {}
+        # directory -> the ignore files that apply in it, deepest first (plain strings:
+        # this runs for every file and directory a walk meets)
+        self._applicable: Dict[str, List[Tuple[str, pathspec.GitIgnoreSpec]]] = {}
+        self._in_git: Dict[str, bool] = {}
 
     def ignored(self, path: str, directory: bool = False) -> bool:
         target = os.path.abspath(path)
-        for base, spec in self._specs(Path(os.path.dirname(target))):
-            rel = relative_below(target, str(base))
+        for base, spec in self._specs(os.path.dirname(target)):
+            rel = relative_below(target, base)
             include = spec.check_file(f"{rel}/" if directory else rel).include
             if include is not None:
                 return include
         return False
 
-    def _specs(self, directory: Path) -> List[Tuple[Path, pathspec.GitIgnoreSpec]]:
+    def _specs(self, directory: str) -> List[Tuple[str, pathspec.GitIgnoreSpec]]:
         if directory not in self._applicable:
             names = (".ignore", ".gitignore") if self._inside_git(directory) else (".ignore",)
-            found = [(directory, spec) for spec in map(_read_spec, (directory / n for n in names))
-                     if spec is not None]
-            if (directory / ".git").is_dir():
-                exclude = _read_spec(directory / ".git" / "info" / "exclude")
+            found = [(directory, spec) for name in names
+                     for spec in [_read_spec(os.path.join(directory, name))] if spec is not None]
+            parent = os.path.dirname(directory)
+            if os.path.isdir(os.path.join(directory, ".git")):
+                exclude = _read_spec(os.path.join(directory, ".git", "info", "exclude"))
                 found.extend([(directory, exclude)] if exclude is not None else [])
-            elif directory.parent != directory:
-                found.extend(self._specs(directory.parent))
+            elif parent != directory:
+                found.extend(self._specs(parent))
             self._applicable[directory] = found
         return self._applicable[directory]
 
-    def _inside_git(self, directory: Path) -> bool:
+    def _inside_git(self, directory: str) -> bool:
         if directory not in self._in_git:
-            self._in_git[directory] = (directory / ".git").exists() or (
-                directory.parent != directory and self._inside_git(directory.parent))
+            parent = os.path.dirname(directory)
+            self._in_git[directory] = os.path.exists(os.path.join(directory, ".git")) or (
+                parent != directory and self._inside_git(parent))
         return self._in_git[directory]
 
 
-def _read_spec(path: Path) -> Optional[pathspec.GitIgnoreSpec]:
+def _read_spec(path: str) -> Optional[pathspec.GitIgnoreSpec]:
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        with open(path, encoding="utf-8", errors="replace") as file:
+            text = file.read()
     except OSError:  # absent (the usual case) or unreadable: ignores nothing
         return None
     return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
