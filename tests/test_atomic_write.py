@@ -3,14 +3,16 @@ a file edited meanwhile left alone. (Interrupted writes: ``test_fix_safety.py``.
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
-from typing import Any, Sequence, Tuple
+from typing import Any, List, Sequence, Tuple
 
 import pytest
 from click.testing import CliRunner, Result
 
 from torchseedlint import add_noqa as add_noqa_module
-from torchseedlint.atomic_write import NotWritten, write_atomic
+from torchseedlint.atomic_write import NotWritten, signals_held, write_atomic
 from torchseedlint.cli import main
 
 FLAGGED = "import torch\nmodel = torch.nn.Linear(2, 2)\n"
@@ -96,3 +98,24 @@ def test_add_noqa_leaves_a_file_edited_meanwhile_and_says_so(
     assert f"error: {edited}: not written: it changed on disk" in result.stderr
     assert result.exit_code == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["edited.py", "other.py"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_during_the_block_is_delivered_once_after_it(signum: int) -> None:
+    calls: List[int] = []
+
+    def handler(number: int, frame: object) -> None:
+        calls.append(number)
+
+    previous = signal.signal(signum, handler)
+    try:
+        with signals_held():
+            os.kill(os.getpid(), signum)
+            inside = list(calls)
+        after = list(calls)
+        restored = signal.getsignal(signum)
+    finally:
+        signal.signal(signum, previous)
+    assert inside == []
+    assert after == [signum]
+    assert restored is handler

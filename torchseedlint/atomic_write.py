@@ -98,7 +98,9 @@ def signals_held() -> Iterator[None]:
             yield
         finally:
             if mask is not None:
-                received.extend(_take_pending())
+                # Delivers what arrived meanwhile to ``record`` (Python runs a pending
+                # handler before it replaces that handler, below). Not sigwait: another
+                # thread may take the pending signal first, and sigwait would then block.
                 signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     finally:
         for held, handler in previous.items():
@@ -106,11 +108,3 @@ def signals_held() -> Iterator[None]:
         for number in dict.fromkeys(received):
             signal.raise_signal(number)
 
-
-def _take_pending() -> List[int]:
-    """The held signals waiting for this thread, taken off the pending set so that
-    unblocking does not deliver them before the handlers are put back."""
-    pending = sorted(signal.sigpending() & set(_HELD))
-    for signum in pending:
-        signal.sigwait({signum})
-    return pending
