@@ -291,10 +291,14 @@ def test_signal_during_writes_never_leaves_a_temporary_file(tmp_path: Path, sign
             [sys.executable, "-c", WRITER, atomic_write.__file__, str(path)],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         )
-        assert writer.stdout is not None and writer.stdout.readline() == b"writing\n"
-        time.sleep(0.001 * (round_ % 5))  # land at different points of the writes
-        writer.send_signal(signum)
-        writer.wait(timeout=60)
+        try:
+            assert writer.stdout is not None and writer.stdout.readline() == b"writing\n"
+            time.sleep(0.001 * (round_ % 5))  # land at different points of the writes
+            writer.send_signal(signum)
+            writer.wait(timeout=60)  # a writer that ignored the signal fails here
+        finally:
+            writer.kill()
+            writer.communicate()
         # Killed by the signal (SIGINT: KeyboardInterrupt), never mid-write.
         assert writer.returncode in (-signum, 1), writer.returncode
         assert path.read_bytes() in contents
