@@ -5,6 +5,7 @@ Usage::
     python scripts/eval_real.py                              # current tree, report to stdout
     python scripts/eval_real.py --baseline 943e739 -o benchmarks/EVAL.md
     python scripts/eval_real.py --sample 60 --seed 1 --sample-output benchmarks/precision_sample.md
+    python scripts/eval_real.py --reuse-last --sample 60 --seed 2    # the last run's findings again
     python scripts/eval_real.py --precision benchmarks/precision_sample.md   # table of the labels
 
 Source distributions ship what wheels drop (tests, examples, training
@@ -18,14 +19,18 @@ file's role where the linted revision has that option.
 ``--baseline REV`` runs the same with the torchseedlint of an older revision
 (a temporary ``git worktree`` put first on ``PYTHONPATH``) and prints both side
 by side. Both sides' findings are joined to the current tree's roles, so a
-per-role row compares the same files.
+per-role row compares the same files. A commit's results are kept in the cache
+(``baselines/``), as are the last current-tree results (``last-run/``). A run that
+crashes on a project is reported as such and that project is left out of the tables.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
+import platform
 import random
 import re
 import shutil
@@ -34,7 +39,7 @@ import sys
 import tarfile
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -291,13 +296,19 @@ def project_dir(spec: str) -> Path:
     return target
 
 
+class LintFailed(Exception):
+    """The linter did not finish a project (a crash is a result too: it is reported)."""
+
+
 def lint(directory: Path, env: Dict[str, str]) -> Tuple[str, Optional[str]]:
     """JSON findings and ``--show-roles`` output (None if unsupported) for ``directory``."""
     base = [sys.executable, "-m", "torchseedlint", "."]
     found = subprocess.run(
         [*base, "--output-format", "json", "--exit-zero", "--no-cache"],
-        cwd=directory, env=env, capture_output=True, text=True, check=True,
+        cwd=directory, env=env, capture_output=True, text=True,
     )
+    if found.returncode != 0:
+        raise LintFailed(f"exit {found.returncode}: {found.stderr.strip()[-2000:]}")
     helptext = subprocess.run(
         [sys.executable, "-m", "torchseedlint", "--help"],
         cwd=directory, env=env, capture_output=True, text=True, check=True,
@@ -327,6 +338,18 @@ def tool_env(tree: Path) -> Dict[str, str]:
 class Run:
     findings: Dict[str, List[Finding]]
     roles: Dict[str, Optional[Dict[str, str]]]
+    failed: Dict[str, str] = field(default_factory=dict)  # project -> why
+
+
+def save_result(path: Path, findings: List[Finding], roles: Optional[Dict[str, str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"findings": [asdict(f) for f in findings], "roles": roles}),
+                    encoding="utf-8")
+
+
+def load_result(path: Path) -> Tuple[List[Finding], Optional[Dict[str, str]]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [Finding(**f) for f in data["findings"]], data["roles"]
 
 
 def run_all(tree: Path, dirs: Dict[str, Path]) -> Run:
@@ -339,21 +362,69 @@ def run_all(tree: Path, dirs: Dict[str, Path]) -> Run:
             print(f"linting {project} with {tree} ...", file=sys.stderr)
             copy = Path(tmp) / directory.name
             shutil.copytree(directory, copy)
-            json_text, roles_text = lint(copy, env)
+            try:
+                json_text, roles_text = lint(copy, env)
+            except LintFailed as error:
+                run.failed[project] = str(error)
+                run.findings[project], run.roles[project] = [], None
+                continue
             run.findings[project] = parse_findings(project, json_text, copy)
             run.roles[project] = None if roles_text is None else parse_roles(roles_text, copy)
     return run
 
 
 def baseline_run(rev: str, dirs: Dict[str, Path]) -> Run:
-    with tempfile.TemporaryDirectory() as tmp:
-        tree = Path(tmp) / "baseline"
-        subprocess.run(["git", "worktree", "add", "--detach", str(tree), rev],
-                       cwd=ROOT, check=True, capture_output=True)
-        try:
-            return run_all(tree, dirs)
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=True)
+    """The findings of revision ``rev``; a commit's results never change, so they are kept in
+    the cache (one file per commit and project) and linted again only when missing."""
+    sha = subprocess.run(["git", "rev-parse", rev], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    saved = {p: CACHE / "baselines" / f"{sha}-{d.name}.json" for p, d in dirs.items()}
+    missing = {p: d for p, d in dirs.items() if not saved[p].exists()}
+    failed: Dict[str, str] = {}
+    if missing:
+        with tempfile.TemporaryDirectory() as tmp:
+            tree = Path(tmp) / "baseline"
+            subprocess.run(["git", "worktree", "add", "--detach", str(tree), sha],
+                           cwd=ROOT, check=True, capture_output=True)
+            try:
+                fresh = run_all(tree, missing)
+            finally:
+                subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT,
+                               check=True)
+        failed = fresh.failed
+        for p in missing:
+            if p not in failed:
+                save_result(saved[p], fresh.findings[p], fresh.roles[p])
+    run = Run({}, {}, failed)
+    for p in dirs:
+        if p in run.failed:
+            run.findings[p], run.roles[p] = [], None
+        else:
+            run.findings[p], run.roles[p] = load_result(saved[p])
+    return run
+
+
+LAST_RUN = CACHE / "last-run"
+
+
+def current_run(dirs: Dict[str, Path], reuse: bool) -> Tuple[Run, str]:
+    """The working tree's findings and a description of that tree; saved after each run so
+    that ``--reuse-last`` can redo the report or draw another sample without linting again."""
+    if reuse:
+        tree = (LAST_RUN / "tree.txt").read_text(encoding="utf-8")
+        run = Run({}, {})
+        for p, d in dirs.items():
+            run.findings[p], run.roles[p] = load_result(LAST_RUN / f"{d.name}.json")
+        return run, tree
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "torchseedlint"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.strip()
+    tree = git_describe("HEAD") + (" + uncommitted changes in torchseedlint/" if dirty else "")
+    run = run_all(ROOT, dirs)
+    for p, d in dirs.items():
+        if p not in run.failed:
+            save_result(LAST_RUN / f"{d.name}.json", run.findings[p], run.roles[p])
+    (LAST_RUN / "tree.txt").write_text(tree, encoding="utf-8")
+    return run, tree
 
 
 def git_describe(rev: str) -> str:
@@ -361,22 +432,26 @@ def git_describe(rev: str) -> str:
                           capture_output=True, text=True, check=True).stdout.strip()
 
 
-def report(args: argparse.Namespace, dirs: Dict[str, Path], current: Run,
+def report(args: argparse.Namespace, dirs: Dict[str, Path], current: Run, tree: str,
            baseline: Optional[Run]) -> List[str]:
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "torchseedlint"], cwd=ROOT,
-                           capture_output=True, text=True, check=True).stdout.strip()
-    head = git_describe("HEAD") + (" + uncommitted changes in torchseedlint/" if dirty else "")
     lines = [
         "# torchseedlint on real code: pinned sdists",
         "",
         f"Command: `python scripts/eval_real.py {' '.join(args.argv)}`",
         "",
-        f"Current tree: {head}. Projects: "
-        + ", ".join(f"`{PROJECTS[p]}`" for p in dirs) + ".",
+        f"Current tree: {tree}. Projects: "
+        + ", ".join(f"`{PROJECTS[p]}`" for p in dirs) + ". "
+        + f"Python {platform.python_version()}, libcst {importlib.metadata.version('libcst')}.",
         "",
         "Each sdist directory is linted with `python -m torchseedlint . --output-format json "
         "--exit-zero --no-cache` (default rules, no config) and `--show-roles`.",
     ]
+    failed = [(p, "current tree", why) for p, why in current.failed.items()]
+    failed += [(p, "baseline", why) for p, why in (baseline.failed if baseline else {}).items()]
+    if failed:
+        lines += ["", "## Runs that failed (left out of every table below)", ""]
+        lines += [f"- {p} ({side}): `{why}`" for p, side, why in failed]
+    dirs = {p: d for p, d in dirs.items() if p not in {f[0] for f in failed}}
     after = [summarize(p, current.findings[p], current.roles[p]) for p in dirs]
     if baseline is None:
         lines += ["", "## All projects", ""] + render_summary(combined(after))
@@ -397,7 +472,7 @@ def report(args: argparse.Namespace, dirs: Dict[str, Path], current: Run,
     return lines
 
 
-def write_sample(args: argparse.Namespace, dirs: Dict[str, Path], current: Run) -> None:
+def write_sample(args: argparse.Namespace, dirs: Dict[str, Path], current: Run, tree: str) -> None:
     everything = [f for p in dirs for f in current.findings[p]]
     chosen = sample_findings(everything, args.sample, args.seed)
     roles = {(p, path): role for p in dirs for path, role in (current.roles[p] or {}).items()}
@@ -409,7 +484,7 @@ def write_sample(args: argparse.Namespace, dirs: Dict[str, Path], current: Run) 
     header = [
         f"# Findings to label: {len(chosen)} of {len(everything)}, drawn with seed {args.seed}",
         "",
-        f"Tree: {git_describe('HEAD')}. Command: `python scripts/eval_real.py {' '.join(args.argv)}`. "
+        f"Tree: {tree}. Command: `python scripts/eval_real.py {' '.join(args.argv)}`. "
         "Labels: TP (a real reproducibility problem the maintainer would fix), FP (wrong or not a "
         "problem), debatable.",
     ]
@@ -427,6 +502,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--sample", type=int, metavar="N", help="also write N random findings")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sample")
     parser.add_argument("--sample-output", default="benchmarks/precision_sample.md")
+    parser.add_argument("--reuse-last", action="store_true",
+                        help="use the last run's findings for the current tree (no linting)")
     parser.add_argument("--precision", metavar="FILE",
                         help="print the per-code precision table of a labelled sheet and exit")
     args = parser.parse_args(argv)
@@ -438,15 +515,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print("\n".join(precision_table(parse_labels(Path(args.precision).read_text("utf-8")))))
         return 0
     dirs = {p: project_dir(PROJECTS[p]) for p in (args.projects or PROJECTS)}
-    current = run_all(ROOT, dirs)
+    current, tree = current_run(dirs, args.reuse_last)
     baseline = baseline_run(args.baseline, dirs) if args.baseline else None
-    text = "\n".join(report(args, dirs, current, baseline)) + "\n"
+    text = "\n".join(report(args, dirs, current, tree, baseline)) + "\n"
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         print(text, end="")
     if args.sample:
-        write_sample(args, dirs, current)
+        write_sample(args, dirs, current, tree)
     return 0
 
 

@@ -127,3 +127,12 @@ def test_labelling_sheet_round_trips_into_the_precision_table(ev: ModuleType) ->
     assert "| TSL101 | 1 | 0 | 1 | 100 % |" in table
     assert "| TSL201 | 0 | 1 | 0 | 0 % |" in table
     assert table[-1] == "| all | 1 | 1 | 1 | 50 % |"
+
+
+def test_saved_results_load_back_equal(ev: ModuleType, tmp_path: Path) -> None:
+    findings = ev.parse_findings("proj", canned(tmp_path), tmp_path)
+    roles = ev.parse_roles(ROLES_TEXT, tmp_path)
+    ev.save_result(tmp_path / "saved" / "proj.json", findings, roles)
+    assert ev.load_result(tmp_path / "saved" / "proj.json") == (findings, roles)
+    ev.save_result(tmp_path / "none.json", findings, None)
+    assert ev.load_result(tmp_path / "none.json") == (findings, None)
