@@ -9,11 +9,14 @@ from typing import Dict, Optional
 
 import pytest
 
+from inprocess_cli import tsl
 from torchseedlint import lint_source
 from torchseedlint.analysis import parse_version
 from torchseedlint.config import Config, config_from_mapping
 from torchseedlint.engine import lint_paths
-from torchseedlint.versions import requirement_lower_bound, with_inferred_versions
+from torchseedlint.versions import (
+    installed_version, requirement_lower_bound, with_inferred_versions
+)
 
 TORCH = ("torch", "pytorch")
 PROJECTS = Path(__file__).parent / "fixtures" / "projects"
@@ -217,3 +220,23 @@ def test_tsl201_uses_the_declared_requirement(
     assert [d.code for d in found] == (["TSL201"] if reported else [])
     if reported:
         assert "torch < 1.9" in found[0].message
+
+
+def test_show_settings_says_which_source_won(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+
+    def torch_line(*args: str) -> str:
+        result = tsl(tmp_path, "--show-settings", *args)
+        assert result.exit_code == 0, result.output
+        (line,) = [ln for ln in result.stdout.splitlines() if ln.startswith("torch-version:")]
+        return line
+
+    installed = installed_version("torch")
+    assert torch_line() == (f"torch-version: {installed} (installed torch distribution; "
+                            "no declared requirement found)")
+    (tmp_path / "requirements.txt").write_text("torch (>=1.8)\n")
+    assert torch_line() == (f"torch-version: 1.8 (inferred from {tmp_path / 'requirements.txt'}"
+                            " (`torch (>=1.8)`))")
+    (tmp_path / "torchseedlint.toml").write_text('torch-version = "2.3"\n')
+    assert torch_line() == f"torch-version: 2.3 (set in {tmp_path / 'torchseedlint.toml'})"
+    assert torch_line("--torch-version", "2.1") == "torch-version: 2.1 (set by --torch-version)"
