@@ -2,18 +2,19 @@
 
 Usage::
 
-    python benchmarks/bench.py                 # timm corpus, 3 runs, scale 1/2/4
-    python benchmarks/bench.py --corpus timm diffusers --runs 5
+    python benchmarks/bench.py                        # timm and diffusers, 3 runs, scale 1/2/4
+    python benchmarks/bench.py --corpus timm --runs 5
 
-The corpus is built from pinned wheels on the package index (plus this repo's
+The corpora are built from pinned wheels on the package index (plus this repo's
 fixtures) under ``benchmarks/.corpus``. Every command runs in a child process and
 is measured with ``os.wait4`` (CPU user+sys, wall, peak RSS); the median of the
 runs is reported, and every figure as a ratio to a bare ``libcst.parse_module``
 of every file measured in the same run: the machine is noisy, ratios are not.
-Results go to ``benchmarks/RESULTS.md``.
+The report, with the issue's targets marked met or not met, goes to
+``benchmarks/RESULTS.md``; the notes under "Notes" there are written by hand.
 
-Competitors (TorchFix, flake8, ruff) are installed into ``benchmarks/.venv-tools``
-on first use; if that fails they are reported as unavailable.
+ruff and flake8 are installed into ``benchmarks/.venv-tools`` on first use; if that
+fails they are reported as unavailable.
 """
 
 from __future__ import annotations
@@ -31,13 +32,14 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "benchmarks" / ".corpus"
 TOOLS_VENV = ROOT / "benchmarks" / ".venv-tools"
 CORPORA = {"timm": "timm==1.0.31", "diffusers": "diffusers==0.42.1"}
-TOOLS = ["torchfix==0.7.0", "flake8==7.5.0", "ruff==0.17.6"]
+TOOLS = ["flake8==7.5.0", "ruff==0.17.6"]
+NOTES = "## Notes"
 
 PARSE_SCRIPT = """
 import sys, libcst
@@ -49,6 +51,19 @@ import ast, sys
 for path in open(sys.argv[1], encoding="utf-8").read().splitlines():
     ast.parse(open(path, encoding="utf-8").read())
 """
+CLEAN_FILE = """\
+import torch
+
+torch.manual_seed(0)
+model = torch.nn.Linear(4, 2)
+print(model(torch.randn(2, 4)))
+"""
+FINDINGS_FILE = """\
+import torch
+
+model = torch.nn.Linear(4, 2)
+print(model(torch.randn(2, 4)))
+"""
 
 
 @dataclass
@@ -58,20 +73,20 @@ class Sample:
     rss_mb: float
 
 
-def measure(cmd: Sequence[str], env: Optional[Dict[str, str]] = None) -> Sample:
+def measure(cmd: Sequence[str], cwd: Optional[Path] = None) -> Sample:
     start = time.perf_counter()
-    proc = subprocess.Popen(
-        list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
-    )
+    proc = subprocess.Popen(list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            cwd=cwd)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0, 1):
-        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}")
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise RuntimeError(f"{' '.join(cmd)} exited {code}")
     return Sample(usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024)
 
 
-def median(samples: List[Sample]) -> Sample:
+def median_of(cmd: Sequence[str], runs: int, cwd: Optional[Path] = None) -> Sample:
+    samples = [measure(cmd, cwd) for _ in range(runs)]
     return Sample(
         statistics.median(s.cpu for s in samples),
         statistics.median(s.wall for s in samples),
@@ -112,108 +127,177 @@ def python_files(corpus: Path) -> List[Path]:
     return sorted(p for p in corpus.rglob("*.py") if p.is_file())
 
 
-def tools_python() -> Optional[Path]:
+def tools_bin() -> Optional[Path]:
     python = TOOLS_VENV / "bin" / "python"
-    if not python.exists():
+    if not (TOOLS_VENV / "bin" / "ruff").exists():
         try:
             subprocess.run([sys.executable, "-m", "venv", str(TOOLS_VENV)], check=True)
             subprocess.run([str(python), "-m", "pip", "install", "-q", *TOOLS], check=True)
         except (subprocess.CalledProcessError, OSError):
             return None
-    return python
+    return python.parent
 
 
 def tsl(*args: str) -> List[str]:
-    return [sys.executable, "-m", "torchseedlint", "--exit-zero", "-q", *args]
+    # The corpus lives under a git-ignored folder of this repository: lint it anyway.
+    return [sys.executable, "-m", "torchseedlint", "--exit-zero", "-q", "--isolated",
+            "--no-respect-gitignore", *args]
 
 
-def tsl_supports(flag: str) -> bool:
-    help_text = subprocess.run(tsl("--help"), capture_output=True, text=True).stdout
-    return flag in help_text
+class Table:
+    """Rows of one corpus, as ratios to its parse floor."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.rows: Dict[str, Sample] = {}
+
+    def add(self, label: str, sample: Sample) -> Sample:
+        self.rows[label] = sample
+        print(f"{self.title}: {label}: {sample}", file=sys.stderr, flush=True)
+        return sample
+
+    def markdown(self, floor: str) -> List[str]:
+        base = self.rows[floor]
+        out = [
+            "| command | CPU s | wall s | peak RSS MB | CPU / parse floor | wall / parse floor |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for label, sample in self.rows.items():
+            out.append(
+                f"| {label} | {sample.cpu:.2f} | {sample.wall:.2f} | {sample.rss_mb:.0f} | "
+                f"{sample.cpu / base.cpu:.3f}× | {sample.wall / base.wall:.3f}× |"
+            )
+        return out
 
 
-def run_benchmark(names: Sequence[str], runs: int, scales: Sequence[int]) -> str:
-    corpus = build_corpus(names)
+FLOOR = "libcst.parse_module (floor)"
+COLD = "torchseedlint cold, --jobs 1"
+COLD2 = "torchseedlint cold, --jobs 2"
+WARM = "torchseedlint warm (nothing changed)"
+
+
+def corpus_table(name: str, runs: int, tools: Optional[Path], with_flake8: bool) -> Table:
+    corpus = build_corpus([name])
     files = python_files(corpus)
     lines = sum(len(p.read_bytes().splitlines()) for p in files)
+    table = Table(f"{CORPORA[name]} + repo fixtures: {len(files)} files, {lines:,} lines")
     listing = Path(tempfile.mkstemp(suffix=".txt")[1])
     listing.write_text("\n".join(map(str, files)), encoding="utf-8")
     cache_dir = Path(tempfile.mkdtemp())
-    no_cache = ["--no-cache"] if tsl_supports("--no-cache") else []
-    jobs = (lambda n: ["--jobs", str(n)]) if tsl_supports("--jobs") else (lambda n: [])
-    cached = ["--cache-dir", str(cache_dir)] if tsl_supports("--cache-dir") else []
-    one_file = str(ROOT / "examples" / "train_mnist.py")
+    try:
+        table.add(FLOOR, median_of([sys.executable, "-c", PARSE_SCRIPT, str(listing)], runs))
+        table.add("ast.parse", median_of([sys.executable, "-c", AST_SCRIPT, str(listing)], runs))
+        table.add(COLD, median_of(tsl("--no-cache", "--jobs", "1", str(corpus)), runs))
+        table.add(COLD2, median_of(tsl("--no-cache", "--jobs", "2", str(corpus)), runs))
+        warm = tsl("--cache-dir", str(cache_dir), "--jobs", "1", str(corpus))
+        subprocess.run(warm, capture_output=True, check=False)
+        table.add(WARM, median_of(warm, runs))
+        if tools is not None:
+            table.add("ruff check --select ALL", median_of(
+                [str(tools / "ruff"), "check", "--isolated", "--select", "ALL", "--no-cache",
+                 "--exit-zero", "-q", str(corpus)], runs))
+            if with_flake8:  # one run: it is slow
+                table.add("flake8 (default rules, 1 run)", median_of(
+                    [str(tools / "flake8"), "--isolated", "--exit-zero", str(corpus)], 1))
+    finally:
+        shutil.rmtree(cache_dir, ignore_errors=True)
+        listing.unlink()
+    return table
 
-    commands: Dict[str, List[str]] = {
-        "libcst.parse_module (floor)": [sys.executable, "-c", PARSE_SCRIPT, str(listing)],
-        "ast.parse": [sys.executable, "-c", AST_SCRIPT, str(listing)],
-        "torchseedlint cold, 1 process": tsl(*no_cache, *jobs(1), str(corpus)),
-        "torchseedlint cold, 2 processes": tsl(*no_cache, *jobs(2), str(corpus)),
-        "torchseedlint one small file": tsl(*no_cache, one_file),
-    }
-    if cached:
-        commands["torchseedlint warm (nothing changed)"] = tsl(*cached, *jobs(1), str(corpus))
-        subprocess.run(tsl(*cached, *jobs(1), str(corpus)), capture_output=True)
-    tools = tools_python()
-    if tools is not None:
-        bindir = tools.parent
-        commands["TorchFix 0.7.0"] = [str(bindir / "torchfix"), str(corpus)]
-        commands["flake8 (default rules)"] = [str(bindir / "flake8"), "--exit-zero", str(corpus)]
-        commands["ruff check --select ALL"] = [
-            str(bindir / "ruff"), "check", "--select", "ALL", "--no-cache", "--exit-zero",
-            "-q", str(corpus),
-        ]
 
-    results: Dict[str, Sample] = {}
-    for label, cmd in commands.items():
-        count = 1 if label.startswith(("TorchFix", "flake8")) else runs
-        try:
-            results[label] = median([measure(cmd) for _ in range(count)])
-        except RuntimeError as exc:
-            print(f"skipping {label}: {exc}", file=sys.stderr)
-        print(f"{label}: {results.get(label)}", file=sys.stderr)
-    if cached:
-        # The cache after one edit: the edited file is parsed again, the rest is not.
-        touched = corpus / "copy0" / "timm" / "layers" / "helpers.py"
-        if not touched.exists():
-            touched = files[0]
-        original = touched.read_bytes()
-        samples = []
-        for run in range(runs):
-            touched.write_bytes(original + f"\n# edit {run}\n".encode())
-            samples.append(measure(tsl(*cached, *jobs(1), str(corpus))))
-        touched.write_bytes(original)
-        results["torchseedlint after editing one file"] = median(samples)
-    floor = results["libcst.parse_module (floor)"]
-
-    out = [
-        f"## Corpus: {', '.join(CORPORA[n] for n in names)} + repo fixtures",
-        "",
-        f"{len(files)} files, {lines:,} lines. Medians of {runs} runs "
-        "(TorchFix and flake8: 1 run, they are slow).",
-        "",
-        "| command | CPU s | wall s | peak RSS MB | CPU / parse floor | wall / parse floor |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for label, sample in results.items():
-        out.append(
-            f"| {label} | {sample.cpu:.2f} | {sample.wall:.2f} | {sample.rss_mb:.0f} | "
-            f"{sample.cpu / floor.cpu:.3f}× | {sample.wall / floor.wall:.3f}× |"
-        )
-    out += ["", "### Scale", "", "| corpus | files | parse floor CPU s | torchseedlint CPU s | ratio | peak RSS MB |",
-            "|---|---:|---:|---:|---:|---:|"]
+def scale_rows(scales: Sequence[int], runs: int) -> List[Tuple[int, int, Sample]]:
+    rows = []
     for scale in scales:
-        scaled = build_corpus(names, scale)
-        scaled_files = python_files(scaled)
-        listing.write_text("\n".join(map(str, scaled_files)), encoding="utf-8")
-        parse = measure([sys.executable, "-c", PARSE_SCRIPT, str(listing)])
-        lint = measure(tsl(*no_cache, *jobs(1), str(scaled)))
-        out.append(
-            f"| {scale}× | {len(scaled_files)} | {parse.cpu:.2f} | {lint.cpu:.2f} | "
-            f"{lint.cpu / parse.cpu:.3f}× | {lint.rss_mb:.0f} |"
-        )
-    shutil.rmtree(cache_dir, ignore_errors=True)
-    listing.unlink()
+        corpus = build_corpus(["timm"], scale)
+        sample = median_of(tsl("--no-cache", "--jobs", "1", str(corpus)), runs)
+        rows.append((scale, len(python_files(corpus)), sample))
+        print(f"scale {scale}: {sample}", file=sys.stderr, flush=True)
+    return rows
+
+
+def small_file_rows(runs: int, tools: Optional[Path]) -> Dict[str, Sample]:
+    folder = Path(tempfile.mkdtemp())
+    try:
+        (folder / "pyproject.toml").write_text("[project]\nname = 'small'\n", encoding="utf-8")
+        (folder / "clean.py").write_text(CLEAN_FILE, encoding="utf-8")
+        (folder / "findings.py").write_text(FINDINGS_FILE, encoding="utf-8")
+        rows = {
+            "python -c pass (interpreter start)": median_of([sys.executable, "-c", "pass"], runs),
+            "torchseedlint, one clean file": median_of(
+                tsl("--no-cache", "clean.py"), runs, folder),
+            "torchseedlint, one file with findings": median_of(
+                tsl("--no-cache", "findings.py"), runs, folder),
+        }
+        if tools is not None:
+            rows["flake8, the same clean file"] = median_of(
+                [str(tools / "flake8"), "--isolated", "clean.py"], runs, folder)
+            rows["ruff, the same clean file"] = median_of(
+                [str(tools / "ruff"), "check", "--isolated", "--no-cache", "clean.py"], runs,
+                folder)
+        for label, sample in rows.items():
+            print(f"small: {label}: {sample}", file=sys.stderr, flush=True)
+        return rows
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def report(corpora: Sequence[str], runs: int, scales: Sequence[int]) -> str:
+    tools = tools_bin()
+    tables = {name: corpus_table(name, runs, tools, with_flake8=name == "timm")
+              for name in corpora}
+    scaled = scale_rows(scales, runs) if "timm" in corpora else []
+    small = small_file_rows(runs, tools)
+    out: List[str] = []
+    for name, table in tables.items():
+        out += [f"## {table.title}", "", f"Medians of {runs} runs.", "", *table.markdown(FLOOR), ""]
+    if scaled:
+        base = scaled[0][2]
+        out += ["## Scale: copies of timm, cold, --jobs 1", "",
+                "| copies | files | CPU s | peak RSS MB | RSS / 1× |", "|---|---:|---:|---:|---:|"]
+        for scale, count, sample in scaled:
+            out.append(f"| {scale}× | {count} | {sample.cpu:.2f} | {sample.rss_mb:.0f} | "
+                       f"{sample.rss_mb / base.rss_mb:.2f}× |")
+        out.append("")
+    out += ["## One small file (wall includes the interpreter's start)", "",
+            "| command | CPU s | wall s | peak RSS MB |", "|---|---:|---:|---:|"]
+    for label, sample in small.items():
+        out.append(f"| {label} | {sample.cpu:.2f} | {sample.wall:.2f} | {sample.rss_mb:.0f} |")
+    out += ["", "## Targets (issue 13)", "", "| target | result |", "|---|---|"]
+    for name, table in tables.items():
+        rows, floor = table.rows, table.rows[FLOOR]
+        cold = rows[COLD].cpu / floor.cpu
+        out.append(f"| 1. cold --jobs 1 ≤ 0.4× the parse floor ({name}) | "
+                   f"{verdict(cold <= 0.4)}: {cold:.2f}× CPU ({rows[COLD].wall / floor.wall:.2f}× wall) |")
+    if len(scaled) > 1:
+        growth = scaled[-1][2].rss_mb / scaled[0][2].rss_mb
+        out.append(f"| 2. max RSS ≤ 1.3× from 1× to {scaled[-1][0]}× timm | "
+                   f"{verdict(growth <= 1.3)}: {growth:.2f}× "
+                   f"({scaled[0][2].rss_mb:.0f} → {scaled[-1][2].rss_mb:.0f} MB) |")
+    if "diffusers" in tables:
+        rss = tables["diffusers"].rows[COLD].rss_mb
+        out.append(f"| 2. max RSS ≤ 300 MB on diffusers | {verdict(rss <= 300)}: {rss:.0f} MB |")
+    clean = small["torchseedlint, one clean file"].wall
+    flake8 = small.get("flake8, the same clean file")
+    beside = f" (flake8 {flake8.wall:.2f} s)" if flake8 else ""
+    out.append(f"| 3. one clean small file ≤ 0.2 s wall | {verdict(clean <= 0.2)}: "
+               f"{clean:.2f} s{beside} |")
+    found = small["torchseedlint, one file with findings"].wall
+    out.append(f"| 3. one file with findings ≤ 0.35 s wall | {verdict(found <= 0.35)}: "
+               f"{found:.2f} s |")
+    for name, table in tables.items():
+        rows = table.rows
+        warm = rows[WARM].cpu / rows[COLD].cpu
+        jobs = rows[COLD2].wall / rows[COLD].wall
+        out.append(f"| 4. warm ≤ 2 % of cold ({name}) | {verdict(warm <= 0.02)}: "
+                   f"{100 * warm:.1f} % |")
+        out.append(f"| 4. --jobs 2 wall ≤ 0.6× --jobs 1 ({name}) | {verdict(jobs <= 0.6)}: "
+                   f"{jobs:.2f}× |")
+    out.append(f"| 5. ruff, flake8, ast.parse in the same table | "
+               f"{verdict(tools is not None)} |")
     return "\n".join(out) + "\n"
 
 
@@ -230,9 +314,10 @@ def header() -> str:
         [
             "# Benchmark results",
             "",
-            f"Measured {datetime.date.today().isoformat()} by `python benchmarks/bench.py` on "
-            f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-            f"libcst {_version('libcst')}, torchseedlint {__version__}.",
+            f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC by "
+            f"`python benchmarks/bench.py` on {platform.platform()}, {os.cpu_count()} CPUs, "
+            f"Python {platform.python_version()}, libcst {_version('libcst')}, "
+            f"torchseedlint {__version__}.",
             "",
         ]
     )
@@ -240,15 +325,20 @@ def header() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", nargs="+", default=["timm"], choices=sorted(CORPORA))
+    parser.add_argument("--corpus", nargs="+", default=["timm", "diffusers"],
+                        choices=sorted(CORPORA))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scale", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"))
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
-    report = header() + "\n" + run_benchmark(args.corpus, args.runs, args.scale)
-    Path(args.out).write_text(report, encoding="utf-8")
-    print(report)
+    out = Path(args.out)
+    notes = ""
+    if out.exists() and NOTES in out.read_text(encoding="utf-8"):
+        notes = NOTES + out.read_text(encoding="utf-8").split(NOTES, 1)[1]
+    text = header() + "\n" + report(args.corpus, args.runs, args.scale)
+    out.write_text(text + ("\n" + notes if notes else ""), encoding="utf-8")
+    print(text)
 
 
 if __name__ == "__main__":
