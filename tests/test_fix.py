@@ -278,8 +278,9 @@ if __name__ == "__main__":
         # A loader built per epoch shares one generator created before the loop.
         (LOADER_IN_LOOP, {"torch-version": "1.8"},
          "    loader_generator = torch.Generator().manual_seed(SEED)\n    for epoch in range(2):\n"
-         "        loader = DataLoader(Noisy(), num_workers=2, worker_init_fn=seed_worker, "
-         "generator=loader_generator)\n"),
+         "        loader = DataLoader(Noisy(), num_workers=2,\n"
+         "                            worker_init_fn=seed_worker,\n"
+         "                            generator=loader_generator)\n"),
         # Per rank: the global rank (not the local one), after the line that binds it.
         (RANK_FROM_ENV, {},
          '    rank = int(os.environ["RANK"])\n    torch.manual_seed(args.seed + rank)\n'),

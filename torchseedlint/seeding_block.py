@@ -70,6 +70,7 @@ _ACCELERATOR = "accelerate.Accelerator"
 _ATTRIBUTE = re.compile(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b(?!\s*\()")
 _COMMENTED_SEEDING = re.compile(r"^\s*#\s*[\w.]*(?:seed|seed_all|seed_everything)\s*\(")
 _NUMBER = re.compile(r"^-?\d+$")
+_MAX_LINE = 99  # a keyword added to a call that would pass this goes on its own line
 
 
 def is_seed_name(name: str) -> bool:
@@ -989,13 +990,19 @@ def _keyword_edits(text: str, call: Call, generator: str, worker: bool) -> Optio
     if added:
         last_value = positions[node.args[-1].value]
         end = located(last_value.end)
+        nl = newline_of(text)
+        one_line = "".join(f", {item}" for item in added)
         if last_value.start.line > 1:
             row_text = lines[end.row - 1]
             indent = row_text[: len(row_text) - len(row_text.lstrip(" \t"))]
-            nl = newline_of(text)
+            content = "".join(f",{nl}{indent}{item}" for item in added)
+        elif len(lines[end.row - 1].rstrip("\r\n")) + len(one_line) > _MAX_LINE:
+            # Too long for one line: continuation lines aligned with the first argument.
+            first_arg = located(positions[node.args[0]].start)
+            indent = " " * (first_arg.column - 1)
             content = "".join(f",{nl}{indent}{item}" for item in added)
         else:
-            content = "".join(f", {item}" for item in added)
+            content = one_line
         edits.append(insertion(end.row, end.column, content))
     return sorted(edits, key=lambda e: e.location)
 
