@@ -72,7 +72,7 @@ CASES = [
 
 
 def _golden_name(module: str, mode: str) -> str:
-    stem, dot, ext = module.rpartition(".")
+    stem, _, ext = module.rpartition(".")
     return f"{stem}.{mode}.{ext}"
 
 
