@@ -300,3 +300,25 @@ async def test_notebook_cells_get_the_clis_findings(client: LanguageClient, proj
                 changes=[lsp.TextDocumentContentChangeWholeDocument(
                     text="import torch\n\ntorch.manual_seed(0)\n")])]))))
     assert list(await published(client, cell_uris[2])) == []
+
+
+async def test_broken_settings_are_reported_then_reloaded_on_save(
+    client: LanguageClient, project: Path
+) -> None:
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text('[project]\nname = "demo"\n\n[tool.torchseedlint]\nselect = 3\n')
+    shown = client.wait_for_notification(lsp.WINDOW_SHOW_MESSAGE)
+    uri = open_file(client, project / "sample.py")
+    message = await shown
+    assert message.type == lsp.MessageType.Error and "select" in message.message
+    assert uri not in client.diagnostics
+
+    pyproject.write_text('[project]\nname = "demo"\n\n[tool.torchseedlint]\nignore = ["TSL102"]\n')
+    client.text_document_did_save(lsp.DidSaveTextDocumentParams(
+        text_document=lsp.TextDocumentIdentifier(uri=pyproject.as_uri())))
+    assert [d.code for d in await published(client, uri)] == ["TSL101"]
+
+    client.diagnostics.pop(uri, None)
+    client.text_document_did_close(lsp.DidCloseTextDocumentParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri)))
+    assert list(await published(client, uri)) == []

@@ -35,9 +35,9 @@ from torchseedlint.add_noqa import add_noqa
 from torchseedlint.config import Config, ConfigError, ConfigResolver
 from torchseedlint.diagnostics import SAFE, Diagnostic
 from torchseedlint.discovery import discover
-from torchseedlint.engine import FileResult, lint_bytes, lint_file_text, load_facts, project_root
-from torchseedlint.engine import text_facts
-from torchseedlint.engine import screened_facts
+from torchseedlint.engine import (
+    FileResult, lint_bytes, lint_file_text, load_facts, project_root, screened_facts, text_facts
+)
 from torchseedlint.facts import ModuleFacts
 from torchseedlint.fixer import apply_fixes, line_offsets
 from torchseedlint.fixing import compiles, fix_filter, fix_text
@@ -284,6 +284,11 @@ class TorchSeedLintServer(LanguageServer):
     async def run(self, function: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._worker, function)
 
+    def show_error(self, message: str) -> None:
+        """Settings that cannot be read: say so where the user looks, lint nothing."""
+        self.window_show_message(lsp.ShowMessageParams(
+            type=lsp.MessageType.Error, message=f"torchseedlint: {message}"))
+
     # --- documents -------------------------------------------------------------------
 
     def _text(self, uri: str) -> Optional[Tuple[Path, str, Optional[int]]]:
@@ -292,6 +297,10 @@ class TorchSeedLintServer(LanguageServer):
         if path is None or document is None or not path.endswith((".py", ".pyi")):
             return None
         return Path(path), document.source, document.version
+
+    def open_files(self) -> List[str]:
+        """URIs of the open Python files (notebook cells are not among them)."""
+        return [uri for uri in self.workspace.text_documents if self._text(uri) is not None]
 
     def schedule(self, uri: str, delay: float) -> None:
         """Lint ``uri`` after ``delay`` seconds, replacing a run not started yet."""
@@ -314,12 +323,11 @@ class TorchSeedLintServer(LanguageServer):
         opened = self._text(uri)
         if opened is None:
             return
-        others = {other: self._text(other) for other in self.linted if other != uri}
+        others = {other: self._text(other) for other in self.open_files() if other != uri}
         try:
             outcome = await self.run(partial(self._lint_all, uri, opened, rescan, others))
         except ConfigError as exc:
-            self.window_show_message(lsp.ShowMessageParams(
-                type=lsp.MessageType.Error, message=f"torchseedlint: {exc}"))
+            self.show_error(str(exc))
             return
         for linted_uri, (linted_text, linted_version, result) in outcome.items():
             current = self._text(linted_uri)
@@ -350,8 +358,7 @@ class TorchSeedLintServer(LanguageServer):
         try:
             result = await self.run(partial(self._lint_notebook, Path(path), cells))
         except ConfigError as exc:
-            self.window_show_message(lsp.ShowMessageParams(
-                type=lsp.MessageType.Error, message=f"torchseedlint: {exc}"))
+            self.show_error(str(exc))
             return
         located = result.located()
         for number, (cell_uri, code, text, version) in enumerate(cells, start=1):
@@ -438,6 +445,11 @@ class TorchSeedLintServer(LanguageServer):
 
     def files_changed(self) -> None:
         self._worker.submit(self.state.rescan)
+
+    def relint_all(self) -> None:
+        """Lint every open file and notebook again (settings or files on disk changed)."""
+        for uri in [*self.open_files(), *self.notebooks]:
+            self.schedule(uri, 0)
 
     # --- code actions and hover ---------------------------------------------------------
 
@@ -563,8 +575,7 @@ def make_server() -> TorchSeedLintServer:
     async def did_save(params: lsp.DidSaveTextDocumentParams) -> None:
         if Path(to_fs_path(params.text_document.uri) or "").name in CONFIG_FILES:
             server.settings_changed()
-            for uri in list(server.linted):
-                server.schedule(uri, 0)
+            server.relint_all()
             return
         await server.lint_and_publish(params.text_document.uri, rescan=True)
 
@@ -597,8 +608,7 @@ def make_server() -> TorchSeedLintServer:
             server.settings_changed()
         else:
             server.files_changed()
-        for uri in list(server.linted):
-            server.schedule(uri, 0)
+        server.relint_all()
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(
         code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL_KIND], resolve_provider=False))
