@@ -2,7 +2,7 @@
 1,000-line training script after an edit, warm. A script, not a test (timings
 depend on the machine); the figures go to ``benchmarks/RESULTS.md`` ("Editor").
 
-The server is started as editors start it (``python -m torchseedlint.server``,
+The server is started as editors start it (``python -m torchseedlint.integrations.server``,
 LSP over stdio) and driven by pygls' client. After an edit the server waits
 ``DEBOUNCE_SECONDS`` for typing to pause, then lints; the figure that matters is
 the time after that pause (edit to diagnostics, less the debounce), reported
@@ -27,7 +27,7 @@ from typing import Dict, List, Tuple
 from lsprotocol import types as lsp
 from pygls.lsp.client import LanguageClient
 
-from torchseedlint.server import DEBOUNCE_SECONDS, Workspace
+from torchseedlint.integrations.server import DEBOUNCE_SECONDS, Workspace
 
 LINES = 1000
 
@@ -178,7 +178,7 @@ async def measure(edits: int) -> Dict[str, List[float]]:
         if future is not None and not future.done():
             future.set_result(len(params.diagnostics))
 
-    await client.start_io(sys.executable, "-m", "torchseedlint.server")
+    await client.start_io(sys.executable, "-m", "torchseedlint.integrations.server")
     await client.initialize_async(lsp.InitializeParams(
         capabilities=lsp.ClientCapabilities(), root_uri=project.as_uri()))
     client.initialized(lsp.InitializedParams())

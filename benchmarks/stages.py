@@ -16,13 +16,13 @@ import time
 from pathlib import Path
 from typing import Dict, List
 
-from torchseedlint.ast_facts import collect_facts_ast
-from torchseedlint.config import Config
-from torchseedlint.engine import FileResult, parse, reported_codes, run_rules
-from torchseedlint.facts import collect_facts
+from torchseedlint.semantic.ast_facts import collect_facts_ast
+from torchseedlint.settings.config import Config
+from torchseedlint.engine.runner import FileResult, parse, reported_codes, run_rules
+from torchseedlint.semantic.facts import collect_facts
 from torchseedlint.rules import triggers
-from torchseedlint.screen import compiles, may_report
-from torchseedlint.sources import decode_source
+from torchseedlint.engine.screen import compiles, may_report
+from torchseedlint.engine.sources import decode_source
 
 STAGES = ("read + decode", "text screen", "compile (screened out)", "ast facts",
           "rules (ast facts)", "libcst parse (files with findings)",

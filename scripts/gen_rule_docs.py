@@ -8,7 +8,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the checkout's rules, even when another copy is installed
 
-from torchseedlint.ruledocs import rules_markdown  # noqa: E402
+from torchseedlint.rules.docs import rules_markdown  # noqa: E402
 
 RULES_MD = REPO / "docs" / "rules.md"
 

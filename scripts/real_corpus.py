@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench import CORPORA, build_corpus  # noqa: E402 - the benchmark harness, not a package
 
-from torchseedlint.fixing import compiles  # noqa: E402
+from torchseedlint.fix.loop import compiles  # noqa: E402
 
 COMMAND = [sys.executable, "-m", "torchseedlint", "--isolated", "--select", "ALL"]
 

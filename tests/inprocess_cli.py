@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from torchseedlint.cli import main
+from torchseedlint.cli.main import main
 
 
 def tsl(cwd: Path, *args: str, stdin: str = "") -> Result:

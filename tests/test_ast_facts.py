@@ -14,8 +14,8 @@ from typing import Any, Iterator, List, Optional, Tuple
 import libcst as cst
 import pytest
 
-from torchseedlint.ast_facts import collect_facts_ast
-from torchseedlint.facts import collect_facts
+from torchseedlint.semantic.ast_facts import collect_facts_ast
+from torchseedlint.semantic.facts import collect_facts
 from torchseedlint.rules import ALL_RULES, Example
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -11,9 +11,9 @@ from typing import Any, List, Sequence, Tuple
 import pytest
 from click.testing import CliRunner, Result
 
-from torchseedlint import add_noqa as add_noqa_module
-from torchseedlint.atomic_write import NotWritten, signals_held, write_atomic
-from torchseedlint.cli import main
+from torchseedlint.fix import add_noqa as add_noqa_module
+from torchseedlint.fix.atomic_write import NotWritten, signals_held, write_atomic
+from torchseedlint.cli.main import main
 
 FLAGGED = "import torch\nmodel = torch.nn.Linear(2, 2)\n"
 NOQA_LINE = "model = torch.nn.Linear(2, 2)  # noqa: TSL101\n"

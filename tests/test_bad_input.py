@@ -16,7 +16,7 @@ from typing import Dict, List
 import pytest
 
 from torchseedlint import Config, lint_paths, lint_source
-from torchseedlint.engine import lint_path
+from torchseedlint.engine.runner import lint_path
 
 TSL = [sys.executable, "-m", "torchseedlint"]
 FLAGGED = "import torch\nmodel = torch.nn.Linear(2, 2)\n"
@@ -174,7 +174,7 @@ def test_crash_in_one_rule_is_reported_and_run_goes_on(tmp_path: Path) -> None:
         "def boom(self, ctx):\n"
         "    raise RuntimeError('simulated rule bug')\n"
         "DataLoaderWorkerSeeding.check = boom\n"
-        "from torchseedlint.cli import run\n"
+        "from torchseedlint.cli.main import run\n"
         "sys.argv = ['torchseedlint', '--isolated', sys.argv[1]]\n"
         "run()\n",
         encoding="utf-8",

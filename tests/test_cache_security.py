@@ -16,10 +16,10 @@ from typing import Callable, Dict, List
 import pytest
 from click.testing import CliRunner
 
-from torchseedlint.cache import _MAGIC, _Unpickler, stored_classes
-from torchseedlint.cli import main
-from torchseedlint.engine import FileResult
-from torchseedlint.facts import Call, ModuleFacts
+from torchseedlint.engine.cache import _MAGIC, _Unpickler, stored_classes
+from torchseedlint.cli.main import main
+from torchseedlint.engine.runner import FileResult
+from torchseedlint.semantic.facts import Call, ModuleFacts
 
 TRAIN = (
     "import random\nimport torch\nfrom helpers import jitter\n\n"
@@ -47,8 +47,8 @@ def _calling(module: str, name: str, argument: str) -> Callable[[str], bytes]:
 def _attacks(marker: Path) -> Dict[str, Callable[[str], bytes]]:
     shell = f"touch '{marker}'"
     return {
-        # A torchseedlint module with a dotted name: torchseedlint.cache.os.system.
-        "dotted-name-under-torchseedlint": _calling("torchseedlint.cache", "os.system", shell),
+        # A torchseedlint module with a dotted name: torchseedlint.engine.cache.os.system.
+        "dotted-name-under-torchseedlint": _calling("torchseedlint.engine.cache", "os.system", shell),
         "builtins-eval": _calling("builtins", "eval", f"open({str(marker)!r}, 'w').close()"),
         "posix-system": _calling("posix", "system", shell),
         "garbage": lambda key: b"\x80\x04not a pickle at all",

@@ -12,9 +12,9 @@ import libcst as cst
 import pytest
 
 from torchseedlint import lint_source
-from torchseedlint.config import config_from_mapping
-from torchseedlint.diagnostics import Diagnostic
-from torchseedlint.fixer import apply_fixes
+from torchseedlint.settings.config import config_from_mapping
+from torchseedlint.core.diagnostics import Diagnostic
+from torchseedlint.edits.apply import apply_fixes
 from torchseedlint.rules import RULES_BY_CODE
 
 CUDA_CODES = ("TSL301", "TSL302", "TSL303", "TSL304", "TSL305", "TSL306")

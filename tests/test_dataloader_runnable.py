@@ -19,8 +19,8 @@ import pytest
 
 from scriptruns import run_scripts
 from torchseedlint import lint_source
-from torchseedlint.config import config_from_mapping
-from torchseedlint.fixer import apply_fixes
+from torchseedlint.settings.config import config_from_mapping
+from torchseedlint.edits.apply import apply_fixes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "runnable_dataloader"
 CASES = {

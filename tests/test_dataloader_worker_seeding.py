@@ -14,7 +14,7 @@ from typing import Dict, List, Optional
 import pytest
 
 from torchseedlint import lint_source
-from torchseedlint.config import ConfigError, config_from_mapping
+from torchseedlint.settings.config import ConfigError, config_from_mapping
 
 HEADER = "import numpy as np\nimport torch\nfrom torch.utils.data import DataLoader, Dataset\n\n"
 NUMPY_DATASET = (

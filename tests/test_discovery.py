@@ -11,8 +11,8 @@ from typing import List
 import pytest
 
 from inprocess_cli import tsl
-from torchseedlint.config import Config, config_from_mapping, glob_match
-from torchseedlint.discovery import discover
+from torchseedlint.settings.config import Config, config_from_mapping, glob_match
+from torchseedlint.engine.discovery import discover
 
 PROJECTS = Path(__file__).parent / "fixtures" / "projects"
 

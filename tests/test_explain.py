@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from torchseedlint.cli import main
-from torchseedlint.diagnostics import Diagnostic, Location
+from torchseedlint.cli.main import main
+from torchseedlint.core.diagnostics import Diagnostic, Location
 from torchseedlint.reporters.json_format import to_dict
-from torchseedlint.ruledocs import rules_markdown
+from torchseedlint.rules.docs import rules_markdown
 from torchseedlint.rules import ALL_RULES
 
 RULES_MD = Path(__file__).resolve().parent.parent / "docs" / "rules.md"

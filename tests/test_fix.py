@@ -11,12 +11,12 @@ import pytest
 from pyflakes.api import check as pyflakes_check
 from pyflakes.reporter import Reporter
 
-from torchseedlint.config import Config, config_from_mapping
-from torchseedlint.diagnostics import SAFE, Diagnostic, Edit, Fix, Location
-from torchseedlint.engine import lint_file_text
-from torchseedlint.fixer import apply_fixes, insertion
-from torchseedlint.fixing import MAX_PASSES, compiles, fix_text
-from torchseedlint import fixing
+from torchseedlint.settings.config import Config, config_from_mapping
+from torchseedlint.core.diagnostics import SAFE, Diagnostic, Edit, Fix, Location
+from torchseedlint.engine.runner import lint_file_text
+from torchseedlint.edits.apply import apply_fixes, insertion
+from torchseedlint.fix.loop import MAX_PASSES, compiles, fix_text
+from torchseedlint.fix import loop as fixing
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fix"
 ALL_FIXTURES = sorted(FIXTURES.glob("*.py")) + sorted((FIXTURES / "runnable").glob("*.py"))
@@ -117,7 +117,7 @@ def test_every_seeding_diagnostic_carries_one_identical_block() -> None:
 def test_bytes_outside_the_edit_are_kept(prefix: bytes, encoding: str, tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from torchseedlint.cli import main
+    from torchseedlint.cli.main import main
 
     body = ("import torch\r\n\r\nname = 'caf\u00e9'  # \u00e9t\u00e9\r\n"
             "model = torch.nn.Linear(2, 2)\r\n")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from torchseedlint.cli import main
-from torchseedlint.diagnostics import SAFE, UNSAFE, Diagnostic, Fix, Location
+from torchseedlint.cli.main import main
+from torchseedlint.core.diagnostics import SAFE, UNSAFE, Diagnostic, Fix, Location
 from torchseedlint.reporters.output import summary
 
 FLAGGED = "import torch\nmodel = torch.nn.Linear(2, 2)\nx = torch.rand(3)\n"

@@ -33,7 +33,7 @@ from click.testing import CliRunner
 sys.path.insert(0, str(Path(__file__).parent))
 
 from scriptruns import run_scripts  # noqa: E402
-from torchseedlint.cli import main  # noqa: E402
+from torchseedlint.cli.main import main  # noqa: E402
 
 REVIEW = Path(__file__).parent / "fixtures" / "review"
 MODES = {"fixed": (), "unsafe": ("--unsafe-fixes",)}

@@ -1,6 +1,6 @@
 """``--fix`` can never lose a byte: atomic writes, symlinks, races, interrupts, encodings.
 
-The write policy under test (see ``torchseedlint/fix_command.py``): every file is
+The write policy under test (see ``torchseedlint/fix/command.py``): every file is
 fixed in memory first, each is written by one rename of a temporary file in its
 directory, a file edited on disk meanwhile is left alone (error, exit 2), and a
 symbolic link is never written through (warning, its diagnostics stay).
@@ -20,8 +20,9 @@ from typing import Dict, List
 import pytest
 from click.testing import CliRunner, Result
 
-from torchseedlint import atomic_write, fix_command
-from torchseedlint.cli import main
+from torchseedlint.fix import atomic_write
+from torchseedlint.fix import command as fix_command
+from torchseedlint.cli.main import main
 
 FLAGGED = "import torch\nmodel = torch.nn.Linear(2, 2)\nx = torch.rand(3)\n"
 FIXED = "import torch\n\nSEED = 0\ntorch.manual_seed(SEED)\n\nmodel = torch.nn.Linear(2, 2)\n"

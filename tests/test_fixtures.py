@@ -24,8 +24,8 @@ import libcst as cst
 import pytest
 
 from torchseedlint import lint_paths
-from torchseedlint.config import Config, load_config
-from torchseedlint.facts import collect_facts
+from torchseedlint.settings.config import Config, load_config
+from torchseedlint.semantic.facts import collect_facts
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LINE = re.compile(r"^(\d+):(\d+) (TSL\d{3})$")
@@ -59,7 +59,7 @@ def _parse_expected(path: Path) -> List[Tuple[int, int, str]]:
 
 @pytest.fixture(autouse=True)
 def _no_installed_torch(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("torchseedlint.versions.installed_version", lambda name: None)
+    monkeypatch.setattr("torchseedlint.settings.versions.installed_version", lambda name: None)
 
 
 def _config_for(name: str) -> Config:

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 from typing import List
 
-from torchseedlint.config import Config
-from torchseedlint.engine import lint_source
-from torchseedlint.flake8 import Plugin
+from torchseedlint.settings.config import Config
+from torchseedlint.engine.runner import lint_source
+from torchseedlint.integrations.flake8 import Plugin
 from torchseedlint.rules import ALL_RULES, RULES_BY_CODE
 
 FLAKE8 = [sys.executable, "-m", "flake8"]

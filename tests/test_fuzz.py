@@ -16,11 +16,11 @@ import hypothesmith
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from torchseedlint.config import Config
-from torchseedlint.diagnostics import Diagnostic, Location
-from torchseedlint.engine import lint_source
-from torchseedlint.fixer import line_offsets
-from torchseedlint.fixing import compiles, fix_text
+from torchseedlint.settings.config import Config
+from torchseedlint.core.diagnostics import Diagnostic, Location
+from torchseedlint.engine.runner import lint_source
+from torchseedlint.core.text import line_offsets
+from torchseedlint.fix.loop import compiles, fix_text
 
 EXAMPLES = int(os.environ.get("TSL_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(

@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from inprocess_cli import tsl
-from torchseedlint.cli import main
-from torchseedlint.config import ConfigResolver
-from torchseedlint.engine import lint_paths
+from torchseedlint.cli.main import main
+from torchseedlint.settings.config import ConfigResolver
+from torchseedlint.engine.runner import lint_paths
 
 PROJECTS = Path(__file__).parent / "fixtures" / "projects"
 

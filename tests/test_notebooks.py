@@ -11,15 +11,15 @@ from typing import Any, Dict, List
 
 import pytest
 
-from torchseedlint.config import Config
-from torchseedlint.diagnostics import SAFE, Diagnostic, Edit, Fix, Location
-from torchseedlint.engine import lint_paths
-from torchseedlint.fix_command import fix_run
-from torchseedlint.notebook import parse_notebook, write_back
+from torchseedlint.settings.config import Config
+from torchseedlint.core.diagnostics import SAFE, Diagnostic, Edit, Fix, Location
+from torchseedlint.engine.runner import lint_paths
+from torchseedlint.fix.command import fix_run
+from torchseedlint.engine.notebook import parse_notebook, write_back
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 TRAIN = FIXTURES / "train.ipynb"
-CLI = [sys.executable, "-c", "from torchseedlint.cli import run; run()"]
+CLI = [sys.executable, "-c", "from torchseedlint.cli.main import run; run()"]
 
 
 def torchseedlint(cwd: Path, *args: str) -> subprocess.CompletedProcess:

@@ -11,11 +11,11 @@ from typing import Iterator, List, Tuple
 
 import pytest
 
-from torchseedlint import engine
-from torchseedlint.config import Config, config_from_mapping, load_config
-from torchseedlint.engine import lint_paths, lint_source
+from torchseedlint.engine.runner import runner as engine
+from torchseedlint.settings.config import Config, config_from_mapping, load_config
+from torchseedlint.engine.runner import lint_paths, lint_source
 from torchseedlint.rules import ALL_RULES, Example, triggers
-from torchseedlint.screen import may_report
+from torchseedlint.engine.screen import may_report
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -194,8 +194,8 @@ def test_positions_match_libcst_position_provider(path: Path) -> None:
     import libcst as cst
     from libcst.metadata import PositionProvider, WhitespaceInclusivePositionProvider
 
-    from torchseedlint.cst_facts import _Collector
-    from torchseedlint.facts import ModuleFacts
+    from torchseedlint.semantic.cst_facts import _Collector
+    from torchseedlint.semantic.facts import ModuleFacts
 
     text = path.read_text(encoding="utf-8")
     module = cst.parse_module(text)
@@ -233,7 +233,7 @@ def test_startup_imports_no_parser_it_does_not_use(args: List[str], tmp_path: Pa
     assert done.returncode == 0, done.stderr[-2000:]
     imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines()
                 if line.startswith("import time:")}
-    assert "torchseedlint.cli" in imported
+    assert "torchseedlint.cli.main" in imported
     assert not {name for name in imported if name.split(".")[0] == "libcst"}
 
 
@@ -245,7 +245,7 @@ def test_field_order_table_is_libcst_visiting_order() -> None:
 
     import libcst as cst
 
-    from torchseedlint.cst_facts import _FIELD_ORDER, _child_kind
+    from torchseedlint.semantic.cst_facts import _FIELD_ORDER, _child_kind
 
     visited = re.compile(r'visit_\w+\(\s*self,\s*"(\w+)"')
     checked = 0
@@ -276,7 +276,7 @@ def fixture_tree(tmp_path: Path) -> Path:
 def test_parallel_run_prints_the_same_bytes_in_the_same_order(fixture_tree: Path) -> None:
     from click.testing import CliRunner
 
-    from torchseedlint.cli import main
+    from torchseedlint.cli.main import main
 
     outputs = []
     for jobs in ("1", "2"):
@@ -381,7 +381,7 @@ def test_planted_pickle_is_not_loaded(tmp_path: Path) -> None:
     import hashlib
     import pickle
 
-    from torchseedlint.cache import _MAGIC, Cache
+    from torchseedlint.engine.cache import _MAGIC, Cache
 
     cache = Cache(tmp_path, Config())
     key = cache.key("facts", ["x"])
@@ -397,7 +397,7 @@ def test_planted_pickle_is_not_loaded(tmp_path: Path) -> None:
 def test_cli_cache_location_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
-    from torchseedlint.cli import main
+    from torchseedlint.cli.main import main
 
     root = _project(tmp_path / "p")
     monkeypatch.chdir(root)

@@ -9,9 +9,9 @@ from typing import Dict, List
 
 import pytest
 
-from torchseedlint import engine
-from torchseedlint.config import Config
-from torchseedlint.engine import lint_paths
+from torchseedlint.engine.runner import runner as engine
+from torchseedlint.settings.config import Config
+from torchseedlint.engine.runner import lint_paths
 
 FIXTURE = Path(__file__).parent / "fixtures" / "projects" / "seeded"
 MISSING_SEED = ("TSL101", "TSL102", "TSL103", "TSL104")
@@ -76,7 +76,7 @@ def test_each_file_is_parsed_once_per_run(monkeypatch: pytest.MonkeyPatch) -> No
 
     monkeypatch.setattr(engine, "parse", counting_parse)
     lint_paths([str(FIXTURE)], Config())
-    # Never twice; files without a trigger word (torchseedlint.screen) not at all,
+    # Never twice; files without a trigger word (torchseedlint.engine.screen) not at all,
     # unless another file imports them.
     assert len(parsed) == len(set(parsed))
     assert set(parsed) <= {str(p.resolve()) for p in FIXTURE.rglob("*.py")}

@@ -14,9 +14,9 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from torchseedlint.cli import main
-from torchseedlint.diagnostics import SAFE, UNSAFE, Diagnostic, Edit, Fix, Location
-from torchseedlint.fixer import apply_fixes
+from torchseedlint.cli.main import main
+from torchseedlint.core.diagnostics import SAFE, UNSAFE, Diagnostic, Edit, Fix, Location
+from torchseedlint.edits.apply import apply_fixes
 from torchseedlint.reporters import RENDERERS, github, sarif
 from torchseedlint.reporters.output import render_output
 from torchseedlint.reporters.progress import MIN_FILES, Progress

@@ -13,9 +13,9 @@ from typing import Dict, List, Tuple
 import pytest
 
 from torchseedlint import lint_paths
-from torchseedlint.config import Config, load_config
-from torchseedlint.engine import module_roles
-from torchseedlint.roles import Role
+from torchseedlint.settings.config import Config, load_config
+from torchseedlint.engine.runner import module_roles
+from torchseedlint.semantic.roles import Role
 
 ROLES = Path(__file__).parent / "fixtures" / "roles"
 

@@ -7,8 +7,8 @@ from typing import List, Tuple, Type
 import pytest
 
 from torchseedlint import lint_source
-from torchseedlint.config import config_from_mapping
-from torchseedlint.fixing import fix_text
+from torchseedlint.settings.config import config_from_mapping
+from torchseedlint.fix.loop import fix_text
 from torchseedlint.rules import ALL_RULES, Example, Rule
 
 

@@ -12,9 +12,9 @@ import libcst as cst
 import pytest
 
 from torchseedlint import lint_source
-from torchseedlint.config import config_from_mapping
-from torchseedlint.facts import collect_facts
-from torchseedlint.knowledge import transform_is_random
+from torchseedlint.settings.config import config_from_mapping
+from torchseedlint.semantic.facts import collect_facts
+from torchseedlint.semantic.rng_api import transform_is_random
 
 
 def _codes(source: str, codes: List[str]) -> List[str]:

@@ -12,9 +12,9 @@ import libcst as cst
 import pytest
 
 from torchseedlint import lint_source
-from torchseedlint.config import config_from_mapping
-from torchseedlint.diagnostics import SAFE, UNSAFE, Diagnostic
-from torchseedlint.fixer import apply_fixes
+from torchseedlint.settings.config import config_from_mapping
+from torchseedlint.core.diagnostics import SAFE, UNSAFE, Diagnostic
+from torchseedlint.edits.apply import apply_fixes
 from torchseedlint.rules import RULES_BY_CODE
 
 CATALOG_DEFAULTS = {"TSL001": False, "TSL105": True, "TSL106": True, "TSL107": True,

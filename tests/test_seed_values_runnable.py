@@ -13,8 +13,8 @@ from typing import List, Tuple
 import pytest
 
 from scriptruns import run_scripts
-from torchseedlint.config import config_from_mapping
-from torchseedlint.engine import lint_path
+from torchseedlint.settings.config import config_from_mapping
+from torchseedlint.engine.runner import lint_path
 
 FIXTURES = Path(__file__).parent / "fixtures" / "runnable_rules"
 OVERFLOW = "ValueError: Seed must be between 0 and 2**32 - 1"

@@ -18,7 +18,7 @@ import pytest_lsp
 from lsprotocol import types as lsp
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from torchseedlint.ruledocs import find_rule, rule_page
+from torchseedlint.rules.docs import find_rule, rule_page
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -67,7 +67,7 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "torchseedlint.server"]),
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "torchseedlint.integrations.server"]),
     scope="module",
 )
 async def client(lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFactory):

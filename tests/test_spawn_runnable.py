@@ -14,8 +14,8 @@ from typing import Dict, List
 import pytest
 
 from scriptruns import run_scripts
-from torchseedlint.config import config_from_mapping
-from torchseedlint.engine import lint_path
+from torchseedlint.settings.config import config_from_mapping
+from torchseedlint.engine.runner import lint_path
 
 FIXTURES = Path(__file__).parent / "fixtures" / "runnable_spawn"
 PARENT_ONLY = FIXTURES / "seeded_in_parent.py"

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from torchseedlint.notebook import parse_notebook
+from torchseedlint.engine.notebook import parse_notebook
 
-CLI = [sys.executable, "-c", "from torchseedlint.cli import run; run()"]
+CLI = [sys.executable, "-c", "from torchseedlint.cli.main import run; run()"]
 NOTEBOOK = Path(__file__).parent / "fixtures" / "notebooks" / "train.ipynb"
 
 TRAIN = (

@@ -11,10 +11,10 @@ import pytest
 
 from inprocess_cli import tsl
 from torchseedlint import lint_source
-from torchseedlint.analysis import parse_version
-from torchseedlint.config import Config, config_from_mapping
-from torchseedlint.engine import lint_paths
-from torchseedlint.versions import (
+from torchseedlint.settings.versions import parse_version
+from torchseedlint.settings.config import Config, config_from_mapping
+from torchseedlint.engine.runner import lint_paths
+from torchseedlint.settings.versions import (
     installed_version, requirement_lower_bound, with_inferred_versions
 )
 
@@ -24,7 +24,7 @@ PROJECTS = Path(__file__).parent / "fixtures" / "projects"
 
 @pytest.fixture
 def torch_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("torchseedlint.versions.installed_version", lambda name: None)
+    monkeypatch.setattr("torchseedlint.settings.versions.installed_version", lambda name: None)
 
 
 @pytest.mark.parametrize("requirement,bound", [
@@ -163,7 +163,7 @@ def test_inference_from_fixture_projects(
 def test_installed_distribution_when_nothing_declares_a_bound(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("torchseedlint.versions.installed_version",
+    monkeypatch.setattr("torchseedlint.settings.versions.installed_version",
                         {"torch": "2.5.1+cu124"}.get)
     (tmp_path / "requirements.txt").write_text("torch\ntorchvision>=0.20\n")
     config = with_inferred_versions(Config(), tmp_path)
@@ -179,7 +179,7 @@ def test_installed_distribution_when_nothing_declares_a_bound(
 
 def test_installed_version_reads_metadata_without_importing_torch() -> None:
     # The test environment has the CPU wheel of torch 2.x installed.
-    script = ("import sys; from torchseedlint.versions import installed_version; "
+    script = ("import sys; from torchseedlint.settings.versions import installed_version; "
               "print(installed_version('torch'), installed_version('no-such-dist-xyz'), "
               "'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
@@ -196,7 +196,7 @@ def test_lint_source_on_a_string_does_not_read_the_environment(
     def fail(name: str) -> None:
         raise AssertionError(f"lint_source looked up the installed {name}")
 
-    monkeypatch.setattr("torchseedlint.versions.installed_version", fail)
+    monkeypatch.setattr("torchseedlint.settings.versions.installed_version", fail)
     assert lint_source("import torch\ntorch.rand(1)\n", "train.py") != []
 
 

@@ -10,13 +10,13 @@ __version__ = "0.1.0"
 # The public API, imported on first use: ``torchseedlint --version`` and the
 # modules a worker process needs load nothing more than they use.
 _EXPORTS = {
-    "Config": "torchseedlint.config",
-    "Diagnostic": "torchseedlint.diagnostics",
-    "Edit": "torchseedlint.diagnostics",
-    "Fix": "torchseedlint.diagnostics",
-    "Location": "torchseedlint.diagnostics",
-    "lint_paths": "torchseedlint.engine",
-    "lint_source": "torchseedlint.engine",
+    "Config": "torchseedlint.settings.config",
+    "Diagnostic": "torchseedlint.core.diagnostics",
+    "Edit": "torchseedlint.core.diagnostics",
+    "Fix": "torchseedlint.core.diagnostics",
+    "Location": "torchseedlint.core.diagnostics",
+    "lint_paths": "torchseedlint.engine.runner",
+    "lint_source": "torchseedlint.engine.runner",
 }
 
 __all__ = ["Config", "Diagnostic", "Edit", "Fix", "Location", "lint_paths", "lint_source", "__version__"]

@@ -1,4 +1,4 @@
-from torchseedlint.cli import run
+from torchseedlint.cli.main import run
 
 if __name__ == "__main__":
     run()

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from torchseedlint.diagnostics import Diagnostic
+from torchseedlint.core.diagnostics import Diagnostic
 from torchseedlint.reporters.report import Report, one_line, position
 from torchseedlint.reporters.style import paint
 

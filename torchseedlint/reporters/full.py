@@ -16,8 +16,8 @@ from __future__ import annotations
 import difflib
 from typing import List, Optional
 
-from torchseedlint.diagnostics import UNSAFE, Diagnostic
-from torchseedlint.fixer import apply_fixes
+from torchseedlint.core.diagnostics import UNSAFE, Diagnostic
+from torchseedlint.edits.apply import apply_fixes
 from torchseedlint.reporters.json_format import rule_url
 from torchseedlint.reporters.report import Report, one_line, position
 from torchseedlint.reporters.style import paint

@@ -6,7 +6,7 @@ silently, so past that a final notice points at the SARIF output.
 
 from __future__ import annotations
 
-from torchseedlint.diagnostics import Diagnostic
+from torchseedlint.core.diagnostics import Diagnostic
 from torchseedlint.reporters.report import Report, cell_prefix, relative_posix
 
 ANNOTATION_CAP = 10

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Optional
 
-from torchseedlint.diagnostics import Diagnostic, Fix, Location
+from torchseedlint.core.diagnostics import Diagnostic, Fix, Location
 from torchseedlint.reporters.report import Report
 
 DOCS_URL = "https://github.com/torchseedlint/torchseedlint/blob/main/docs/rules.md#"

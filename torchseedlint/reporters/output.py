@@ -1,36 +1,15 @@
-"""From a finished run to the text the command prints: format, statistics, summary."""
+"""From a report to the text the command prints: format, statistics, summary."""
 
 from __future__ import annotations
 
 from typing import Optional, Sequence, Tuple
 
-from torchseedlint.config import Config
-from torchseedlint.diagnostics import SAFE, Diagnostic
-from torchseedlint.engine import RunResult
-from torchseedlint.fixing import fix_filter
+from torchseedlint.core.diagnostics import SAFE, Diagnostic
 from torchseedlint.reporters import RENDERERS, statistics
 from torchseedlint.reporters.report import Report
-from torchseedlint.rules import RULES_BY_CODE, selected_codes
 
 # Formats read by people: they get the summary line and may be coloured.
 TEXT_FORMATS = ("concise", "full")
-
-
-def build_report(
-    run: RunResult, config: Config, root: str = ".", color: bool = False, unsafe: bool = False
-) -> Report:
-    """The run as reporters see it, with the source text the engine already decoded;
-    ``unsafe``: --unsafe-fixes was given (``[*]`` then marks unsafe fixes too)."""
-    sources = {result.path: result.source.text for result in run.files if result.source is not None}
-    cell_sources = {
-        (result.path, cell.number): cell.text
-        for result in run.files
-        if result.notebook is not None
-        for cell in result.notebook.cells
-    }
-    rules = [RULES_BY_CODE[code] for code in selected_codes(config)]
-    return Report(run.diagnostics, sources=sources, cell_sources=cell_sources, rules=rules,
-                  root=root, color=color, applicable=fix_filter(config, unsafe))
 
 
 def summary(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Callable, Dict, List, Sequence, Tuple, Type
 
-from torchseedlint.diagnostics import SAFE, Diagnostic
+from torchseedlint.core.diagnostics import SAFE, Diagnostic
 from torchseedlint.rules import RULES_BY_CODE
 from torchseedlint.rules.base import Rule
 

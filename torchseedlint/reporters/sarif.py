@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Sequence, Type
 from urllib.parse import quote
 
 from torchseedlint import __version__
-from torchseedlint.diagnostics import Diagnostic, Edit, Fix, Location
+from torchseedlint.core.diagnostics import Diagnostic, Edit, Fix, Location
 from torchseedlint.reporters.json_format import rule_url
 from torchseedlint.reporters.report import (
     Report,

@@ -1,16 +1,17 @@
-"""The rule registry and rule selection (``--select``, ``--ignore``, ...)."""
+"""The rule registry; selection (``--select``, ``--ignore``, ...) over it is ``settings.selection``."""
 
 from __future__ import annotations
 
 import sys
 from functools import lru_cache
-from typing import Dict, FrozenSet, Iterable, List, Sequence, Tuple, Type
+from typing import Dict, FrozenSet, Iterable, List, Tuple, Type
 
-from torchseedlint.config import Config, ConfigError
+from torchseedlint.settings import selection
+from torchseedlint.settings.config import Config
 from torchseedlint.rules import (
     cuda, dataloader, ordering, processes, seed_values, seeding, suppressions, tool,
 )
-from torchseedlint.rules.base import Context, Example, Rule
+from torchseedlint.rules.base import Example, Rule
 
 # Each family module defines its rules as classes with a ``code``; registering a
 # rule is writing it in one of these modules.
@@ -35,41 +36,23 @@ RULES_BY_NAME: Dict[str, Type[Rule]] = {rule.name: rule for rule in ALL_RULES}
 
 def matching(selector: str) -> List[Type[Rule]]:
     """Rules a selector names: ``ALL``, a code, a prefix (``TSL2``) or a rule name."""
-    selector = selector.strip()
-    if selector.upper() == "ALL":
-        return list(ALL_RULES)
-    if selector in RULES_BY_NAME:
-        return [RULES_BY_NAME[selector]]
-    upper = selector.upper()
-    found = [rule for rule in ALL_RULES if rule.code.startswith(upper)]
-    if not found or not upper.startswith("TSL"):
-        raise ConfigError(f"unknown rule selector: {selector!r}")
-    return found
+    return selection.matching(selector, ALL_RULES)
 
 
-def _codes(selectors: Iterable[str]) -> List[str]:
-    return [rule.code for selector in selectors for rule in matching(selector)]
+def expand(selectors: Iterable[str]) -> Tuple[str, ...]:
+    """The codes the selectors name (an unknown selector raises ConfigError)."""
+    return selection.expand(selectors, ALL_RULES)
 
 
 def selected_codes(config: Config) -> Tuple[str, ...]:
     """The codes enabled by select/extend-select/ignore, in code order."""
-    if config.select is None:
-        enabled = {rule.code for rule in ALL_RULES if rule.default_enabled}
-    else:
-        enabled = set(_codes(config.select))
-    enabled |= set(_codes(config.extend_select))
-    enabled -= set(_codes(config.ignore))
-    return tuple(code for code in RULES_BY_CODE if code in enabled)
-
-
-def validate_codes(codes: Sequence[str]) -> None:
-    _codes(codes)
+    return selection.selected_codes(config, ALL_RULES)
 
 
 @lru_cache(maxsize=None)
 def triggers(codes: Tuple[str, ...]) -> FrozenSet[str]:
     """The lower-cased words one of which a file must contain for one of ``codes`` to
-    report anything in it (see ``torchseedlint.screen``); each family declares
+    report anything in it (see ``torchseedlint.engine.screen``); each family declares
     ``TRIGGERS``, a code -> words table, beside its rules."""
     found = set()
     for code in codes:
@@ -82,11 +65,10 @@ __all__ = [
     "ALL_RULES",
     "RULES_BY_CODE",
     "RULES_BY_NAME",
-    "Context",
     "Example",
     "Rule",
+    "expand",
     "matching",
     "selected_codes",
     "triggers",
-    "validate_codes",
 ]

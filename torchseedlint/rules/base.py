@@ -1,4 +1,4 @@
-"""The shape of a rule, and what a rule sees when it runs.
+"""The shape of a rule (what a rule sees is :mod:`torchseedlint.semantic.context`).
 
 A rule is one small class, in Fixit's style: its code and name, its
 documentation (the docstring, in ruff's layout), ``VALID``/``INVALID`` examples
@@ -9,13 +9,11 @@ yields diagnostics. Rules never traverse the tree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, ClassVar, Dict, Iterator, Optional, Sequence
 
-from torchseedlint.analysis import ModuleAnalysis, parse_version
-from torchseedlint.config import Config
-from torchseedlint.diagnostics import Diagnostic, Fix, Location
-from torchseedlint.facts import Call, ModuleFacts
-from torchseedlint.roles import ModuleRole, Role
+from torchseedlint.core.diagnostics import Diagnostic, Fix, Location
+from torchseedlint.semantic.context import Context
+from torchseedlint.semantic.facts import Call
 
 
 @dataclass(frozen=True)
@@ -25,29 +23,6 @@ class Example:
     code: str
     settings: Dict[str, Any] = field(default_factory=dict)
     path: str = "train.py"
-
-
-@dataclass
-class Context:
-    """Everything a rule may read about the module it checks."""
-
-    path: str
-    source: str
-    facts: ModuleFacts
-    analysis: ModuleAnalysis
-    config: Config
-    is_entry_point: bool
-    # Entry point, library module or test, and why (see torchseedlint.roles).
-    role: ModuleRole = ModuleRole(Role.ENTRY, "linted alone")
-    # The codes that run on this module (selection less per-file ignores): a rule
-    # leaves a root cause to the rule that reports it.
-    codes: FrozenSet[str] = frozenset()
-    torch_version: Optional[Tuple[int, ...]] = None
-    torchvision_version: Optional[Tuple[int, ...]] = None
-
-    @property
-    def lines(self) -> List[str]:
-        return self.source.splitlines(keepends=True)
 
 
 class Rule:
@@ -95,11 +70,3 @@ class Rule:
 
     def at_call(self, ctx: Context, call: Call, message: str, fix: Optional[Fix] = None) -> Diagnostic:
         return self.diagnostic(ctx, message, call.start, call.end, call.stmt_end_row, fix)
-
-
-def version_at_least(version: Optional[Tuple[int, ...]], minimum: str) -> Optional[bool]:
-    """True/False when the version is known, None when it is not."""
-    if version is None:
-        return None
-    wanted = parse_version(minimum) or ()
-    return tuple(version) >= wanted

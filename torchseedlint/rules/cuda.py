@@ -11,12 +11,15 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, List, Optional, Tuple
 
-from torchseedlint import knowledge as K
-from torchseedlint.analysis import enables_deterministic_mode, first_arg, is_true
-from torchseedlint.diagnostics import UNSAFE, SAFE, Diagnostic, Edit, Fix
-from torchseedlint.facts import Call, Expr, ModuleFacts
-from torchseedlint.fixer import insertion
-from torchseedlint.rules.base import Context, Example, Rule, version_at_least
+from torchseedlint.semantic import rng_api as K
+from torchseedlint.semantic.analysis import enables_deterministic_mode, first_arg, is_true
+from torchseedlint.core.diagnostics import UNSAFE, SAFE, Diagnostic, Edit, Fix
+from torchseedlint.semantic.facts import Call, Expr, ModuleFacts
+from torchseedlint.core.text import line_ending
+from torchseedlint.edits.apply import insertion
+from torchseedlint.rules.base import Example, Rule
+from torchseedlint.semantic.context import Context
+from torchseedlint.settings.versions import version_at_least
 
 _CUDNN = "torch.backends.cudnn"
 _CUBLAS_KEY = "CUBLAS_WORKSPACE_CONFIG"
@@ -421,7 +424,7 @@ class MissingDeterministicAlgorithms(Rule):
                 return None
             os_alias = "os"
             edits.append(insertion(first_import, 1, "import os\n"))
-        nl = "\r\n" if ctx.lines[seed.start.row - 1].endswith("\r\n") else "\n"
+        nl = line_ending(ctx.lines[seed.start.row - 1])
         content = (f'{indent}{os_alias}.environ.setdefault("{_CUBLAS_KEY}", ":4096:8"){nl}'
                    f"{indent}{alias}.use_deterministic_algorithms(True){nl}")
         edits.append(_insert_after(ctx, seed.stmt_end_row, content))
@@ -843,7 +846,7 @@ class DeterministicWithBenchmark(Rule):
             )
 
 
-# Words for the text screen (``torchseedlint.screen``): a CUDA use is a ``"cuda"``
+# Words for the text screen (``torchseedlint.engine.screen``): a CUDA use is a ``"cuda"``
 # string, ``.cuda()``, ``torch.cuda.set_device`` or a Lightning ``Trainer`` with
 # ``accelerator="gpu"``/``gpus=N``; the flags are ``benchmark`` and ``deterministic``
 # (Lightning's ``Trainer(deterministic="warn")``); the rest are call names.

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import ast
-import bisect
 import builtins
 import re
 from dataclasses import dataclass
-from typing import ClassVar, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import ClassVar, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
-from torchseedlint import knowledge as K
-from torchseedlint.analysis import first_arg, num_workers_positive
-from torchseedlint.diagnostics import SAFE, Diagnostic, Edit, Fix, Location
-from torchseedlint.facts import Call, Expr, Function, Loop
-from torchseedlint.fixer import insertion, line_offsets, to_offset
-from torchseedlint.rules.base import Context, Example, Rule, version_at_least
-from torchseedlint.seeding_block import generator_fix, worker_fix
+from torchseedlint.semantic import rng_api as K
+from torchseedlint.semantic.analysis import first_arg, num_workers_positive
+from torchseedlint.core.diagnostics import SAFE, Diagnostic, Edit, Fix
+from torchseedlint.semantic.facts import Call, Expr, Function, Loop
+from torchseedlint.core.text import line_ending, line_offsets, location_at, to_offset
+from torchseedlint.edits.apply import insertion
+from torchseedlint.rules.base import Example, Rule
+from torchseedlint.semantic.context import Context
+from torchseedlint.settings.versions import version_at_least
+from torchseedlint.edits.seeding_block import generator_fix, worker_fix
 
 # --- TSL201 --------------------------------------------------------------------
 #
@@ -48,6 +50,16 @@ def worker_side_draws(ctx: Context, loader: Call) -> Optional[Dict[str, str]]:
     if collate is not None:
         _merge(draws, _callable_draws(ctx, collate, loader.scope))
     return draws
+
+
+def worker_rngs(ctx: Context, loaders: Sequence[Call]) -> FrozenSet[str]:
+    """What the workers of ``loaders`` draw from (NumPy and ``random`` for a loader whose
+    dataset cannot be resolved): the RNGs ``seed_worker`` must seed."""
+    rngs: Set[str] = set()
+    for loader in loaders:
+        draws = worker_side_draws(ctx, loader)
+        rngs |= set(draws) if draws is not None else {K.NUMPY, K.PYRANDOM}
+    return frozenset(rngs)
 
 
 def _dataset_constructor(ctx: Context, loader: Call) -> Optional[Call]:
@@ -364,8 +376,11 @@ class DataLoaderWorkerSeeding(Rule):
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
-        for finding in self.findings(ctx):
-            fix = worker_fix(ctx, finding.loader) if finding.seed_worker_fixes else None
+        findings = self.findings(ctx)
+        fixed = [finding.loader for finding in findings if finding.seed_worker_fixes]
+        rngs = worker_rngs(ctx, fixed) if fixed else frozenset()
+        for finding in findings:
+            fix = worker_fix(ctx, finding.loader, rngs) if finding.seed_worker_fixes else None
             yield self.at_call(ctx, finding.loader, finding.message, fix)
 
     def flagged(self, ctx: Context) -> List[Tuple[Call, str]]:
@@ -443,8 +458,7 @@ def _literal_is(expr: Optional[Expr], value: object) -> bool:
 
 def _line_ending(ctx: Context, row: int) -> str:
     lines = ctx.lines
-    line = lines[row - 1] if 0 < row <= len(lines) else ""
-    return "\r\n" if line.endswith("\r\n") else "\n"
+    return line_ending(lines[row - 1] if 0 < row <= len(lines) else "")
 
 
 def _worker_init_function(ctx: Context, loader: Call) -> Optional[Function]:
@@ -1507,16 +1521,11 @@ class DataLoaderOutOfOrder(Rule):
             start = before.start()
         else:
             return None
-        edit = Edit("", _location(offsets, start), _location(offsets, end))
+        edit = Edit("", location_at(offsets, start), location_at(offsets, end))
         return Fix(SAFE, "Remove `in_order=False`", (edit,))
 
 
-def _location(offsets: List[int], offset: int) -> Location:
-    row = bisect.bisect_right(offsets, offset)
-    return Location(row, offset - offsets[row - 1] + 1)
-
-
-# Words for the text screen (``torchseedlint.screen``): the loader or sampler reported.
+# Words for the text screen (``torchseedlint.engine.screen``): the loader or sampler reported.
 _LOADER = frozenset({"DataLoader"})
 TRIGGERS = {
     "TSL201": _LOADER,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from typing import Iterator, Optional, Set
 
-from torchseedlint import knowledge as K
-from torchseedlint.diagnostics import SAFE, UNSAFE, Diagnostic, Edit, Fix, Location
-from torchseedlint.facts import Call, Expr, Loop, ModuleFacts
-from torchseedlint.fixer import insertion
-from torchseedlint.rules.base import Context, Rule
+from torchseedlint.semantic import rng_api as K
+from torchseedlint.core.diagnostics import SAFE, UNSAFE, Diagnostic, Edit, Fix, Location
+from torchseedlint.semantic.facts import Call, Expr, Loop, ModuleFacts
+from torchseedlint.edits.apply import insertion
+from torchseedlint.rules.base import Rule
+from torchseedlint.semantic.context import Context
 
 # Wrappers that keep the order of what they are given.
 _ORDER_KEEPING = frozenset({"list", "tuple", "enumerate", "iter"})
@@ -451,7 +452,7 @@ class BuiltinHashSeed(Rule):
         return call.qualname is None and call.method in ("manual_seed", "seed")
 
 
-# Words for the text screen (``torchseedlint.screen``): the sinks of each rule (a
+# Words for the text screen (``torchseedlint.engine.screen``): the sinks of each rule (a
 # set display has no word of its own).
 TRIGGERS = {
     "TSL401": K.leaves(_LISTING_FUNCTIONS) | _PATH_METHODS,

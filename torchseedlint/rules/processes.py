@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Set
 
-from torchseedlint import knowledge as K
-from torchseedlint.analysis import Draw
-from torchseedlint.diagnostics import Diagnostic
-from torchseedlint.facts import Call, Expr, ModuleFacts
-from torchseedlint.rules.base import Context, Example, Rule
+from torchseedlint.semantic import rng_api as K
+from torchseedlint.semantic.analysis import Draw
+from torchseedlint.core.diagnostics import Diagnostic
+from torchseedlint.semantic.facts import Call, Expr, ModuleFacts
+from torchseedlint.rules.base import Example, Rule
+from torchseedlint.semantic.context import Context
 
 # ``torch.multiprocessing`` re-exports the standard library's names.
 _MP_MODULES = ("multiprocessing", "torch.multiprocessing")
@@ -318,5 +319,5 @@ class SeedNotInSpawnedProcess(Rule):
         }
 
 
-# Words for the text screen (``torchseedlint.screen``): the calls that start processes.
+# Words for the text screen (``torchseedlint.engine.screen``): the calls that start processes.
 TRIGGERS = {"TSL112": frozenset({"spawn", "Process", "start_processes"})}

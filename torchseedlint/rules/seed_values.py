@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
-from torchseedlint import knowledge as K
-from torchseedlint.analysis import first_arg
-from torchseedlint.diagnostics import SAFE, UNSAFE, Diagnostic, Edit, Fix, Location
-from torchseedlint.facts import Call, Expr
-from torchseedlint.fixer import insertion
-from torchseedlint.rules.base import Context, Rule
-from torchseedlint.rules.source_text import SourceText, replacement_rows
-from torchseedlint.seeding_block import reseed_value
+from torchseedlint.semantic import rng_api as K
+from torchseedlint.semantic.analysis import first_arg
+from torchseedlint.core.diagnostics import SAFE, UNSAFE, Diagnostic, Edit, Fix, Location
+from torchseedlint.semantic.facts import Call, Expr
+from torchseedlint.edits.apply import insertion
+from torchseedlint.rules.base import Rule
+from torchseedlint.semantic.context import Context
+from torchseedlint.edits.source_text import SourceText, replacement_rows
+from torchseedlint.edits.seeding_block import reseed_value
 
 # What a seed is drawn from, besides the entropy calls of ``knowledge``.
 _ENTROPY = "entropy"
@@ -1074,7 +1075,7 @@ def _starts_children(call: Call) -> bool:
     )
 
 
-# Words for the text screen (``torchseedlint.screen``): what each rule looks for.
+# Words for the text screen (``torchseedlint.engine.screen``): what each rule looks for.
 TRIGGERS = {
     "TSL105": K.ENTROPY_WORDS,  # the seed's source
     "TSL106": K.SEEDER_WORDS,

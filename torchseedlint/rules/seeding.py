@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Iterator, List, Optional
+from typing import ClassVar, FrozenSet, Iterator, List, Optional
 
-from torchseedlint import knowledge as K
-from torchseedlint.diagnostics import Diagnostic, Fix
-from torchseedlint.facts import Call
+from torchseedlint.semantic import rng_api as K
+from torchseedlint.core.diagnostics import Diagnostic, Fix
+from torchseedlint.semantic.facts import Call
 from torchseedlint.rules import dataloader
-from torchseedlint.rules.base import Context, Example, Rule, version_at_least
-from torchseedlint.seeding_block import loader_fixable, seeding_fix
+from torchseedlint.rules.base import Example, Rule
+from torchseedlint.semantic.context import Context
+from torchseedlint.settings.versions import version_at_least
+from torchseedlint.edits.seeding_block import loader_fixable, seeding_fix
 
 _MAX_LISTED = 3
 
@@ -31,13 +33,19 @@ def _label(call: Call) -> str:
 def _block_fix(ctx: Context) -> Optional[Fix]:
     """The seeding block; with ``seed_worker`` when TSL201 reports a loader of this module,
     so that TSL101-TSL104 and TSL201 carry one identical edit."""
-    return seeding_fix(ctx, worker_loaders=_reports_loaders(ctx))
+    return seeding_fix(ctx, worker_rngs=_reported_worker_rngs(ctx))
 
 
-def _reports_loaders(ctx: Context) -> bool:
+def _reported_worker_rngs(ctx: Context) -> Optional[FrozenSet[str]]:
+    """What the workers of the loaders TSL201 reports draw from; None when it reports
+    none whose call its fix can rewrite."""
     rule = dataloader.DataLoaderWorkerSeeding
-    return rule.code in ctx.codes and any(
-        loader_fixable(ctx.source, call) for call, _ in rule().flagged(ctx))
+    if rule.code not in ctx.codes:
+        return None
+    loaders = [call for call, _ in rule().flagged(ctx)]
+    if not any(loader_fixable(ctx.source, call) for call in loaders):
+        return None
+    return dataloader.worker_rngs(ctx, loaders)
 
 
 class _MissingSeed(Rule):
@@ -325,7 +333,7 @@ class UnseededRandomTransform(Rule):
         )
 
 
-# Words for the text screen (``torchseedlint.screen``). Every rule here needs an
+# Words for the text screen (``torchseedlint.engine.screen``). Every rule here needs an
 # entry point, so a ``__main__`` guard or a consumer at module level; imported
 # project code that draws can stand for the consumer, but only in an entry point.
 _ENTRY_POINT_WORDS = K.CONSUMER_WORDS | {"__main__"}

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from typing import Dict, Iterator, List, Optional, Sequence
+from typing import Iterator
 
-from torchseedlint.diagnostics import SAFE, Diagnostic, Edit, Fix, Location
-from torchseedlint.rules.base import Context, Example, Rule
-from torchseedlint.suppression import MARKERS, NOQA, TOOL_IGNORE, Suppression, Suppressions
-
-_PREFIX = "TSL"
+from torchseedlint.core.diagnostics import SAFE, Diagnostic
+from torchseedlint.rules.base import Example, Rule
+from torchseedlint.semantic.context import Context
+from torchseedlint.suppression.noqa import MARKERS
 
 
 class UnusedSuppression(Rule):
@@ -76,89 +74,9 @@ class UnusedSuppression(Rule):
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
         # Whether a suppression was used is known only after every other rule ran:
-        # the engine calls ``unused_suppressions`` then.
+        # the engine reports them then (``torchseedlint.suppression.unused``).
         return iter(())
 
 
-def unused_suppressions(
-    text: str,
-    path: str,
-    suppressions: Suppressions,
-    enabled: Sequence[str],
-    known: Sequence[str],
-) -> List[Diagnostic]:
-    """TSL001 diagnostics for the suppressions that silenced nothing."""
-    if UnusedSuppression.code not in enabled:
-        return []
-    lines = text.splitlines(keepends=True)
-    found = []
-    for suppression in suppressions.all():
-        stale = _stale_codes(suppression, enabled, known)
-        if not stale:
-            continue
-        row, column = suppression.row, suppression.column
-        details = "; ".join(f"{kind}: {', '.join(codes)}" for kind, codes in stale.items())
-        location = Location(row, column)
-        found.append(
-            Diagnostic(
-                code=UnusedSuppression.code,
-                name=UnusedSuppression.name,
-                message=f"unused suppression comment ({details})",
-                path=path,
-                location=location,
-                end_location=Location(row, column + len(suppression.text)),
-                severity=UnusedSuppression.severity,
-                fix=_removal_fix(suppression, lines, [c for cs in stale.values() for c in cs]),
-                noqa_rows=(row,),
-            )
-        )
-    return [d for d in found if suppressions.match(d) is None]
-
-
-def _stale_codes(
-    suppression: Suppression, enabled: Sequence[str], known: Sequence[str]
-) -> Dict[str, List[str]]:
-    stale: Dict[str, List[str]] = {}
-    for code in suppression.codes or ():
-        if not code.startswith(_PREFIX) or code in suppression.used:
-            continue
-        if code == UnusedSuppression.code:
-            continue  # it silences this rule's own reports
-        kind = "unused" if code in enabled else "non-enabled" if code in known else "unknown"
-        stale.setdefault(kind, []).append(code)
-    return stale
-
-
-def _removal_fix(suppression: Suppression, lines: List[str], stale: List[str]) -> Optional[Fix]:
-    text = suppression.text
-    match = TOOL_IGNORE.search(text) or NOQA.search(text)
-    if match is None or match.group("codes") is None or suppression.row > len(lines):
-        return None
-    row, column = suppression.row, suppression.column
-    start, end = Location(row, column), Location(row, column + len(text))
-    written = [c for c in re.split(r"[\s,]+", match.group("codes").strip()) if c]
-    remaining = [c for c in written if c.upper() not in stale]
-    label = ", ".join(stale)
-    if remaining:
-        codes_start, codes_end = match.span("codes")
-        new = text[:codes_start] + ", ".join(remaining) + text[codes_end:]
-        return Fix(SAFE, f"Remove unused {label}", (Edit(new, start, end),))
-    before = text[: match.start()].rstrip()
-    after = text[match.end():].strip()
-    line = lines[row - 1]
-    code_part = line[: column - 1]
-    if before.strip("# \t") or after.strip("# \t"):
-        if before:
-            new = f"{before}  {after}" if after else before
-        else:
-            new = after if after.startswith("#") else f"# {after}"
-        return Fix(SAFE, f"Remove unused {label}", (Edit(new, start, end),))
-    if not code_part.strip():  # the comment is alone on its line: drop the line
-        return Fix(SAFE, "Remove the unused suppression comment",
-                   (Edit("", Location(row, 1), Location(row + 1, 1)),))
-    code_end = Location(row, len(code_part.rstrip()) + 1)
-    return Fix(SAFE, "Remove the unused suppression comment", (Edit("", code_end, end),))
-
-
-# Words for the text screen (``torchseedlint.screen``): the suppression markers.
+# Words for the text screen (``torchseedlint.engine.screen``): the suppression markers.
 TRIGGERS = {"TSL001": frozenset(marker.rstrip(":") for marker in MARKERS)}

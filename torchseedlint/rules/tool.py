@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from torchseedlint.diagnostics import Diagnostic
-from torchseedlint.rules.base import Context, Rule
+from torchseedlint.core.diagnostics import Diagnostic
+from torchseedlint.rules.base import Rule
+from torchseedlint.semantic.context import Context
 
 
 class ParseError(Rule):
@@ -41,6 +42,6 @@ class ParseError(Rule):
         return iter(())
 
 
-# Words for the text screen (``torchseedlint.screen``): none; files the screen
+# Words for the text screen (``torchseedlint.engine.screen``): none; files the screen
 # leaves out are compiled instead, and parsed when that fails.
 TRIGGERS = {"TSL000": frozenset()}

@@ -1,0 +1,1 @@
+"""The ``torchseedlint`` command line."""

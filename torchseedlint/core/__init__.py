@@ -1,0 +1,1 @@
+"""Shared vocabulary of every layer: diagnostics and text positions."""

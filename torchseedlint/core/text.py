@@ -1,0 +1,51 @@
+"""Text positions and line endings, shared by the collectors, the fixes and the tools.
+
+Rows and columns are 1-based, as in :class:`~torchseedlint.core.diagnostics.Location`;
+a line ends at ``\\r\\n``, ``\\r`` or ``\\n``, as Python's tokenizer reads it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import List
+
+from torchseedlint.core.diagnostics import Location
+
+NEWLINE = re.compile(r"\r\n?|\n")
+# One line with its ending; the last line may have none.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def line_offsets(text: str) -> List[int]:
+    """Offsets of the first character of each line (index 0 is row 1)."""
+    return [0] + [newline.end() for newline in NEWLINE.finditer(text)]
+
+
+def to_offset(offsets: List[int], location: Location, text_length: int) -> int:
+    """The text offset of ``location``, clamped to the text."""
+    if location.row - 1 >= len(offsets):
+        return text_length
+    return min(offsets[location.row - 1] + location.column - 1, text_length)
+
+
+def location_at(offsets: List[int], offset: int) -> Location:
+    """The location of a text offset (``offsets`` from :func:`line_offsets`)."""
+    row = bisect.bisect_right(offsets, offset)
+    return Location(row, offset - offsets[row - 1] + 1)
+
+
+def split_lines(text: str) -> List[str]:
+    """The lines of ``text`` with their endings; ``\\r`` alone ends a line too."""
+    return _LINE.findall(text)
+
+
+def newline_of(text: str) -> str:
+    """The text's first line ending, ``\\n`` when it has none: what inserted lines use."""
+    match = NEWLINE.search(text)
+    return match.group(0) if match else "\n"
+
+
+def line_ending(line: str) -> str:
+    """``\\r\\n`` for a line that ends so, else ``\\n``: what a line inserted after it uses."""
+    return "\r\n" if line.endswith("\r\n") else "\n"

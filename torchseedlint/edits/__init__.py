@@ -1,0 +1,1 @@
+"""Building and applying text edits: the fixes rules attach to their diagnostics."""

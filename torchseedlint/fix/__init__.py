@@ -1,0 +1,1 @@
+"""The ``--fix`` and ``--add-noqa`` commands: the fix loop and safe writes."""

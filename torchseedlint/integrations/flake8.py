@@ -1,0 +1,99 @@
+"""torchseedlint as a flake8 plugin (entry point ``flake8.extension``: ``TSL``).
+
+The plugin runs the same engine as the CLI. Rule selection is left to flake8
+(``--select``/``--extend-select``/``--ignore``/``# noqa``): every rule runs here,
+and the rules that are off by default are added to flake8's default ignore list.
+Analysis settings (``seed-functions``, ``entry-points``, ``torch-version``) come
+from each file's closest configuration, as the CLI reads them.
+
+flake8 hands a plugin one file at a time, but what a file is credited with
+(seeding done by a helper in another module) and its role (an entry point, or a
+library module others import) depend on the rest of the project. So the first
+file of a project that a flake8 process checks runs torchseedlint over the whole
+project (the project root, as ``torchseedlint <root>``; through the same cache),
+and every file of it is then answered from that run: the findings are the
+CLI's. flake8 runs plugins in several processes; each does this once per
+project. A file whose text is not what is on disk (``--stdin-display-name``) or
+that the run did not lint (excluded, outside the root) is linted alone against
+that run's project index.
+
+Where it still differs from the CLI: torchseedlint's ``per-file-ignores`` are not
+applied (use flake8's), nor is the ``# noqa`` of a rule flake8 does not select
+reported as unused.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+from torchseedlint import __version__
+from torchseedlint.settings.config import Config, ConfigError, ConfigResolver
+from torchseedlint.core.diagnostics import Diagnostic
+from torchseedlint.engine.runner import RunResult, lint_file_text, lint_paths, lint_source, project_root
+from torchseedlint.rules import ALL_RULES
+
+Finding = Tuple[int, int, str, type]
+
+# One run per project root in this flake8 process.
+_RUNS: Dict[Path, RunResult] = {}
+
+
+def _every_rule(config: Config) -> Config:
+    """The file's settings, with every rule selected for flake8 to filter."""
+    return config.with_overrides(select=("ALL",), extend_select=(), ignore=(),
+                                 per_file_ignores=())
+
+
+def _project_run(root: Path) -> RunResult:
+    if root not in _RUNS:
+        _RUNS[root] = lint_paths([str(root)], ConfigResolver(prepare=_every_rule),
+                                 use_cache=True)
+    return _RUNS[root]
+
+
+def _findings(source: str, filename: str) -> List[Diagnostic]:
+    if filename in ("stdin", "-", ""):
+        return lint_source(source, filename, _every_rule(Config()))
+    try:
+        root = project_root(ConfigResolver().config_for(filename), [filename]).resolve()
+        run = _project_run(root)
+    except ConfigError:
+        # A broken configuration is the CLI's to report; flake8 still lints the
+        # file alone, with the defaults.
+        return lint_source(source, filename, _every_rule(Config()))
+    path = Path(filename).resolve()
+    for result in run.files:
+        if Path(result.path).resolve() == path and result.source is not None \
+                and result.source.text == source:
+            return result.diagnostics
+    config: Optional[Config] = run.config_for(filename)
+    return lint_file_text(source, filename, config or _every_rule(Config()), run.project,
+                          fresh=True).diagnostics
+
+
+class Plugin:
+    name = "torchseedlint"
+    version = __version__
+
+    def __init__(self, tree: ast.AST, lines: List[str], filename: str = "stdin") -> None:
+        # flake8 hands over the physical lines; the engine parses them with libcst.
+        self.lines = lines
+        self.filename = filename
+
+    @classmethod
+    def add_options(cls, option_manager: Any) -> None:
+        option_manager.extend_default_ignore(
+            [rule.code for rule in ALL_RULES if not rule.default_enabled]
+        )
+
+    def run(self) -> Iterator[Finding]:
+        for d in _findings("".join(self.lines), self.filename):
+            # flake8 adds 1 to the column a plugin yields, so yield it 0-based.
+            yield (
+                d.location.row,
+                d.location.column - 1,
+                f"{d.code} {d.name}: {d.message}",
+                type(self),
+            )

@@ -1,0 +1,631 @@
+"""The language server: ``torchseedlint-server`` (or ``python -m torchseedlint.integrations.server``),
+speaking LSP over stdio, built on pygls (``pip install 'torchseedlint[server]'``).
+
+An open file is linted as its buffer reads, as a file of its project: with the
+settings that apply to it on disk and a project index of the project's files, in
+which open buffers replace what is on disk. So an unsaved ``utils.set_seed`` edit
+changes what ``train.py`` is credited with, and an open file gets the findings
+``torchseedlint <project root>`` would report for it once saved.
+
+The index stays warm: each file's facts are kept with what they were computed
+from (an open buffer's text, or the file's size and mtime on disk), and a change
+recomputes only the facts of what changed; the index is then rebuilt from the
+kept facts, which costs name resolution, not parsing.
+
+It is not a ``torchseedlint server`` subcommand: the command takes paths, and a
+directory named ``server`` must stay lintable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, TypeVar
+
+from torchseedlint import __version__
+from torchseedlint.fix.add_noqa import add_noqa
+from torchseedlint.settings.config import Config, ConfigError, ConfigResolver
+from torchseedlint.core.diagnostics import SAFE, Diagnostic
+from torchseedlint.engine.discovery import discover
+from torchseedlint.engine.runner import (
+    FileResult, lint_bytes, lint_file_text, load_facts, project_root, screened_facts, text_facts
+)
+from torchseedlint.semantic.facts import ModuleFacts
+from torchseedlint.core.text import line_offsets, location_at, split_lines
+from torchseedlint.edits.apply import apply_fixes
+from torchseedlint.fix.loop import compiles, fix_filter, fix_text
+from torchseedlint.semantic.project import ProjectIndex
+from torchseedlint.reporters.json_format import rule_url
+from torchseedlint.rules.docs import find_rule, rule_page
+from torchseedlint.settings.versions import with_inferred_versions
+
+try:
+    from lsprotocol import types as lsp
+    from pygls.lsp.server import LanguageServer
+    from pygls.uris import to_fs_path
+    from pygls.workspace.position_codec import PositionCodec, ServerTextPosition
+except ImportError:  # pragma: no cover - the message is the behaviour
+    sys.exit("torchseedlint-server needs pygls: pip install 'torchseedlint[server]'")
+
+# Edits arrive a keystroke at a time: lint once typing pauses this long.
+DEBOUNCE_SECONDS = 0.3
+FIX_ALL_KIND = f"{lsp.CodeActionKind.SourceFixAll.value}.torchseedlint"
+# Files whose change changes the settings: every project is reloaded.
+CONFIG_FILES = ("pyproject.toml", "torchseedlint.toml", ".torchseedlint.toml")
+
+_SEVERITY = {
+    "error": lsp.DiagnosticSeverity.Error,
+    "warning": lsp.DiagnosticSeverity.Warning,
+    "note": lsp.DiagnosticSeverity.Information,
+}
+
+T = TypeVar("T")
+# What a fact was computed from: an open buffer's text, or (mtime, size) on disk.
+Stamp = Tuple[Any, ...]
+
+
+def _disk_stamp(path: Path) -> Stamp:
+    try:
+        stat = path.stat()
+    except OSError:
+        return ("missing",)
+    return ("disk", stat.st_mtime_ns, stat.st_size)
+
+
+class Project:
+    """One project (files under one root): buffers, kept facts, the index built from them."""
+
+    def __init__(self, root: Path, configs: ConfigResolver) -> None:
+        self.root = root
+        self.configs = configs
+        self.buffers: Dict[Path, str] = {}
+        self._files: Optional[List[str]] = None  # discovered; None: walk again
+        self._stamps: Dict[Path, Stamp] = {}  # disk stamps, until the next rescan
+        # (screened?, path) -> (stamp, facts): screened facts are those of files linted
+        # in a run (None when the text screen rules the file out), the others those
+        # of modules they import (see ``engine.screened_facts``).
+        self._facts: Dict[Tuple[bool, Path], Tuple[Stamp, Optional[ModuleFacts]]] = {}
+        self._index: Optional[ProjectIndex] = None
+
+    def config_for(self, path: Path) -> Config:
+        return self.configs.config_for(str(path))
+
+    def rescan(self) -> None:
+        """Files on disk may have changed (saved, created, deleted): look again."""
+        self._files = None
+        self._stamps.clear()
+        self._index = None
+
+    def set_buffer(self, path: Path, text: Optional[str]) -> None:
+        """An open file's text (None: closed, the file on disk counts again)."""
+        if text is None:
+            self.buffers.pop(path, None)
+            self._stamps.pop(path, None)
+        elif self.buffers.get(path) == text:
+            return
+        else:
+            self.buffers[path] = text
+        self._index = None
+
+    def _stamp(self, path: Path) -> Stamp:
+        if path in self.buffers:
+            return ("buffer", self.buffers[path])
+        if path not in self._stamps:
+            self._stamps[path] = _disk_stamp(path)
+        return self._stamps[path]
+
+    def _facts_of(self, path: Path, screened: bool) -> Optional[ModuleFacts]:
+        key = (screened, path)
+        stamp = self._stamp(path)
+        kept = self._facts.get(key)
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+        config = self.config_for(path) if screened else None
+        if path in self.buffers:
+            facts = text_facts(self.buffers[path], str(path), config) \
+                if path.suffix == ".py" else None
+        elif screened:
+            facts = screened_facts(path, config)
+        else:
+            facts = load_facts(path)
+        self._facts[key] = (stamp, facts)
+        return facts
+
+    def index(self) -> ProjectIndex:
+        """The project index, as ``lint_paths`` on the root builds it (buffers win)."""
+        if self._index is not None:
+            return self._index
+        if self._files is None:
+            self._files = discover([str(self.root)], self.configs).files
+        files = [Path(path).resolve() for path in self._files]
+        seed_functions = self.config_for(self.root).seed_functions
+        index = ProjectIndex(self.root, lambda path: self._facts_of(path.resolve(), False),
+                             seed_functions)
+        for path in dict.fromkeys([*files, *self.buffers]):
+            facts = self._facts_of(path, True)
+            if facts is not None:
+                index.add(path, facts)
+        index.build()
+        self._index = index
+        return index
+
+    def lint(self, path: Path, text: str) -> FileResult:
+        return lint_file_text(text, str(path), self.config_for(path), self.index())
+
+
+@dataclass
+class Linted:
+    """What a document was last linted as: its text, version and result."""
+
+    text: str
+    version: Optional[int]
+    result: FileResult
+
+
+class Workspace:
+    """The projects of the open files, by root; not thread-safe (the server runs
+    every call on one worker thread)."""
+
+    def __init__(self) -> None:
+        self.projects: Dict[Path, Project] = {}
+        self._configs = ConfigResolver()  # reads each configuration file once
+
+    def project_of(self, path: Path) -> Project:
+        root = project_root(self._configs.config_for(str(path)), [str(path)]).resolve()
+        if root not in self.projects:
+            prepared = self._configs.then(partial(with_inferred_versions, root=root))
+            self.projects[root] = Project(root, prepared)
+        return self.projects[root]
+
+    def rescan(self) -> None:
+        for project in self.projects.values():
+            project.rescan()
+
+    def forget_settings(self) -> None:
+        """A configuration file changed: read settings and files again."""
+        self.projects.clear()
+        self._configs = ConfigResolver()
+
+
+# --- positions, edits --------------------------------------------------------------
+
+
+def _position(codec: PositionCodec, lines: Sequence[str], row: int, column: int) -> lsp.Position:
+    """A 1-based row and code-point column as an LSP position in the client's units."""
+    if row - 1 >= len(lines):
+        return lsp.Position(line=len(lines), character=0)
+    return codec.position_to_client_units(lines, ServerTextPosition(row - 1, column - 1))
+
+
+def _range(codec: PositionCodec, lines: Sequence[str], start: Any, end: Any) -> lsp.Range:
+    return lsp.Range(start=_position(codec, lines, start.row, start.column),
+                     end=_position(codec, lines, end.row, end.column))
+
+
+def _replacement(codec: PositionCodec, old: str, new: str) -> List[lsp.TextEdit]:
+    """One edit turning ``old`` into ``new``: the span between their common ends."""
+    if old == new:
+        return []
+    prefix = 0
+    limit = min(len(old), len(new))
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    lines = split_lines(old)
+
+    offsets = line_offsets(old)
+
+    def at(offset: int) -> lsp.Position:
+        location = location_at(offsets, offset)
+        return _position(codec, lines, location.row, location.column)
+
+    return [lsp.TextEdit(range=lsp.Range(start=at(prefix), end=at(len(old) - suffix)),
+                         new_text=new[prefix:len(new) - suffix])]
+
+
+def to_lsp(codec: PositionCodec, lines: Sequence[str], d: Diagnostic) -> lsp.Diagnostic:
+    return lsp.Diagnostic(
+        range=_range(codec, lines, d.location, d.end_location),
+        message=d.message,
+        severity=_SEVERITY.get(d.severity, lsp.DiagnosticSeverity.Error),
+        code=d.code,
+        code_description=lsp.CodeDescription(href=rule_url(d.code, d.name)),
+        source="torchseedlint",
+    )
+
+
+def _overlaps(a: lsp.Range, b: lsp.Range) -> bool:
+    def key(p: lsp.Position) -> Tuple[int, int]:
+        return (p.line, p.character)
+
+    return key(a.start) <= key(b.end) and key(b.start) <= key(a.end)
+
+
+# --- the server --------------------------------------------------------------------
+
+
+class TorchSeedLintServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(
+            "torchseedlint", __version__,
+            text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
+            notebook_document_sync=lsp.NotebookDocumentSyncOptions(
+                notebook_selector=[lsp.NotebookDocumentFilterWithCells(
+                    notebook="jupyter-notebook",
+                    cells=[lsp.NotebookCellLanguage(language="python")])],
+                save=True),
+        )
+        self.state = Workspace()
+        self.linted: Dict[str, Linted] = {}  # by document URI (a notebook's: by cell)
+        self.notebooks: Set[str] = set()  # URIs of the open notebooks
+        self._pending: Dict[str, "asyncio.Task[None]"] = {}
+        # One thread does all linting: the kept facts and indexes are not shared
+        # between threads, and the event loop stays free to take the next edit.
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="torchseedlint")
+
+    @property
+    def codec(self) -> PositionCodec:
+        return self.workspace.position_codec
+
+    async def run(self, function: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._worker, function)
+
+    def show_error(self, message: str) -> None:
+        """Settings that cannot be read: say so where the user looks, lint nothing."""
+        self.window_show_message(lsp.ShowMessageParams(
+            type=lsp.MessageType.Error, message=f"torchseedlint: {message}"))
+
+    # --- documents -------------------------------------------------------------------
+
+    def _text(self, uri: str) -> Optional[Tuple[Path, str, Optional[int]]]:
+        path = to_fs_path(uri)
+        document = self.workspace.text_documents.get(uri)
+        if path is None or document is None or not path.endswith((".py", ".pyi")):
+            return None
+        return Path(path), document.source, document.version
+
+    def open_files(self) -> List[str]:
+        """URIs of the open Python files (notebook cells are not among them)."""
+        return [uri for uri in self.workspace.text_documents if self._text(uri) is not None]
+
+    def schedule(self, uri: str, delay: float) -> None:
+        """Lint ``uri`` after ``delay`` seconds, replacing a run not started yet."""
+        stale = self._pending.pop(uri, None)
+        if stale is not None:
+            stale.cancel()
+        self._pending[uri] = asyncio.ensure_future(self._lint_later(uri, delay))
+
+    async def _lint_later(self, uri: str, delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        self._pending.pop(uri, None)
+        if uri in self.notebooks:
+            await self.lint_notebook(uri)
+        else:
+            await self.lint_and_publish(uri)
+
+    async def lint_and_publish(self, uri: str, rescan: bool = False) -> None:
+        """Lint ``uri``, then the other open files of its project whose findings moved."""
+        opened = self._text(uri)
+        if opened is None:
+            return
+        others = {other: self._text(other) for other in self.open_files() if other != uri}
+        try:
+            outcome = await self.run(partial(self._lint_all, uri, opened, rescan, others))
+        except ConfigError as exc:
+            self.show_error(str(exc))
+            return
+        for linted_uri, (linted_text, linted_version, result) in outcome.items():
+            current = self._text(linted_uri)
+            if current is None or current[2] != linted_version:
+                continue  # edited meanwhile: a newer run is scheduled
+            previous = self.linted.get(linted_uri)
+            self.linted[linted_uri] = Linted(linted_text, linted_version, result)
+            if linted_uri != uri and previous is not None and \
+                    previous.result.diagnostics == result.diagnostics:
+                continue
+            self.publish(linted_uri, linted_text, linted_version, result.diagnostics)
+        for notebook in self.notebooks:  # they import the project's modules too
+            self.schedule(notebook, 0)
+
+    async def lint_notebook(self, uri: str) -> None:
+        """Lint an open notebook as its cells read now; publish by cell."""
+        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
+        path = to_fs_path(uri)
+        if notebook is None or path is None:
+            return
+        cells = []
+        for cell in notebook.cells:
+            document = self.workspace.text_documents.get(cell.document)
+            if document is None:
+                return
+            code = cell.kind == lsp.NotebookCellKind.Code
+            cells.append((cell.document, code, document.source, document.version))
+        try:
+            result = await self.run(partial(self._lint_notebook, Path(path), cells))
+        except ConfigError as exc:
+            self.show_error(str(exc))
+            return
+        located = result.located()
+        for number, (cell_uri, code, text, version) in enumerate(cells, start=1):
+            document = self.workspace.text_documents.get(cell_uri)
+            if not code or document is None or document.version != version:
+                continue  # not code, or edited meanwhile: a newer run is scheduled
+            found = [d for d in located if d.cell == number]
+            self.linted[cell_uri] = Linted(text, version, FileResult(str(path), found))
+            self.publish(cell_uri, text, version, found)
+
+    def _lint_notebook(
+        self, path: Path, cells: Sequence[Tuple[str, bool, str, Optional[int]]]
+    ) -> FileResult:
+        """Lint the cells as the notebook file holding them (numbered as it numbers them)."""
+        notebook = {
+            "cells": [{"cell_type": "code" if code else "markdown", "metadata": {},
+                       "source": text, **({"outputs": [], "execution_count": None}
+                                          if code else {})}
+                      for _uri, code, text, _version in cells],
+            "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+        }
+        project = self.state.project_of(path)
+        return lint_bytes(json.dumps(notebook).encode("utf-8"), str(path),
+                          project.config_for(path), project.index())
+
+    def closed_notebook(self, params: lsp.DidCloseNotebookDocumentParams) -> None:
+        self.notebooks.discard(params.notebook_document.uri)
+        pending = self._pending.pop(params.notebook_document.uri, None)
+        if pending is not None:
+            pending.cancel()
+        for cell in params.cell_text_documents:
+            self.linted.pop(cell.uri, None)
+            self.text_document_publish_diagnostics(
+                lsp.PublishDiagnosticsParams(uri=cell.uri, diagnostics=[]))
+
+    def _lint_all(
+        self,
+        uri: str,
+        opened: Tuple[Path, str, Optional[int]],
+        rescan: bool,
+        others: Dict[str, Optional[Tuple[Path, str, Optional[int]]]],
+    ) -> Dict[str, Tuple[str, Optional[int], FileResult]]:
+        path, text, version = opened
+        project = self.state.project_of(path)
+        if rescan:
+            project.rescan()
+        project.set_buffer(path.resolve(), text)
+        results = {uri: (text, version, project.lint(path, text))}
+        # A file's findings depend on the modules it imports (what they seed and
+        # draw) and on those importing it (its role): relint the project's other
+        # open files; only those whose findings changed are published again.
+        for other_uri, other in others.items():
+            if other is None:
+                continue
+            other_path, other_text, other_version = other
+            if self.state.project_of(other_path) is project:
+                results[other_uri] = (other_text, other_version,
+                                      project.lint(other_path, other_text))
+        return results
+
+    def publish(
+        self, uri: str, text: str, version: Optional[int], found: Sequence[Diagnostic]
+    ) -> None:
+        lines = split_lines(text)
+        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
+            uri=uri, version=version, diagnostics=[to_lsp(self.codec, lines, d) for d in found]))
+
+    def closed(self, uri: str) -> None:
+        pending = self._pending.pop(uri, None)
+        if pending is not None:
+            pending.cancel()
+        self.linted.pop(uri, None)
+        path = to_fs_path(uri)
+        if path is not None:
+            self._worker.submit(self._drop_buffer, Path(path))
+        self.text_document_publish_diagnostics(
+            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    def _drop_buffer(self, path: Path) -> None:
+        self.state.project_of(path).set_buffer(path.resolve(), None)
+
+    def settings_changed(self) -> None:
+        self._worker.submit(self.state.forget_settings)
+
+    def files_changed(self) -> None:
+        self._worker.submit(self.state.rescan)
+
+    def relint_all(self) -> None:
+        """Lint every open file and notebook again (settings or files on disk changed)."""
+        for uri in [*self.open_files(), *self.notebooks]:
+            self.schedule(uri, 0)
+
+    # --- code actions and hover ---------------------------------------------------------
+
+    def current(self, uri: str) -> Optional[Linted]:
+        """The last lint of ``uri``, if it is of the text the editor has now."""
+        linted = self.linted.get(uri)
+        document = self.workspace.text_documents.get(uri)
+        if linted is None or document is None or document.source != linted.text:
+            return None
+        return linted
+
+    def code_actions(self, params: lsp.CodeActionParams) -> List[lsp.CodeAction]:
+        uri = params.text_document.uri
+        linted = self.current(uri)
+        if linted is None:
+            return []
+        only = params.context.only
+        lines = split_lines(linted.text)
+        actions: List[lsp.CodeAction] = []
+        wants_quickfix = only is None or any(
+            lsp.CodeActionKind.QuickFix.value.startswith(kind) for kind in only)
+        for d in linted.result.diagnostics if wants_quickfix else ():
+            diagnostic = to_lsp(self.codec, lines, d)
+            if not _overlaps(diagnostic.range, params.range):
+                continue
+            fix = self._fix_action(uri, linted.text, d, diagnostic)
+            if fix is not None:
+                actions.append(fix)
+            noqa = self._noqa_action(uri, linted.text, d, diagnostic)
+            if noqa is not None:
+                actions.append(noqa)
+        opened = self._text(uri)  # a file, not a notebook cell
+        if opened is not None and (only is None or any(
+                FIX_ALL_KIND.startswith(kind) for kind in only)):
+            fix_all = self._fix_all_action(uri, opened[0], linted)
+            if fix_all is not None:
+                actions.append(fix_all)
+        return actions
+
+    def _fix_action(
+        self, uri: str, text: str, d: Diagnostic, diagnostic: lsp.Diagnostic
+    ) -> Optional[lsp.CodeAction]:
+        if d.fix is None or d.cell is not None:
+            # A notebook fix may edit other cells too (the seeding block goes
+            # after the imports): `torchseedlint --fix` applies it to the file.
+            return None
+        fixed, applied, _ = apply_fixes(text, [d.fix])
+        if not applied or not compiles(fixed, d.path):
+            return None
+        safe = d.fix.applicability == SAFE
+        lines = split_lines(text)
+        edits = [lsp.TextEdit(range=_range(self.codec, lines, edit.location, edit.end_location),
+                              new_text=edit.content) for edit in d.fix.edits]
+        return lsp.CodeAction(
+            title=f"torchseedlint ({d.code}): {d.fix.message}" + ("" if safe else " (unsafe)"),
+            kind=lsp.CodeActionKind.QuickFix,
+            diagnostics=[diagnostic],
+            is_preferred=safe,
+            edit=lsp.WorkspaceEdit(changes={uri: edits}),
+        )
+
+    def _noqa_action(
+        self, uri: str, text: str, d: Diagnostic, diagnostic: lsp.Diagnostic
+    ) -> Optional[lsp.CodeAction]:
+        new_text, changed = add_noqa(text, [d])
+        if not changed:
+            return None
+        return lsp.CodeAction(
+            title=f"Disable {d.code} for this line",
+            kind=lsp.CodeActionKind.QuickFix,
+            diagnostics=[diagnostic],
+            edit=lsp.WorkspaceEdit(changes={uri: _replacement(self.codec, text, new_text)}),
+        )
+
+    def _fix_all_action(self, uri: str, path: Path, linted: Linted) -> Optional[lsp.CodeAction]:
+        """``--fix`` on the buffer: the safe fixes, applied until nothing more applies."""
+        project = self.state.project_of(path)
+        config = project.config_for(path)
+        if not any(fix_filter(config, False)(d) for d in linted.result.diagnostics):
+            return None
+        outcome = fix_text(linted.text, str(path), config, False, linted.result.diagnostics,
+                           project.index())
+        if outcome.text == linted.text:
+            return None
+        return lsp.CodeAction(
+            title="Fix all torchseedlint issues",
+            kind=FIX_ALL_KIND,
+            edit=lsp.WorkspaceEdit(
+                changes={uri: _replacement(self.codec, linted.text, outcome.text)}),
+        )
+
+    def hover(self, params: lsp.HoverParams) -> Optional[lsp.Hover]:
+        linted = self.current(params.text_document.uri)
+        if linted is None:
+            return None
+        lines = split_lines(linted.text)
+        point = lsp.Range(start=params.position, end=params.position)
+        pages = []
+        for d in linted.result.diagnostics:
+            rule = find_rule(d.code)
+            page = rule_page(rule) if rule is not None else ""
+            if page and page not in pages and _overlaps(
+                    to_lsp(self.codec, lines, d).range, point):
+                pages.append(page)
+        if not pages:
+            return None
+        return lsp.Hover(contents=lsp.MarkupContent(
+            kind=lsp.MarkupKind.Markdown, value="\n---\n\n".join(pages)))
+
+
+def make_server() -> TorchSeedLintServer:
+    server = TorchSeedLintServer()
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+    async def did_open(params: lsp.DidOpenTextDocumentParams) -> None:
+        await server.lint_and_publish(params.text_document.uri, rescan=True)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(params: lsp.DidChangeTextDocumentParams) -> None:
+        server.schedule(params.text_document.uri, DEBOUNCE_SECONDS)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+    async def did_save(params: lsp.DidSaveTextDocumentParams) -> None:
+        if Path(to_fs_path(params.text_document.uri) or "").name in CONFIG_FILES:
+            server.settings_changed()
+            server.relint_all()
+            return
+        await server.lint_and_publish(params.text_document.uri, rescan=True)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(params: lsp.DidCloseTextDocumentParams) -> None:
+        server.closed(params.text_document.uri)
+
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_OPEN)
+    async def did_open_notebook(params: lsp.DidOpenNotebookDocumentParams) -> None:
+        server.notebooks.add(params.notebook_document.uri)
+        await server.lint_notebook(params.notebook_document.uri)
+
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def did_change_notebook(params: lsp.DidChangeNotebookDocumentParams) -> None:
+        server.schedule(params.notebook_document.uri, DEBOUNCE_SECONDS)
+
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def did_save_notebook(params: lsp.DidSaveNotebookDocumentParams) -> None:
+        server.files_changed()
+        server.schedule(params.notebook_document.uri, 0)
+
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def did_close_notebook(params: lsp.DidCloseNotebookDocumentParams) -> None:
+        server.closed_notebook(params)
+
+    @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(params: lsp.DidChangeWatchedFilesParams) -> None:
+        if any(Path(to_fs_path(change.uri) or "").name in CONFIG_FILES
+               for change in params.changes):
+            server.settings_changed()
+        else:
+            server.files_changed()
+        server.relint_all()
+
+    @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(
+        code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL_KIND], resolve_provider=False))
+    async def code_action(params: lsp.CodeActionParams) -> List[lsp.CodeAction]:
+        return await server.run(partial(server.code_actions, params))
+
+    @server.feature(lsp.TEXT_DOCUMENT_HOVER)
+    async def hover(params: lsp.HoverParams) -> Optional[lsp.Hover]:
+        return await server.run(partial(server.hover, params))
+
+    return server
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="torchseedlint-server",
+        description="The torchseedlint language server (LSP over stdio).")
+    # Editors' generic LSP clients often pass --stdio; stdio is the only transport.
+    parser.add_argument("--stdio", action="store_true", help="Talk LSP over stdio (the default).")
+    parser.add_argument("--version", action="version", version=f"torchseedlint-server {__version__}")
+    parser.parse_args(argv)
+    make_server().start_io()
+
+
+if __name__ == "__main__":
+    main()

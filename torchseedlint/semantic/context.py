@@ -1,0 +1,37 @@
+"""What a rule sees when it runs: one module's facts and analysis, and the settings in force.
+
+The rules and the fix builders both read a :class:`Context`; it lives below both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import FrozenSet, List, Optional, Tuple
+
+from torchseedlint.semantic.analysis import ModuleAnalysis
+from torchseedlint.settings.config import Config
+from torchseedlint.semantic.facts import ModuleFacts
+from torchseedlint.semantic.roles import ModuleRole, Role
+
+
+@dataclass
+class Context:
+    """Everything a rule may read about the module it checks."""
+
+    path: str
+    source: str
+    facts: ModuleFacts
+    analysis: ModuleAnalysis
+    config: Config
+    is_entry_point: bool
+    # Entry point, library module or test, and why (see torchseedlint.semantic.roles).
+    role: ModuleRole = ModuleRole(Role.ENTRY, "linted alone")
+    # The codes that run on this module (selection less per-file ignores): a rule
+    # leaves a root cause to the rule that reports it.
+    codes: FrozenSet[str] = frozenset()
+    torch_version: Optional[Tuple[int, ...]] = None
+    torchvision_version: Optional[Tuple[int, ...]] = None
+
+    @property
+    def lines(self) -> List[str]:
+        return self.source.splitlines(keepends=True)

@@ -1,0 +1,555 @@
+"""The project index: what the project's own functions seed, across modules.
+
+Built from per-file :class:`ModuleFacts` only (no tree walks here). A call such as
+``set_seed(0)`` in ``train.py`` is resolved to the file that defines ``set_seed``
+(through ``import a.b as c``, ``from a import f``, relative imports, star imports
+and re-exports in ``__init__.py``); what that function seeds, at any call depth
+and across modules, is a fixpoint over the whole project, so cycles terminate.
+
+Modules the linted files import but that were not given on the command line
+(pre-commit passes only changed files) are found on disk from the importing
+file's directory and the project root, and analysed once per run.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, TypeVar
+
+from torchseedlint.semantic import rng_api as K
+from torchseedlint.semantic.analysis import (
+    AT_IMPORT, IMPLICIT_METHODS, Draw, Draws, ImportedDraw, ModuleAnalysis, add_draws
+)
+from torchseedlint.semantic.facts import ModuleFacts
+from torchseedlint.semantic.packaging_scripts import console_scripts
+from torchseedlint.semantic.roles import ModuleRole, decide_role, test_code_reason, test_file_reason
+
+# Reads and analyses one file: its facts, or None when it cannot be parsed.
+FactsLoader = Callable[[Path], Optional[ModuleFacts]]
+
+# Directories that mark the top of a project.
+ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git", ".hg")
+
+# Re-exports can chain (``pkg/__init__`` -> ``pkg/sub/__init__`` -> ...); a chain
+# longer than this is an alias cycle.
+_MAX_ALIAS_HOPS = 16
+
+T = TypeVar("T")
+
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+
+# ``import a.b`` / ``from .a import (b,\n c)``: one import statement, continuation included.
+_IMPORT_STATEMENT = re.compile(r"^[ \t]*(?:from[ \t]+\S+[ \t]+)?import[ \t]+(?:\([^)]*\)|[^\n]*)",
+                               re.MULTILINE)
+_WORD = re.compile(r"\w+")
+
+
+def find_project_root(start: Path) -> Path:
+    """The nearest directory at or above ``start`` holding a project marker."""
+    directory = (start if start.is_dir() else start.parent).resolve()
+    for candidate in (directory, *directory.parents):
+        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
+            return candidate
+    return directory
+
+
+def _module_file(base: Path, parts: List[str]) -> Optional[Path]:
+    """``base/a/b.py`` or ``base/a/b/__init__.py`` for parts ``[a, b]``."""
+    target = base.joinpath(*parts)
+    if parts:
+        candidate = target.with_name(target.name + ".py")
+        if candidate.is_file():
+            return candidate
+    package = target / "__init__.py"
+    return package if package.is_file() else None
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A name resolved into a project module: ``attribute`` may be empty (the module)."""
+
+    module: Path
+    attribute: Tuple[str, ...]
+
+
+def _memoized(function: Callable[[str], T]) -> Callable[[str], T]:
+    cache: Dict[str, T] = {}
+
+    def lookup(name: str) -> T:
+        if name not in cache:
+            cache[name] = function(name)
+        return cache[name]
+
+    return lookup
+
+
+class ProjectIndex:
+    def __init__(
+        self,
+        root: Path,
+        loader: FactsLoader,
+        seed_functions: Tuple[str, ...] = (),
+    ) -> None:
+        self.root = root.resolve()
+        self.loader = loader
+        self.seed_functions = seed_functions
+        self.modules: Dict[Path, ModuleFacts] = {}
+        self._failed: Set[Path] = set()
+        self._function_seeds: Dict[Tuple[Path, str], FrozenSet[str]] = {}
+        # Name resolution does not depend on what functions seed: computed once.
+        self._resolved: Dict[Tuple[Path, str], Optional[Symbol]] = {}
+        # The modules the fixpoints covered: a module loaded after them (reached
+        # by a name, or by the importer search) is solved when first asked about.
+        self._solved: Set[Path] = set()
+        self._solving = False
+        self._scanned: Set[Path] = set()  # modules whose imports unread_imports listed
+        # What each function (or module-level code) draws at any depth, across
+        # modules: (module, node) -> RNG -> first draw. Solved with the seeds.
+        self._node_draws: Dict[Tuple[Path, str], Draws] = {}
+        # Lists every Python file of the project, for "who imports this module?"
+        # (asked rarely, so listed only then); without it only the modules read so
+        # far are searched.
+        self.list_files: Optional[Callable[[], Sequence[str]]] = None
+        self._project_files: Optional[List[Path]] = None
+        self._import_words: Dict[Path, FrozenSet[str]] = {}
+        self._importers: Dict[Path, List[Path]] = {}
+        self._scripts: Optional[Dict[Path, Tuple[str, str]]] = None
+        self._own_packages: Dict[str, bool] = {}
+
+    # --- building ----------------------------------------------------------------
+
+    def add(self, path: Path, facts: ModuleFacts) -> None:
+        self.modules[path.resolve()] = facts
+
+    def unread_imports(self) -> List[Path]:
+        """Project files the known modules import that are not read yet: a caller
+        with several processes reads them in parallel (``preload``) before ``build``."""
+        wanted: List[Path] = []
+        for path in list(self.modules):
+            if path in self._scanned:
+                continue
+            self._scanned.add(path)
+            for imported in self._imported_files(path):
+                if imported not in self.modules and imported not in self._failed:
+                    wanted.append(imported)
+        return list(dict.fromkeys(wanted))
+
+    def preload(self, path: Path, facts: Optional[ModuleFacts]) -> None:
+        """Record what the loader gave for ``path`` (None: it cannot be analysed)."""
+        if facts is None:
+            self._failed.add(path)
+        else:
+            self.modules[path] = facts
+
+    def files_read(self) -> Set[Path]:
+        """Every file the index has read, whether it could be analysed or not."""
+        return set(self.modules) | self._failed
+
+    def facts_for(self, path: str) -> Optional[ModuleFacts]:
+        """Facts already analysed for ``path`` (so linting it does not parse it again)."""
+        return self.modules.get(Path(path).resolve())
+
+    def build(self) -> None:
+        """Load every project module the known ones import, then solve the fixpoint."""
+        pending = list(self.modules)
+        seen = set(pending)
+        while pending:
+            path = pending.pop()
+            for imported in self._imported_files(path):
+                if imported not in seen:
+                    seen.add(imported)
+                    if self._facts(imported) is not None:
+                        pending.append(imported)
+        self._solve()
+
+    def _facts(self, path: Path) -> Optional[ModuleFacts]:
+        if path in self.modules:
+            return self.modules[path]
+        if path in self._failed:
+            return None
+        facts = self.loader(path)
+        if facts is None:
+            self._failed.add(path)
+        else:
+            self.modules[path] = facts
+        return facts
+
+    def _imported_files(self, path: Path) -> List[Path]:
+        """Project files ``path`` imports: the modules, and ``from m import sub`` submodules."""
+        found = []
+        for imp in self.modules[path].imports:
+            module = "." * imp.level + imp.module
+            separator = "." if imp.module else ""
+            targets = [module] + [f"{module}{separator}{name}" for name in imp.names if name != "*"]
+            for target in targets:
+                resolved = self._module_of(path, target)
+                if resolved is not None:
+                    found.append(resolved)
+        return found
+
+    def _solve(self) -> None:
+        self._solving = True
+        try:
+            # Resolving names while solving may load modules: solve again until none is new.
+            while set(self.modules) != self._solved:
+                self._solved = set(self.modules)
+                self._solve_seeds()
+                self._solve_draws()
+        finally:
+            self._solving = False
+
+    def _ensure_solved(self, module: Path) -> None:
+        if module not in self._solved and not self._solving:
+            self._solve()
+
+    def _solve_draws(self) -> None:
+        """What every function draws at any depth: a fixpoint over the project's
+        call graph (functions, classes' implicit methods, code run at import)."""
+        draws: Dict[Tuple[Path, str], Draws] = {}
+        edges: Dict[Tuple[Path, str], List[Tuple[Path, str]]] = {}
+        for path, facts in self.modules.items():
+            graph = ModuleAnalysis(facts, self.seed_functions).draw_graph()
+            module = self.display_name(path)
+            for node, direct in graph.direct.items():
+                key = (path, node)
+                draws[key] = {rng: Draw(d.callee, module, d.row) for rng, d in direct.items()}
+                edges[key] = [(path, callee) for callee in graph.local[node]]
+                for name in dict.fromkeys(graph.imported[node]):
+                    edges[key] += self._nodes_of(path, name)
+        changed = True
+        while changed:  # sets only grow: this ends
+            changed = False
+            for key, targets in edges.items():
+                for target in targets:
+                    if target != key and target in draws:
+                        changed |= add_draws(draws[key], draws[target])
+        self._node_draws = draws
+
+    def _nodes_of(self, importer: Path, name: str) -> List[Tuple[Path, str]]:
+        """The code that runs when ``importer`` calls ``name``: the function, or a
+        class's implicit methods, plus the defining module's import-time code."""
+        symbol = self.resolve(importer, name)
+        if symbol is None or symbol.module == importer or not symbol.attribute:
+            return []
+        facts = self.modules.get(symbol.module)
+        if facts is None:
+            return []
+        nodes = [(symbol.module, AT_IMPORT)]
+        function = ".".join(symbol.attribute)
+        if function in facts.functions:
+            nodes.append((symbol.module, function))
+        elif len(symbol.attribute) == 1 and function in facts.classes:
+            nodes += [(symbol.module, f"{function}.{method}") for method in IMPLICIT_METHODS
+                      if f"{function}.{method}" in facts.functions]
+        return nodes
+
+    def _solve_seeds(self) -> None:
+        """What every function seeds at any depth: a fixpoint over the project's call
+        graph, each module's calls classified once."""
+        seeds: Dict[Tuple[Path, str], Set[str]] = {}
+        edges: Dict[Tuple[Path, str], List[Tuple[Path, str]]] = {}
+        for path, facts in self.modules.items():
+            targets: Dict[str, Tuple[Path, str]] = {}
+
+            def project_function(name: str, path: Path = path,
+                                 targets: Dict[str, Tuple[Path, str]] = targets,
+                                 ) -> Optional[FrozenSet[str]]:
+                # A project function seeds what the fixpoint finds, not what its name suggests.
+                target = self._function_of(path, name)
+                if target is None:
+                    return None
+                targets[name] = target
+                return frozenset()
+
+            analysis = ModuleAnalysis(facts, self.seed_functions, project_function)
+            for name, function in facts.functions.items():
+                key = (path, name)
+                seeds[key], edges[key] = set(), []
+                for index in function.calls:
+                    call = facts.calls[index]
+                    seeds[key] |= analysis.direct_seeds(call)
+                    local = analysis.local_callee(call)
+                    if local is not None:
+                        edges[key].append((path, local))
+                    for called in (call.qualname, call.raw):
+                        if called in targets:
+                            edges[key].append(targets[called])
+        changed = True
+        while changed:  # sets only grow: this ends
+            changed = False
+            for key, callees in edges.items():
+                for callee in callees:
+                    more = seeds.get(callee, set()) - seeds[key]
+                    if more:
+                        seeds[key] |= more
+                        changed = True
+        self._function_seeds = {key: frozenset(rngs) for key, rngs in seeds.items()}
+
+    def _function_of(self, importer: Path, name: str) -> Optional[Tuple[Path, str]]:
+        """The project function a name used in ``importer`` stands for, if any."""
+        symbol = self.resolve(importer, name)
+        if symbol is None or not symbol.attribute:
+            return None
+        function = ".".join(symbol.attribute)
+        facts = self.modules.get(symbol.module)
+        return (symbol.module, function) if facts is not None and function in facts.functions \
+            else None
+
+    # --- name resolution ---------------------------------------------------------
+
+    def _bases(self, importer: Path) -> List[Path]:
+        """Where an absolute import is looked up: script directory, root, ``src/``."""
+        bases = [importer.parent, self.root, self.root / "src"]
+        return list(dict.fromkeys(bases))
+
+    def _module_of(self, importer: Path, dotted: str) -> Optional[Path]:
+        symbol = self._split(importer, dotted)
+        return symbol.module if symbol is not None and not symbol.attribute else None
+
+    def _split(self, importer: Path, dotted: str) -> Optional[Symbol]:
+        """The longest module prefix of ``dotted`` that is a project file, and the rest."""
+        level = len(dotted) - len(dotted.lstrip("."))
+        parts = [p for p in dotted[level:].split(".") if p]
+        if level:
+            base = importer.parent
+            for _ in range(level - 1):
+                base = base.parent
+            bases, shortest = [base], 0
+        else:
+            if not parts or parts[0] in _STDLIB or (
+                parts[0] in K.KNOWN_PACKAGES and not self._is_project_package(parts[0])
+            ):
+                return None
+            bases, shortest = self._bases(importer), 1
+        for base in bases:
+            for cut in range(len(parts), shortest - 1, -1):
+                module = _module_file(base, parts[:cut])
+                if module is not None and self._within_project(module):
+                    return Symbol(module.resolve(), tuple(parts[cut:]))
+        return None
+
+    def _is_project_package(self, name: str) -> bool:
+        """Whether a known library is the project itself (linting its own repository)."""
+        if name not in self._own_packages:
+            self._own_packages[name] = any(
+                _module_file(base, [name]) is not None for base in (self.root, self.root / "src"))
+        return self._own_packages[name]
+
+    def _within_project(self, module: Path) -> bool:
+        try:
+            module.resolve().relative_to(self.root)
+        except ValueError:
+            return False
+        return True
+
+    def resolve(self, importer: Path, name: str) -> Optional[Symbol]:
+        """Follow ``name`` (a qualified name, or a bare one bound by a star import)
+        through re-exports to the module that defines it."""
+        key = (importer, name)
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve(importer, name)
+        return self._resolved[key]
+
+    def _resolve(self, importer: Path, name: str) -> Optional[Symbol]:
+        symbol = self._split(importer, name)
+        if symbol is None:
+            symbol = self._from_star_imports(importer, tuple(name.split(".")), set())
+        return self._definition(symbol, 0) if symbol is not None else None
+
+    def _definition(self, symbol: Symbol, hops: int) -> Optional[Symbol]:
+        facts = self._facts(symbol.module)
+        if facts is None or not symbol.attribute or hops > _MAX_ALIAS_HOPS:
+            return symbol if facts is not None and not symbol.attribute else None
+        head, rest = symbol.attribute[0], symbol.attribute[1:]
+        if ".".join(symbol.attribute) in facts.functions or head in facts.classes:
+            return symbol
+        target = facts.aliases.get(head)
+        if target is not None:
+            moved = self._split(symbol.module, ".".join((target, *rest)))
+            return self._definition(moved, hops + 1) if moved is not None else None
+        starred = self._from_star_imports(symbol.module, symbol.attribute, set())
+        if starred is not None:
+            return self._definition(starred, hops + 1)
+        return symbol
+
+    def _from_star_imports(
+        self, importer: Path, attribute: Tuple[str, ...], visited: Set[Path]
+    ) -> Optional[Symbol]:
+        facts = self._facts(importer)
+        if facts is None or importer in visited:
+            return None
+        visited.add(importer)
+        for imp in facts.imports:
+            if imp.names != ("*",):
+                continue
+            module = self._module_of(importer, "." * imp.level + imp.module)
+            if module is None:
+                continue
+            exported = self._facts(module)
+            if exported is None:
+                continue
+            head = attribute[0]
+            if head in exported.functions or head in exported.classes or head in exported.aliases:
+                return Symbol(module, attribute)
+            deeper = self._from_star_imports(module, attribute, visited)
+            if deeper is not None:
+                return deeper
+        return None
+
+    # --- answers -------------------------------------------------------------------
+
+    def seeds_lookup(self, importer: Path) -> Callable[[str], Optional[FrozenSet[str]]]:
+        """The ``imported_seeds`` callback for :class:`ModuleAnalysis` of ``importer``."""
+        importer = importer.resolve()
+        return _memoized(lambda name: self._symbol_seeds(importer, name))
+
+    def _symbol_seeds(self, importer: Path, name: str) -> Optional[FrozenSet[str]]:
+        target = self._function_of(importer, name)
+        if target is None:
+            return None  # a class or a variable: unknown, not "seeds nothing"
+        self._ensure_solved(target[0])
+        return self._function_seeds.get(target, frozenset())
+
+    def draws_lookup(self, importer: Path) -> Callable[[str], Optional[ImportedDraw]]:
+        """The ``imported_draws`` callback: what the project code behind a name
+        draws when called, at any depth."""
+        importer = importer.resolve()
+
+        def lookup(name: str) -> Optional[ImportedDraw]:
+            nodes = self._nodes_of(importer, name)
+            if not nodes:
+                return None
+            for module, _ in nodes:
+                self._ensure_solved(module)
+            draws: Draws = {}
+            for node in reversed(nodes):  # the function's own draws before import-time ones
+                add_draws(draws, self._node_draws.get(node, {}))
+            if not draws:
+                return None
+            module, node = nodes[-1]
+            qualified = f"{self.display_name(module)}.{node.split('.')[0] or name}"
+            return ImportedDraw(qualified, draws)
+
+        return _memoized(lookup)
+
+    def methods_lookup(
+        self, importer: Path
+    ) -> Callable[[str, Tuple[str, ...]], Optional[Draws]]:
+        """The ``imported_methods`` callback: what given methods of a project class
+        draw at any depth (a dataset's ``__getitem__``, run in the loader's workers);
+        None when the name is not a project class."""
+        importer = importer.resolve()
+
+        def lookup(name: str, methods: Tuple[str, ...]) -> Optional[Draws]:
+            symbol = self.resolve(importer, name)
+            if symbol is None or symbol.module == importer or len(symbol.attribute) != 1:
+                return None
+            facts = self.modules.get(symbol.module)
+            if facts is None or symbol.attribute[0] not in facts.classes:
+                return None
+            self._ensure_solved(symbol.module)
+            draws: Draws = {}
+            for method in methods:
+                add_draws(draws, self._node_draws.get(
+                    (symbol.module, f"{symbol.attribute[0]}.{method}"), {}))
+            return draws
+
+        return lookup
+
+    # --- roles -------------------------------------------------------------------
+
+    def relative(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return path.name
+
+    def role(
+        self, path: Path, analysis: ModuleAnalysis, configured_entry: bool = False,
+        configured_test: bool = False,
+    ) -> ModuleRole:
+        """The module's role in this project (see ``torchseedlint.semantic.roles``)."""
+        path = path.resolve()
+        relative = self.relative(path)
+        script = self.scripts().get(path)
+        program = analysis.entry_point_reason()
+        importers: List[str] = []
+        # Only a module that looks like a program needs the (costly) importer search.
+        if program is not None and script is None and not configured_entry:
+            importers = [self.display_name(p) for p in self.importers_of(path)]
+        return decide_role(
+            relative, analysis.facts, configured_entry=configured_entry,
+            configured_test=configured_test, script=script[1] if script else None,
+            program_reason=program, importers=importers,
+        )
+
+    def entry_functions(self, path: Path) -> Tuple[str, ...]:
+        """Functions that ``[project.scripts]`` runs in ``path``."""
+        script = self.scripts().get(path.resolve())
+        return (script[0],) if script else ()
+
+    def scripts(self) -> Dict[Path, Tuple[str, str]]:
+        """Module file -> (function, script name) for the packaging's console scripts."""
+        if self._scripts is None:
+            self._scripts = {}
+            for name, target in console_scripts(self.root):
+                module, _, function = target.partition(":")
+                found = self._split(self.root / "pyproject.toml", module.strip())
+                if found is not None and not found.attribute and function:
+                    self._scripts[found.module] = (function.strip().split(".")[0], name)
+        return self._scripts
+
+    def importers_of(self, path: Path) -> List[Path]:
+        """The project's non-test modules that import ``path``."""
+        path = path.resolve()
+        if path not in self._importers:
+            stem = path.parent.name if path.name == "__init__.py" else path.stem
+            found = []
+            for candidate in self._all_files():
+                if candidate == path or stem not in self._words_in_imports(candidate):
+                    continue
+                if test_file_reason(self.relative(candidate)) is not None:
+                    continue
+                facts = self._facts(candidate)
+                if facts is None or test_code_reason(facts) is not None:
+                    continue
+                if path in self._imported_files(candidate):
+                    found.append(candidate)
+            self._importers[path] = sorted(found)
+        return self._importers[path]
+
+    def _all_files(self) -> List[Path]:
+        if self.list_files is None:
+            return list(self.modules)
+        if self._project_files is None:
+            self._project_files = [Path(p).resolve() for p in self.list_files()
+                                   if p.endswith(".py")]
+        return self._project_files
+
+    def _words_in_imports(self, path: Path) -> FrozenSet[str]:
+        """Names on a file's import lines: a cheap filter before parsing it."""
+        if path not in self._import_words:
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+            self._import_words[path] = frozenset(
+                word for statement in _IMPORT_STATEMENT.findall(text)
+                for word in _WORD.findall(statement)
+            )
+        return self._import_words[path]
+
+    def display_name(self, module: Path) -> str:
+        """``pkg/data/dataset.py`` -> ``pkg.data.dataset`` (relative to the root)."""
+        try:
+            relative = module.relative_to(self.root)
+        except ValueError:
+            return module.stem
+        parts = list(relative.with_suffix("").parts)
+        if parts and parts[-1] == "__init__":
+            parts.pop()
+        return ".".join(parts) or module.parent.name

@@ -1,0 +1,1 @@
+"""What the user asked for: configuration, rule selection, library versions."""

@@ -1,0 +1,1 @@
+"""Suppression comments: parsing ``# noqa`` and friends, and finding the unused ones."""
