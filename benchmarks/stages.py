@@ -18,8 +18,9 @@ from typing import Dict, List
 
 from torchseedlint.semantic.ast_facts import collect_facts_ast
 from torchseedlint.settings.config import Config
-from torchseedlint.engine.runner import FileResult, parse, reported_codes, run_rules
-from torchseedlint.semantic.facts import collect_facts
+from torchseedlint.engine.runner import parse, reported_codes, run_rules
+from torchseedlint.engine.results import FileResult
+from torchseedlint.semantic.cst_facts import collect_facts
 from torchseedlint.rules import triggers
 from torchseedlint.engine.screen import compiles, may_report
 from torchseedlint.engine.sources import decode_source

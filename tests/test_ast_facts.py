@@ -15,7 +15,7 @@ import libcst as cst
 import pytest
 
 from torchseedlint.semantic.ast_facts import collect_facts_ast
-from torchseedlint.semantic.facts import collect_facts
+from torchseedlint.semantic.cst_facts import collect_facts
 from torchseedlint.rules import ALL_RULES, Example
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from torchseedlint.engine.cache import _MAGIC, _Unpickler, stored_classes
 from torchseedlint.cli.main import main
-from torchseedlint.engine.runner import FileResult
+from torchseedlint.engine.results import FileResult
 from torchseedlint.semantic.facts import Call, ModuleFacts
 
 TRAIN = (

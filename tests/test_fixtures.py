@@ -25,7 +25,7 @@ import pytest
 
 from torchseedlint import lint_paths
 from torchseedlint.settings.config import Config, load_config
-from torchseedlint.semantic.facts import collect_facts
+from torchseedlint.semantic.cst_facts import collect_facts
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LINE = re.compile(r"^(\d+):(\d+) (TSL\d{3})$")

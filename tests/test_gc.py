@@ -53,7 +53,7 @@ def test_no_tree_survives_linting(collector_off: None) -> None:
 
 
 def test_no_tree_survives_a_libcst_parse_and_facts(collector_off: None) -> None:
-    from torchseedlint.semantic.facts import collect_facts
+    from torchseedlint.semantic.cst_facts import collect_facts
 
     before = _live_nodes()
     collect_facts(cst.parse_module(SCRIPT), "train.py", SCRIPT)

@@ -13,7 +13,7 @@ import pytest
 
 from torchseedlint import lint_source
 from torchseedlint.settings.config import config_from_mapping
-from torchseedlint.semantic.facts import collect_facts
+from torchseedlint.semantic.cst_facts import collect_facts
 from torchseedlint.semantic.rng_api import transform_is_random
 
 

@@ -18,7 +18,8 @@ import click
 from torchseedlint import __version__
 from torchseedlint.settings.config import Config, ConfigError, ConfigResolver, load_config, split_codes
 from torchseedlint.engine.discovery import discover
-from torchseedlint.engine.runner import RunResult, lint_paths, lint_stdin
+from torchseedlint.engine.runner import lint_paths, lint_stdin
+from torchseedlint.engine.results import RunResult
 from torchseedlint.fix.loop import fix_filter, fixable_counts
 from torchseedlint.reporters import RENDERERS
 from torchseedlint.reporters.output import TEXT_FORMATS, render_output

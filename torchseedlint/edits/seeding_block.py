@@ -38,7 +38,8 @@ from typing import Callable, Dict, FrozenSet, List, Optional, Set, Tuple, TypeVa
 
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.core.diagnostics import SAFE, UNSAFE, Edit, Fix, Location
-from torchseedlint.semantic.facts import Assign, Call, ModuleFacts, collect_facts
+from torchseedlint.semantic.facts import Assign, Call, ModuleFacts
+from torchseedlint.semantic.cst_facts import collect_facts
 from torchseedlint.core.text import newline_of
 from torchseedlint.edits.apply import insertion
 from torchseedlint.semantic.context import Context
@@ -605,7 +606,7 @@ class _Names:
             if target == module:
                 return name
         # The module's own alias for it (imported later, or only inside functions).
-        own = sorted(n for n, t in self.facts.aliases.items() if t == module)
+        own = self.facts.names_bound_to(module)
         name = own[0] if own else default
         if not own and _defines(self.facts, name):
             name = module
@@ -881,7 +882,7 @@ def worker_fix(ctx: Context, call: Call, worker_rngs: FrozenSet[str]) -> Optiona
 def generator_fix(ctx: Context, call: Call) -> Optional[Fix]:
     """TSL202/TSL207 (unsafe): ``generator=`` seeded from the user's seed where it is in
     scope (else ``SEED`` or 0); inside a loop, one generator created before the loop."""
-    torch_name = next((n for n, t in sorted(ctx.facts.aliases.items()) if t == "torch"), None)
+    torch_name = next(iter(ctx.facts.names_bound_to("torch")), None)
     if torch_name is None:
         return None
     defined = any(a.target == SEED_NAME and a.scope == "" for a in ctx.facts.assigns)

@@ -38,6 +38,7 @@ from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Set
 
 from torchseedlint import __version__
 from torchseedlint.settings.config import Config
+from torchseedlint.engine.results import FileResult
 from torchseedlint.semantic.facts import ModuleFacts
 
 CACHE_DIR_NAME = ".torchseedlint_cache"
@@ -80,10 +81,6 @@ def stored_classes(roots: Iterable[type]) -> FrozenSet[type]:
 @lru_cache(maxsize=None)
 def _allowed() -> Dict[Tuple[str, str], type]:
     """(module, name) -> class, for exactly the classes an entry may build."""
-    # Imported here: the engine imports this module, and its FileResult is what a
-    # "run" entry stores.
-    from torchseedlint.engine.runner import FileResult
-
     return {(cls.__module__, cls.__qualname__): cls
             for cls in stored_classes((FileResult, ModuleFacts))}
 

@@ -24,17 +24,19 @@ from torchseedlint.engine.cache import Cache, cache_directory, content_hash, fil
 from torchseedlint.settings.config import Config, ConfigResolver
 from torchseedlint.core.diagnostics import Diagnostic, Location
 from torchseedlint.engine.discovery import Discovered, as_resolver, discover, excluded
-from torchseedlint.semantic.facts import ModuleFacts, collect_facts
+from torchseedlint.semantic.facts import ModuleFacts
+from torchseedlint.semantic.cst_facts import collect_facts
+from torchseedlint.engine.results import FileResult, RunResult
 from torchseedlint.engine.parse_guard import PYTHON_MAX_NESTING, on_big_stack, too_deep
-from torchseedlint.engine.notebook import Notebook, NotebookError, parse_notebook
+from torchseedlint.engine.notebook import NotebookError, parse_notebook
 from torchseedlint.semantic.project import ProjectIndex, find_project_root
 from torchseedlint.semantic.roles import ModuleRole, Role, decide_role
 from torchseedlint.engine.screen import compiles, may_report
 from torchseedlint.rules import RULES_BY_CODE, expand, selected_codes, triggers
 from torchseedlint.semantic.context import Context
-from torchseedlint.engine.sources import DecodedSource, SourceError, cpython_syntax_error, decode_source
+from torchseedlint.engine.sources import SourceError, cpython_syntax_error, decode_source
 from torchseedlint.suppression.unused import unused_suppressions
-from torchseedlint.suppression.noqa import Suppressions, parse_suppressions
+from torchseedlint.suppression.noqa import parse_suppressions
 from torchseedlint.settings.versions import with_inferred_versions
 
 if TYPE_CHECKING:  # imported where a file is parsed with it: most runs need it for few files
@@ -43,50 +45,6 @@ if TYPE_CHECKING:  # imported where a file is parsed with it: most runs need it 
 
 class InternalError(Exception):
     """A rule crashed: a bug in torchseedlint, not in the linted code."""
-
-
-@dataclass
-class FileResult:
-    path: str
-    diagnostics: List[Diagnostic] = field(default_factory=list)
-    # Diagnostics silenced by a suppression comment (kept for TSL001 and --add-noqa).
-    suppressed: List[Diagnostic] = field(default_factory=list)
-    internal_errors: List[str] = field(default_factory=list)
-    suppressions: Optional[Suppressions] = None
-    source: Optional[DecodedSource] = None
-    facts: Optional[ModuleFacts] = None
-    # For a .ipynb file: the joined code cells that were linted (``source`` is None;
-    # diagnostics are in joined rows; fixed text goes back with ``notebook.write_back``).
-    notebook: Optional[Notebook] = None
-
-    def located(self) -> List[Diagnostic]:
-        """The diagnostics as shown to users: in a notebook, by cell and row in the cell."""
-        if self.notebook is None:
-            return self.diagnostics
-        return [self.notebook.locate(d) for d in self.diagnostics]
-
-
-@dataclass
-class RunResult:
-    files: List[FileResult]
-    missing_paths: List[str] = field(default_factory=list)
-    # What the files were linted with (the run's config with inferred versions, each
-    # file's settings, the project index), so --fix relints its edits the same way.
-    config: Optional[Config] = None
-    project: Optional[ProjectIndex] = None
-    configs: Optional[ConfigResolver] = None
-
-    def config_for(self, path: str) -> Optional[Config]:
-        return self.configs.config_for(path) if self.configs is not None else self.config
-
-    @property
-    def diagnostics(self) -> List[Diagnostic]:
-        found = [d for result in self.files for d in result.located()]
-        return sorted(found, key=Diagnostic.sort_key)
-
-    @property
-    def internal_errors(self) -> List[str]:
-        return [error for result in self.files for error in result.internal_errors]
 
 
 # The two rules the engine reports itself, named by code (the registry holds them):

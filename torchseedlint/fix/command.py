@@ -28,7 +28,8 @@ from typing import List, Optional, Tuple
 
 from torchseedlint.fix.atomic_write import WRITE_ERRORS, write_atomic
 from torchseedlint.settings.config import Config
-from torchseedlint.engine.runner import FileResult, RunResult, lint_file_text
+from torchseedlint.engine.runner import lint_file_text
+from torchseedlint.engine.results import FileResult, RunResult
 from torchseedlint.fix.loop import FixOutcome, fix_filter, fix_text
 from torchseedlint.engine.notebook import CELL_MARKER, Notebook, parse_notebook
 from torchseedlint.engine.notebook import write_back as notebook_write_back

@@ -31,7 +31,8 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from torchseedlint import __version__
 from torchseedlint.settings.config import Config, ConfigError, ConfigResolver
 from torchseedlint.core.diagnostics import Diagnostic
-from torchseedlint.engine.runner import RunResult, lint_file_text, lint_paths, lint_source, project_root
+from torchseedlint.engine.runner import lint_file_text, lint_paths, lint_source, project_root
+from torchseedlint.engine.results import RunResult
 from torchseedlint.rules import ALL_RULES
 
 Finding = Tuple[int, int, str, type]

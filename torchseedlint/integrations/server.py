@@ -33,9 +33,8 @@ from torchseedlint.fix.add_noqa import add_noqa
 from torchseedlint.settings.config import Config, ConfigError, ConfigResolver
 from torchseedlint.core.diagnostics import SAFE, Diagnostic
 from torchseedlint.engine.discovery import discover
-from torchseedlint.engine.runner import (
-    FileResult, lint_bytes, lint_file_text, load_facts, project_root, screened_facts, text_facts
-)
+from torchseedlint.engine.runner import lint_bytes, lint_file_text, load_facts, project_root, screened_facts, text_facts
+from torchseedlint.engine.results import FileResult
 from torchseedlint.semantic.facts import ModuleFacts
 from torchseedlint.core.text import line_offsets, location_at, split_lines
 from torchseedlint.edits.apply import apply_fixes

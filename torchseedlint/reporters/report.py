@@ -8,9 +8,7 @@ machine formats are made relative to.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Callable, Dict, List, Sequence, Tuple, Type
@@ -104,22 +102,3 @@ def fingerprints(report: Report) -> List[str]:
         seen[digest] = occurrence + 1
         result.append(f"{digest[:32]}:{occurrence}")
     return result
-
-
-_SECTION = re.compile(r"^## (.+)$", re.MULTILINE)
-
-
-def rule_doc(rule: Type[Rule]) -> str:
-    """The rule's docstring, dedented: markdown in ruff's section layout."""
-    return inspect.cleandoc(rule.__doc__ or "")
-
-
-def doc_section(rule: Type[Rule], title: str) -> str:
-    """The text of one ``## title`` section of the rule's docs ("" when absent)."""
-    doc = rule_doc(rule)
-    parts = _SECTION.split(doc)
-    # parts = [preamble, title1, body1, title2, body2, ...]
-    for index in range(1, len(parts) - 1, 2):
-        if parts[index].strip() == title:
-            return parts[index + 1].strip()
-    return ""

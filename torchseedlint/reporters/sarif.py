@@ -25,10 +25,8 @@ from torchseedlint.reporters.json_format import rule_url
 from torchseedlint.reporters.report import (
     Report,
     cell_prefix,
-    doc_section,
     fingerprints,
     relative_posix,
-    rule_doc,
 )
 from torchseedlint.rules.base import Rule
 
@@ -52,8 +50,8 @@ def _short_description(what: str) -> str:
 
 
 def _descriptor(rule: Type[Rule]) -> Dict[str, Any]:
-    doc = rule_doc(rule)
-    what = doc_section(rule, "What it does") or rule.summary()
+    doc = rule.doc()
+    what = rule.section("What it does") or rule.summary()
     return {
         "id": rule.code,
         "name": rule.name,

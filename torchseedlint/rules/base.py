@@ -8,12 +8,16 @@ yields diagnostics. Rules never traverse the tree.
 
 from __future__ import annotations
 
+import inspect
+import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Dict, Iterator, Optional, Sequence
 
 from torchseedlint.core.diagnostics import Diagnostic, Fix, Location
 from torchseedlint.semantic.context import Context
 from torchseedlint.semantic.facts import Call
+
+_SECTION = re.compile(r"^## (.+)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -38,12 +42,27 @@ class Rule:
         raise NotImplementedError
 
     @classmethod
+    def doc(cls) -> str:
+        """The docstring, dedented: markdown in ruff's section layout."""
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def section(cls, title: str) -> str:
+        """The text of one ``## title`` section of the docs ("" when absent)."""
+        parts = _SECTION.split(cls.doc())
+        # parts = [preamble, title1, body1, title2, body2, ...]
+        for index in range(1, len(parts) - 1, 2):
+            if parts[index].strip() == title:
+                return parts[index + 1].strip()
+        return ""
+
+    @classmethod
     def summary(cls) -> str:
         """The first line of the docstring's "What it does" section."""
-        doc = (cls.__doc__ or "").strip().splitlines()
-        for index, line in enumerate(doc):
-            if line.strip() == "## What it does" and index + 1 < len(doc):
-                return doc[index + 1].strip()
+        what = cls.section("What it does")
+        if what:
+            return what.splitlines()[0].strip()
+        doc = cls.doc().splitlines()
         return doc[0].strip() if doc else cls.name
 
     def diagnostic(

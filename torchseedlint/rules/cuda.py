@@ -95,14 +95,6 @@ def _first_import_row(facts: ModuleFacts, module: str, binding: bool = False) ->
     return min(rows)
 
 
-def _bound_alias(facts: ModuleFacts, module: str) -> Optional[str]:
-    """The name bound to ``module`` itself by ``import module [as name]``."""
-    if facts.aliases.get(module) == module:
-        return module
-    names = sorted(name for name, target in facts.aliases.items() if target == module)
-    return names[0] if names else None
-
-
 def _insert_after(ctx: Context, row: int, content: str) -> Edit:
     """An insertion at the start of the line after ``row``."""
     lines = ctx.lines
@@ -408,7 +400,7 @@ class MissingDeterministicAlgorithms(Rule):
     @staticmethod
     def _fix(ctx: Context, seed: Call, cuda: List[Call]) -> Optional[Fix]:
         facts = ctx.facts
-        alias = _bound_alias(facts, "torch")
+        alias = facts.name_of_module("torch")
         torch_row = _first_import_row(facts, "torch", binding=True)
         indent = _statement_indent(ctx, seed)
         if alias is None or torch_row is None or indent is None or torch_row > seed.start.row:
@@ -416,7 +408,7 @@ class MissingDeterministicAlgorithms(Rule):
         if seed.loops or any(c.scope == seed.scope and c.start.row < seed.start.row for c in cuda):
             return None
         edits = []
-        os_alias = _bound_alias(facts, "os")
+        os_alias = facts.name_of_module("os")
         if os_alias is None or _first_import_row(facts, "os", binding=True) is None:
             first_import = min((s.start_row for s in facts.top_statements if s.kind == "import"),
                                default=None)
@@ -751,7 +743,7 @@ class CublasWorkspaceConfig(Rule):
         row = _first_import_row(facts, "torch")
         if row is None:
             return None
-        os_alias = _bound_alias(facts, "os")
+        os_alias = facts.name_of_module("os")
         os_row = _first_import_row(facts, "os", binding=True)
         content = ""
         if os_alias is None or os_row is None or os_row >= row:

@@ -437,14 +437,6 @@ def _shuffles(loader: Call) -> bool:
 # --- helpers shared by TSL202-TSL209 -------------------------------------------
 
 
-def _torch_name(ctx: Context) -> Optional[str]:
-    """The name the module binds to ``torch`` itself (``import torch``), if any."""
-    for bound, target in sorted(ctx.facts.aliases.items()):
-        if target == "torch":
-            return bound
-    return None
-
-
 def _kwarg_or_arg(call: Call, keyword: str, position: int) -> Optional[Expr]:
     """An argument given by keyword or at its positional index (0-based)."""
     if keyword in call.kwargs:
@@ -643,7 +635,7 @@ class _WorkerInitSeed(Rule):
 
     @staticmethod
     def _fix(ctx: Context, seed: Expr) -> Optional[Fix]:
-        torch_name = _torch_name(ctx)
+        torch_name = next(iter(ctx.facts.names_bound_to("torch")), None)
         if torch_name is None or seed.start is None or seed.end is None:
             return None
         content = f"{torch_name}.initial_seed() % 2**32"

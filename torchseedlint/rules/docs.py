@@ -7,7 +7,6 @@ the one linked from each diagnostic's ``url`` are the same text.
 
 from __future__ import annotations
 
-import inspect
 from typing import List, Optional, Type
 
 from torchseedlint.rules import ALL_RULES, RULES_BY_CODE, RULES_BY_NAME, Rule
@@ -42,7 +41,7 @@ def anchor(rule: Type[Rule]) -> str:
 
 def _body(rule: Type[Rule], heading: str) -> str:
     """The docstring with its ``## `` sections moved to ``heading`` level."""
-    lines = inspect.cleandoc(rule.__doc__ or "").splitlines()
+    lines = rule.doc().splitlines()
     return "\n".join(
         heading + line[3:] if line.startswith("## ") else line for line in lines
     ).strip()

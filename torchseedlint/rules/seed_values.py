@@ -735,13 +735,12 @@ class CudaOnlySeed(Rule):
 
 
 def _torch_name(ctx: Context, call: Call) -> Optional[str]:
-    """The name ``torch`` is bound to in this module (``torch``, ``T``, ...), if any."""
+    """How ``call`` names ``torch`` (``torch.cuda.x``), else how the module does, if at all."""
     raw = call.raw or ""
     head = raw.split(".cuda.")[0] if ".cuda." in raw else None
     if head and ctx.facts.resolve(head) == "torch":
         return head
-    bound = sorted(name for name, target in ctx.facts.aliases.items() if target == "torch")
-    return "torch" if "torch" in bound else (bound[0] if bound else None)
+    return ctx.facts.name_of_module("torch")
 
 
 # --- TSL109 -----------------------------------------------------------------------

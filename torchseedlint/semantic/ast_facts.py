@@ -2,7 +2,7 @@
 
 ``ast.parse`` is a C parser, about ten times faster than libcst's, so most files of
 a run are analysed from it. The result must be *equal* to what
-``facts.collect_facts`` builds from the libcst tree (``tests/test_ast_facts.py``
+``cst_facts.collect_facts`` builds from the libcst tree (``tests/test_ast_facts.py``
 checks it on every fixture and on a real corpus), so this walker reproduces
 libcst's conventions rather than the ``ast``'s:
 
@@ -777,7 +777,7 @@ if hasattr(ast, "Match"):  # Python 3.10+
 
 
 def collect_facts_ast(text: str, path: str) -> ModuleFacts:
-    """The facts ``facts.collect_facts`` gives for ``text``, from ``ast.parse``.
+    """The facts ``cst_facts.collect_facts`` gives for ``text``, from ``ast.parse``.
 
     Raises ``SyntaxError``, ``ValueError`` or ``RecursionError`` where ``ast`` cannot
     parse the text: the caller then uses libcst.

@@ -670,7 +670,7 @@ def _top_kind(stmt: cst.CSTNode, index: int) -> str:
     return "other"
 
 
-def collect_cst_facts(module: cst.Module, path: str, source: Optional[str] = None) -> ModuleFacts:
+def collect_facts(module: cst.Module, path: str, source: Optional[str] = None) -> ModuleFacts:
     """Run the single traversal over ``module`` and return its facts.
 
     ``source``: the text ``module`` was parsed from (``module.code`` if not given).

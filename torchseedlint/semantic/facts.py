@@ -16,12 +16,9 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple, Union
+from typing import Dict, List, Optional, Set, Tuple, Union
 
 from torchseedlint.core.diagnostics import Location
-
-if TYPE_CHECKING:
-    import libcst as cst
 
 # Facts are most of a run's memory (hundreds of thousands of objects): no
 # ``__dict__`` per object where dataclasses can say so (Python 3.10+; explicit
@@ -160,6 +157,16 @@ class ModuleFacts:
             return dotted if head in _BUILTINS_OF_INTEREST and not rest else None
         return f"{target}.{rest}" if rest else target
 
+    def names_bound_to(self, module: str) -> List[str]:
+        """The names ``import module [as name]`` binds, sorted (``T`` before ``torch``)."""
+        return sorted(name for name, target in self.aliases.items() if target == module)
+
+    def name_of_module(self, module: str) -> Optional[str]:
+        """How to write ``module`` here: its own name when imported plainly, else the first
+        alias; None when the module is not imported."""
+        names = self.names_bound_to(module)
+        return module if module in names else (names[0] if names else None)
+
 
 def _last_row(end: Location) -> int:
     # A node that ends at column 1 ends with a newline: its last line is the one before.
@@ -203,11 +210,3 @@ def _resolve_all(facts: ModuleFacts) -> None:
 
 def _resolve_expr(facts: ModuleFacts, expr: Expr) -> None:
     expr.calls = tuple(facts.resolve(name) or name for name in expr.calls)
-
-
-def collect_facts(module: "cst.Module", path: str, source: Optional[str] = None) -> ModuleFacts:
-    """The facts of a libcst ``module`` (see ``cst_facts``); ``source``: the text it
-    was parsed from (``module.code`` if not given)."""
-    from torchseedlint.semantic.cst_facts import collect_cst_facts
-
-    return collect_cst_facts(module, path, source)
