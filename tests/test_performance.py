@@ -11,7 +11,7 @@ from typing import Iterator, List, Tuple
 
 import pytest
 
-from torchseedlint.engine.runner import runner as engine
+from torchseedlint.engine import runner as engine
 from torchseedlint.settings.config import Config, config_from_mapping, load_config
 from torchseedlint.engine.runner import lint_paths, lint_source
 from torchseedlint.rules import ALL_RULES, Example, triggers

@@ -9,7 +9,7 @@ from typing import Dict, List
 
 import pytest
 
-from torchseedlint.engine.runner import runner as engine
+from torchseedlint.engine import runner as engine
 from torchseedlint.settings.config import Config
 from torchseedlint.engine.runner import lint_paths
 

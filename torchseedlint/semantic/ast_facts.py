@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Callable, Dict, List, Optional, Set, Tuple, Union
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 from torchseedlint.core.diagnostics import Location
 from torchseedlint.semantic.facts import (
-    Assign, Call, Expr, Function, Import, Loop, ModuleFacts, TopStatement, _last_row,
+    Assign, Expr, Function, Import, Loop, ModuleFacts, TopStatement, _last_row,
     _resolve_all,
 )
+from torchseedlint.semantic.walk import WalkState
 from torchseedlint.core.text import line_offsets, location_at
 
 _Literal = Union[int, float, str, bool, None]
@@ -67,24 +68,15 @@ class _Scan:
         self.expr.calls = tuple(self.calls)
 
 
-class _Collector:
+class _Collector(WalkState):
     def __init__(self, text: str, facts: ModuleFacts) -> None:
+        super().__init__(facts)
         self.text = text
-        self.facts = facts
         self.line_starts = line_offsets(text)
         self.ascii = text.isascii()
         self.encoded_lines: Dict[int, Optional[bytes]] = {}  # row -> UTF-8, None if ASCII
         self.pending_scans: Dict[int, List[_Scan]] = {}
         self.active_scans: List[_Scan] = []
-        self.functions: List[Function] = []
-        self.classes: List[str] = []
-        self.main_guard_depth = 0
-        self.loop_stack: List[int] = []
-        self.stmt_end_rows: List[int] = []
-        self.call_stack: List[str] = []
-        self.pending_assign_target: Dict[int, str] = {}
-        self.iterated_calls: Set[int] = set()
-        self.with_items: Set[int] = set()  # id(call node) of ``with`` context managers
 
     # --- positions -------------------------------------------------------------
 
@@ -202,10 +194,6 @@ class _Collector:
         return len(self.string_parts(node)) == 1
 
     # --- facts -----------------------------------------------------------------
-
-    @property
-    def scope(self) -> str:
-        return self.functions[-1].qualname if self.functions else ""
 
     def name(self, value: str, reference: bool = True) -> None:
         for scan in self.active_scans:
@@ -633,32 +621,7 @@ class _Collector:
             elif not star:
                 args.append(self.expr(value, call_open))
         start, end = self.locations(node)
-        call = Call(
-            index=len(self.facts.calls),
-            raw=raw,
-            qualname=None,
-            method=method,
-            receiver=receiver,
-            args=args,
-            kwargs=kwargs,
-            start=start,
-            end=end,
-            stmt_end_row=self.stmt_end_rows[-1] if self.stmt_end_rows else _last_row(end),
-            scope=self.scope,
-            class_name=self.classes[-1] if self.classes else None,
-            in_main_guard=self.main_guard_depth > 0,
-            loops=tuple(self.loop_stack),
-            parent=self.call_stack[-1] if self.call_stack else None,
-            assigned_to=self.pending_assign_target.pop(id(node), None),
-            iterated=id(node) in self.iterated_calls,
-            with_item=id(node) in self.with_items,
-        )
-        self.facts.calls.append(call)
-        if self.functions:
-            self.functions[-1].calls.append(call.index)
-        if method == "cuda":
-            self.facts.cuda_uses.append(start)
-        self.call_stack.append(raw or "<call>")
+        self.record_call(id(node), raw, method, receiver, args, kwargs, start, end)
         self.walk(func)
         for value, keyword, _ in ordered:
             self.argument(value, keyword)

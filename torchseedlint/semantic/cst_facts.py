@@ -14,9 +14,10 @@ from libcst._nodes.internal import CodegenState
 
 from torchseedlint.core.diagnostics import Location
 from torchseedlint.semantic.facts import (
-    Assign, Call, Expr, Function, Import, Loop, ModuleFacts, TopStatement, _last_row,
+    Assign, Expr, Function, Import, Loop, ModuleFacts, TopStatement, _last_row,
     _resolve_all,
 )
+from torchseedlint.semantic.walk import WalkState
 from torchseedlint.core.text import NEWLINE, line_offsets
 
 def dotted_name(node: cst.BaseExpression) -> Optional[str]:
@@ -321,11 +322,11 @@ class _Scan:
 _HANDLERS: Dict[type, Tuple[Optional[Callable[..., Any]], Optional[Callable[..., Any]]]] = {}
 
 
-class _Collector(cst.CSTVisitor):
+class _Collector(cst.CSTVisitor, WalkState):
     def __init__(self, module: cst.Module, facts: ModuleFacts, source: str) -> None:
-        super().__init__()
+        cst.CSTVisitor.__init__(self)
+        WalkState.__init__(self, facts)
         self.module = module
-        self.facts = facts
         self.source = source
         self.positions = _PositionState(
             default_indent=module.default_indent, default_newline=module.default_newline
@@ -336,15 +337,6 @@ class _Collector(cst.CSTVisitor):
         # them (id(node) -> scans), and those the walk is inside of.
         self.pending_scans: Dict[int, List[_Scan]] = {}
         self.active_scans: List[_Scan] = []
-        self.functions: List[Function] = []  # enclosing function stack
-        self.classes: List[str] = []
-        self.main_guard_depth = 0
-        self.loop_stack: List[int] = []
-        self.stmt_end_rows: List[int] = []
-        self.call_stack: List[Optional[str]] = []
-        self.pending_assign_target: Dict[int, str] = {}  # id(call node) -> target
-        self.iterated_calls: Set[int] = set()  # id(call node) of loop/comprehension iterables
-        self.with_items: Set[int] = set()  # id(call node) of ``with`` context managers
         # Names that are not reads of a variable (``x.attr``, ``f(keyword=...)``, the
         # name in ``def name``): they must not make a same-named function reachable.
         self.not_references: Set[int] = set()
@@ -386,10 +378,6 @@ class _Collector(cst.CSTVisitor):
                 scan.add_tree(scan.node)
                 scan.finish()
         self.pending_scans.clear()
-
-    @property
-    def scope(self) -> str:
-        return self.functions[-1].qualname if self.functions else ""
 
     def _text(self, node: cst.CSTNode, limit: int = 200) -> str:
         line, column, end_line, end_column = self.positions.inclusive[id(node)]
@@ -594,32 +582,7 @@ class _Collector(cst.CSTVisitor):
             elif not arg.star:
                 args.append(self._expr(arg.value))
         start, end = self._start_end(node)
-        call = Call(
-            index=len(self.facts.calls),
-            raw=raw,
-            qualname=None,
-            method=method,
-            receiver=receiver,
-            args=args,
-            kwargs=kwargs,
-            start=start,
-            end=end,
-            stmt_end_row=self.stmt_end_rows[-1] if self.stmt_end_rows else _last_row(end),
-            scope=self.scope,
-            class_name=self.classes[-1] if self.classes else None,
-            in_main_guard=self.main_guard_depth > 0,
-            loops=tuple(self.loop_stack),
-            parent=self.call_stack[-1] if self.call_stack else None,
-            assigned_to=self.pending_assign_target.pop(id(node), None),
-            iterated=id(node) in self.iterated_calls,
-            with_item=id(node) in self.with_items,
-        )
-        self.facts.calls.append(call)
-        if self.functions:
-            self.functions[-1].calls.append(call.index)
-        if method == "cuda":
-            self.facts.cuda_uses.append(start)
-        self.call_stack.append(raw or "<call>")
+        self.record_call(id(node), raw, method, receiver, args, kwargs, start, end)
 
     def leave_Call(self, original_node: cst.Call) -> None:
         self.call_stack.pop()
