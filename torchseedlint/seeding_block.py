@@ -557,8 +557,8 @@ def _plan(ctx: Context) -> Optional[SeedPlan]:
         if not _usable(ctx, site, draws):
             continue
         if site is None:
-            if ctx.facts.has_main_guard:
-                continue  # an importable module is never seeded at import time
+            if ctx.facts.has_main_guard and draws.first_row(ctx.facts, "", False) == 10**9:
+                continue  # an importable module that draws nothing at import: not seeded there
             return SeedPlan(candidate.seed, candidate.seed, None, candidate.unsafe,
                             candidate.new_constant)
         rank = None
