@@ -391,11 +391,16 @@ class ModuleAnalysis:
         )
 
     def lightning_worker_seeding(self) -> bool:
-        """``seed_everything(..., workers=True)``: Lightning seeds the workers itself."""
-        return any(
-            call.qualname in K.LIGHTNING_SEED_EVERYTHING and is_true(call.kwargs.get("workers"))
-            for call in self.facts.calls
-        )
+        """``seed_everything(..., workers=True)`` (also ``fabric.seed_everything``), or a
+        seeding ``LightningCLI``, which passes ``workers=True``: Lightning seeds the workers."""
+        for call in self.facts.calls:
+            lightning = self._lightning_seeds(call)
+            if self._is_lightning_cli(call) and lightning:
+                return True
+            helper = call.qualname in K.LIGHTNING_SEED_EVERYTHING or lightning is not None
+            if helper and is_true(call.kwargs.get("workers")):
+                return True
+        return False
 
     # --- draws -----------------------------------------------------------------
 
@@ -418,7 +423,7 @@ class ModuleAnalysis:
             return frozenset()
         if K.is_torch_consumer(qualname) or self._shuffling_loader(call):
             return frozenset({K.TORCH})
-        if K.random_transform_kind(qualname):
+        if K.transform_is_random(qualname, call.args, call.kwargs):
             return frozenset({K.random_transform_rng(qualname, False)})
         return frozenset()
 
@@ -545,7 +550,7 @@ class ModuleAnalysis:
     def random_transforms(self) -> List[Call]:
         return [
             c for c in self.facts.calls
-            if c.qualname and K.random_transform_kind(c.qualname) and self.runs(c)
+            if c.qualname and K.transform_is_random(c.qualname, c.args, c.kwargs) and self.runs(c)
         ]
 
     def dataloaders(self) -> List[Call]:
