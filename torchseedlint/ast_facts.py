@@ -19,12 +19,18 @@ libcst's conventions rather than the ``ast``'s:
 
 When ``ast.parse`` fails the caller uses the libcst path (syntax errors, grammar
 newer than the running interpreter, nesting too deep).
+
+A new fact is added to a dataclass in ``facts.py``, set by ``cst_facts._Collector``
+and set here in the handler of the same construct, at the same point of the walk
+(before or after the children, as libcst's ``visit_``/``leave_`` does);
+``tests/test_ast_facts.py`` names the first field where the two differ.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+from bisect import bisect_right
 from typing import Callable, Dict, List, Optional, Set, Tuple, Union
 
 from torchseedlint.diagnostics import Location
@@ -163,8 +169,13 @@ class _Collector:
         return end
 
     def locations(self, node: ast.AST) -> Tuple[Location, Location]:
-        start, end = self.span(node)
-        return self.location(start), self.location(end)
+        kind = type(node)
+        if kind is ast.Tuple or kind is ast.GeneratorExp:
+            start, end = self.span(node)
+            return self.location(start), self.location(end)
+        row, end_row = node.lineno, node.end_lineno  # type: ignore[attr-defined]
+        return (Location(row, self.column(row, node.col_offset) + 1),  # type: ignore
+                Location(end_row, self.column(end_row, node.end_col_offset) + 1))  # type: ignore
 
     def text_of(self, node: ast.AST, call_open: int = -1, limit: int = 200) -> str:
         """The code of ``node`` with its own parentheses, whitespace-normalised
@@ -261,11 +272,17 @@ class _Collector:
         if scans:
             self.active_scans.extend(scans)
         handler = _HANDLERS.get(type(node))
-        if handler is None:
-            for child in ast.iter_child_nodes(node):
-                self.walk(child)
-        else:
+        if handler is not None:
             handler(self, node)
+        else:
+            for name in _child_fields(type(node)):
+                value = getattr(node, name)
+                if type(value) is list:
+                    for item in value:
+                        if item is not None:
+                            self.walk(item)
+                elif value is not None:
+                    self.walk(value)
         if scans:
             del self.active_scans[-len(scans):]
             for scan in scans:
@@ -733,9 +750,23 @@ def _statement_groups(body: List[ast.stmt]) -> List[Union[ast.stmt, List[ast.stm
 
 
 def _row_of(line_starts: List[int], offset: int) -> int:
-    from bisect import bisect_right
-
     return bisect_right(line_starts, offset)
+
+
+# Per node class, the fields that may hold nodes the walk visits: not contexts
+# (``Load``), operators or plain values (identifiers, constants, flags).
+_NOT_CHILDREN = frozenset({"ctx", "op", "ops", "type_comment", "kind", "conversion", "is_async",
+                           "level", "id", "arg", "attr", "name", "names", "module", "value"})
+_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def _child_fields(cls: type) -> Tuple[str, ...]:
+    fields = _CHILD_FIELDS.get(cls)
+    if fields is None:
+        fields = tuple(name for name in cls._fields  # type: ignore[attr-defined]
+                       if name not in _NOT_CHILDREN or (name == "value" and cls is not ast.Constant))
+        _CHILD_FIELDS[cls] = fields
+    return fields
 
 
 _EXPR_KINDS = {ast.Name: "name", ast.Attribute: "attribute", ast.Call: "call",
