@@ -13,6 +13,7 @@ file's directory and the project root, and analysed once per run.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -211,7 +212,7 @@ class ProjectIndex:
         call graph (functions, classes' implicit methods, code run at import)."""
         draws: Dict[Tuple[Path, str], Draws] = {}
         edges: Dict[Tuple[Path, str], List[Tuple[Path, str]]] = {}
-        for path, facts in self.modules.items():
+        for path, facts in list(self.modules.items()):
             graph = ModuleAnalysis(facts, self.seed_functions).draw_graph()
             module = self.display_name(path)
             for node, direct in graph.direct.items():
@@ -252,7 +253,7 @@ class ProjectIndex:
         graph, each module's calls classified once."""
         seeds: Dict[Tuple[Path, str], Set[str]] = {}
         edges: Dict[Tuple[Path, str], List[Tuple[Path, str]]] = {}
-        for path, facts in self.modules.items():
+        for path, facts in list(self.modules.items()):
             targets: Dict[str, Tuple[Path, str]] = {}
 
             def project_function(name: str, path: Path = path,
@@ -526,7 +527,8 @@ class ProjectIndex:
         if self.list_files is None:
             return list(self.modules)
         if self._project_files is None:
-            self._project_files = [Path(p).resolve() for p in self.list_files()
+            # realpath, not resolve(): a symbolic-link loop must not stop the run.
+            self._project_files = [Path(os.path.realpath(p)) for p in self.list_files()
                                    if p.endswith(".py")]
         return self._project_files
 
