@@ -105,7 +105,8 @@ def build_corpus(names: Sequence[str], copies: int = 1) -> Path:
         spec = CORPORA[name]
         if not list(wheels.glob(f"{name}-*.whl")):
             subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(wheels), spec],
+                [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(wheels),
+                 spec],
                 check=True,
             )
     staging = Path(tempfile.mkdtemp(dir=WORK))
@@ -274,7 +275,8 @@ def report(corpora: Sequence[str], runs: int, scales: Sequence[int]) -> str:
         rows, floor = table.rows, table.rows[FLOOR]
         cold = rows[COLD].cpu / floor.cpu
         out.append(f"| 1. cold --jobs 1 ≤ 0.4× the parse floor ({name}) | "
-                   f"{verdict(cold <= 0.4)}: {cold:.2f}× CPU ({rows[COLD].wall / floor.wall:.2f}× wall) |")
+                   f"{verdict(cold <= 0.4)}: {cold:.2f}× CPU "
+                   f"({rows[COLD].wall / floor.wall:.2f}× wall) |")
     if len(scaled) > 1:
         growth = scaled[-1][2].rss_mb / scaled[0][2].rss_mb
         out.append(f"| 2. max RSS ≤ 1.3× from 1× to {scaled[-1][0]}× timm | "

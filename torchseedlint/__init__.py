@@ -24,7 +24,8 @@ _EXPORTS = {
     "lint_source": "torchseedlint.engine",
 }
 
-__all__ = ["Config", "Diagnostic", "Edit", "Fix", "Location", "lint_paths", "lint_source", "__version__"]
+__all__ = ["Config", "Diagnostic", "Edit", "Fix", "Location", "lint_paths", "lint_source",
+           "__version__"]
 
 
 def __getattr__(name: str) -> Any:

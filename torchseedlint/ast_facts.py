@@ -716,8 +716,8 @@ def _source_order(node: ast.Call) -> List[Tuple[ast.expr, Optional[str], bool]]:
             node.args[-1].lineno, node.args[-1].col_offset):
         position: Dict[int, Tuple[int, int]] = {}
         for arg in node.args:
-            position[id(arg.value if type(arg) is ast.Starred else arg)] = (arg.lineno,
-                                                                             arg.col_offset)
+            value = arg.value if type(arg) is ast.Starred else arg
+            position[id(value)] = (arg.lineno, arg.col_offset)
         for keyword in node.keywords:
             position[id(keyword.value)] = (keyword.lineno, keyword.col_offset)
         return sorted(ordered + keywords, key=lambda item: position[id(item[0])])
@@ -763,8 +763,9 @@ _CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
 def _child_fields(cls: type) -> Tuple[str, ...]:
     fields = _CHILD_FIELDS.get(cls)
     if fields is None:
-        fields = tuple(name for name in cls._fields  # type: ignore[attr-defined]
-                       if name not in _NOT_CHILDREN or (name == "value" and cls is not ast.Constant))
+        fields = tuple(
+            name for name in cls._fields  # type: ignore[attr-defined]
+            if name not in _NOT_CHILDREN or (name == "value" and cls is not ast.Constant))
         _CHILD_FIELDS[cls] = fields
     return fields
 
