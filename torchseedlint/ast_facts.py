@@ -120,8 +120,8 @@ class _Collector:
         """libcst's syntactic range of ``node`` as text offsets: without parentheses."""
         start = self.offset(node.lineno, node.col_offset)  # type: ignore[attr-defined]
         end = self.offset(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
-        kind = type(node)
-        if kind is ast.GeneratorExp or (kind is ast.Tuple and self._parenthesized(node, start)):
+        if type(node) is ast.GeneratorExp or (
+                isinstance(node, ast.Tuple) and self._parenthesized(node, start)):
             # ``ast`` includes one pair of parentheses (a call's, for a lone generator).
             start = _GAP.match(self.text, start + 1).end()  # type: ignore[union-attr]
             end = max(start, self.gap_before(end - 1))
@@ -229,8 +229,7 @@ class _Collector:
                 self.facts.module_references.add(value)
 
     def literal(self, node: ast.expr) -> Tuple[str, _Literal]:
-        kind = type(node)
-        if kind is ast.Constant:
+        if isinstance(node, ast.Constant):
             value = node.value
             if value is None:
                 return "none", None
@@ -238,7 +237,7 @@ class _Collector:
                 return "literal", value
             if isinstance(value, (str, bytes)) and self.is_single_string(node):
                 return "literal", value  # type: ignore[return-value]
-        elif kind is ast.UnaryOp and type(node.op) is ast.USub:
+        elif isinstance(node, ast.UnaryOp) and type(node.op) is ast.USub:
             inner_kind, inner = self.literal(node.operand)
             if inner_kind == "literal" and isinstance(inner, (int, float)) and not isinstance(
                     inner, bool):
