@@ -305,12 +305,13 @@ class UnseededRandomTransform(Rule):
         old_torchvision = version_at_least(ctx.torchvision_version, "0.8") is False
         # A transform that TSL101/TSL102 lists among the draws of an unseeded RNG
         # has that finding already: one finding per root cause.
-        listed = {call.index for rule in (MissingTorchSeed, MissingRandomSeed)
-                  if rule.code in ctx.codes for call in rule().consumers(ctx)}
+        listed = {rule.rng: {call.index for call in rule().consumers(ctx)}
+                  for rule in (MissingTorchSeed, MissingRandomSeed)
+                  if rule.code in ctx.codes and not ctx.analysis.seeded(rule.rng)}
         unseeded = []
         for call in ctx.analysis.random_transforms():
             rng = K.random_transform_rng(call.qualname or "", old_torchvision)
-            if not ctx.analysis.seeded(rng) and call.index not in listed:
+            if not ctx.analysis.seeded(rng) and call.index not in listed.get(rng, ()):
                 unseeded.append((call, rng))
         if not unseeded:
             return
