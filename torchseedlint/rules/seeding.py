@@ -98,13 +98,18 @@ class MissingTorchSeed(_MissingSeed):
     ```
 
     ## Fix safety
-    The fix inserts the seeding block after the imports. It is safe: it only
-    pins values that were random.
+    The fix seeds from the program's own seed where it is available (right after
+    `parse_args()`, next to an existing seeding call, inside the entry function),
+    never at import time of an importable module; `seed + rank` where the code
+    runs per rank. It is safe: it only pins values that were random. A seed option
+    that defaults to `None` gets `default=0` only with `--unsafe-fixes`.
 
     ## Known limitations
-    Library modules (no `__main__` block, nothing drawn at module level) are not
-    checked: their caller seeds. A seed derived from entropy or `None` counts as
-    seeding here; TSL105/TSL106 report those instead.
+    Only entry points are checked (`--show-roles` says which modules are): a
+    library module's caller seeds, and tests are not training runs. Only real
+    draws count (`backward()` or `optimizer.step()` draw nothing), followed
+    function by function through the project's modules. A seed derived from
+    entropy or `None` counts as seeding here; TSL105/TSL106 report those instead.
     """
 
     code = "TSL101"
