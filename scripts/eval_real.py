@@ -328,13 +328,13 @@ def lint(directory: Path, env: Dict[str, str]) -> Tuple[str, Optional[str]]:
         [sys.executable, "-m", "torchseedlint", "--help"],
         cwd=directory, env=env, capture_output=True, text=True, check=True,
     ).stdout
-    roles = None
-    if "--show-roles" in helptext:
-        roles = subprocess.run(
-            [*base, "--show-roles", "--no-cache"], cwd=directory, env=env,
-            capture_output=True, text=True,
-        ).stdout
-    return found.stdout, roles
+    if "--show-roles" not in helptext:
+        return found.stdout, None
+    roles = subprocess.run([*base, "--show-roles", "--no-cache"], cwd=directory, env=env,
+                           capture_output=True, text=True)
+    if roles.returncode != 0:
+        raise LintFailed(f"--show-roles exit {roles.returncode}: {roles.stderr.strip()[-2000:]}")
+    return found.stdout, roles.stdout
 
 
 def tool_env(tree: Path) -> Dict[str, str]:
