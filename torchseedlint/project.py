@@ -58,7 +58,7 @@ def find_project_root(start: Path) -> Path:
     return directory
 
 
-def _module_file(base: Path, parts: List[str]) -> Optional[Path]:
+def _module_file(base: Path, parts: Tuple[str, ...]) -> Optional[Path]:
     """``base/a/b.py`` or ``base/a/b/__init__.py`` for parts ``[a, b]``."""
     target = base.joinpath(*parts)
     if parts:
@@ -120,6 +120,9 @@ class ProjectIndex:
         self._importers: Dict[Path, List[Path]] = {}
         self._scripts: Optional[Dict[Path, Tuple[str, str]]] = None
         self._own_packages: Dict[str, bool] = {}
+        # The same lookups repeat for every importer of a directory: one filesystem
+        # check each per index (an editor's index is rebuilt when files change).
+        self._module_files: Dict[Tuple[Path, Tuple[str, ...]], Optional[Path]] = {}
 
     # --- building ----------------------------------------------------------------
 
@@ -328,7 +331,7 @@ class ProjectIndex:
             bases, shortest = self._bases(importer), 1
         for base in bases:
             for cut in range(len(parts), shortest - 1, -1):
-                module = _module_file(base, parts[:cut])
+                module = self._module_file(base, tuple(parts[:cut]))
                 if module is not None and self._within_project(module):
                     return Symbol(module.resolve(), tuple(parts[cut:]))
         return None
@@ -337,8 +340,15 @@ class ProjectIndex:
         """Whether a known library is the project itself (linting its own repository)."""
         if name not in self._own_packages:
             self._own_packages[name] = any(
-                _module_file(base, [name]) is not None for base in (self.root, self.root / "src"))
+                self._module_file(base, (name,)) is not None
+                for base in (self.root, self.root / "src"))
         return self._own_packages[name]
+
+    def _module_file(self, base: Path, parts: Tuple[str, ...]) -> Optional[Path]:
+        key = (base, parts)
+        if key not in self._module_files:
+            self._module_files[key] = _module_file(base, parts)
+        return self._module_files[key]
 
     def _within_project(self, module: Path) -> bool:
         try:
