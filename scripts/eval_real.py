@@ -72,6 +72,11 @@ class Finding:
     row: int
     code: str
     message: str
+    cell: Optional[int] = None  # a notebook's cell (1-based, all cells); ``row`` is in the cell
+
+    def location(self) -> str:
+        cell = "" if self.cell is None else f"cell {self.cell}:"
+        return f"{self.project}/{self.path}:{cell}{self.row}"
 
 
 @dataclass
@@ -108,10 +113,11 @@ def parse_findings(project: str, json_text: str, project_dir: Path) -> List[Find
             row=int(item["location"]["row"]),
             code=item["code"],
             message=item["message"],
+            cell=item.get("cell"),
         )
         for item in json.loads(json_text)
     ]
-    return sorted(findings, key=lambda f: (f.path, f.row, f.code))
+    return sorted(findings, key=lambda f: (f.path, f.cell or 0, f.row, f.code))
 
 
 def parse_roles(text: str, project_dir: Path) -> Dict[str, str]:
@@ -201,7 +207,8 @@ def render_comparison(before: Summary, after: Summary) -> List[str]:
 
 def sample_findings(findings: Sequence[Finding], n: int, seed: int) -> List[Finding]:
     """``n`` findings drawn reproducibly (the same input order and seed give the same sample)."""
-    ordered = sorted(findings, key=lambda f: (f.project, f.path, f.row, f.code, f.message))
+    ordered = sorted(findings, key=lambda f: (f.project, f.path, f.cell or 0, f.row, f.code,
+                                              f.message))
     chosen = random.Random(seed).sample(ordered, min(n, len(ordered)))
     return chosen
 
@@ -215,10 +222,18 @@ def context(source_lines: Sequence[str], row: int, radius: int = CONTEXT_LINES) 
     ]
 
 
+def source_lines(text: str, cell: Optional[int]) -> List[str]:
+    """A file's lines, or a notebook cell's (``text`` is then the notebook's JSON)."""
+    if cell is None:
+        return text.splitlines()
+    source = json.loads(text)["cells"][cell - 1]["source"]
+    return ("".join(source) if isinstance(source, list) else source).splitlines()
+
+
 def render_sample(
     chosen: Sequence[Finding],
     roles: Dict[Tuple[str, str], str],
-    sources: Dict[Tuple[str, str], List[str]],
+    sources: Dict[Finding, List[str]],
     header: Sequence[str],
 ) -> List[str]:
     """The labelling sheet: a table with empty label/reason cells, then each finding's code."""
@@ -226,12 +241,12 @@ def render_sample(
     lines += _table(
         ["#", "code", "role", "location", "label", "reason"],
         [(i, f.code, roles.get((f.project, f.path), UNKNOWN_ROLE),
-          f"{f.project}/{f.path}:{f.row}", "", "") for i, f in enumerate(chosen, 1)],
+          f.location(), "", "") for i, f in enumerate(chosen, 1)],
     )
     lines += [""]
     for i, f in enumerate(chosen, 1):
-        lines += [f"### {i}. {f.code} {f.project}/{f.path}:{f.row}", "", f"{f.message}", "", "```python"]
-        lines += context(sources.get((f.project, f.path), []), f.row)
+        lines += [f"### {i}. {f.code} {f.location()}", "", f"{f.message}", "", "```python"]
+        lines += context(sources.get(f, []), f.row)
         lines += ["```", ""]
     return lines
 
@@ -313,13 +328,13 @@ def lint(directory: Path, env: Dict[str, str]) -> Tuple[str, Optional[str]]:
         [sys.executable, "-m", "torchseedlint", "--help"],
         cwd=directory, env=env, capture_output=True, text=True, check=True,
     ).stdout
-    roles = None
-    if "--show-roles" in helptext:
-        roles = subprocess.run(
-            [*base, "--show-roles", "--no-cache"], cwd=directory, env=env,
-            capture_output=True, text=True,
-        ).stdout
-    return found.stdout, roles
+    if "--show-roles" not in helptext:
+        return found.stdout, None
+    roles = subprocess.run([*base, "--show-roles", "--no-cache"], cwd=directory, env=env,
+                           capture_output=True, text=True)
+    if roles.returncode != 0:
+        raise LintFailed(f"--show-roles exit {roles.returncode}: {roles.stderr.strip()[-2000:]}")
+    return found.stdout, roles.stdout
 
 
 def tool_env(tree: Path) -> Dict[str, str]:
@@ -446,6 +461,13 @@ def report(args: argparse.Namespace, dirs: Dict[str, Path], current: Run, tree: 
         "Each sdist directory is linted with `python -m torchseedlint . --output-format json "
         "--exit-zero --no-cache` (default rules, no config) and `--show-roles`.",
     ]
+    if baseline is not None:
+        lines += [
+            "",
+            f"Baseline: `{args.baseline}` ({git_describe(args.baseline)}). Both sides' findings "
+            "are joined to the current tree's roles (`n/a`: the current tree has no "
+            f"`--show-roles`; `{UNKNOWN_ROLE}`: a file it did not list).",
+        ]
     failed = [(p, "current tree", why) for p, why in current.failed.items()]
     failed += [(p, "baseline", why) for p, why in (baseline.failed if baseline else {}).items()]
     if failed:
@@ -459,11 +481,6 @@ def report(args: argparse.Namespace, dirs: Dict[str, Path], current: Run, tree: 
         for summary in after:
             lines += render_summary(summary)
         return lines
-    lines += [
-        f"Baseline: `{args.baseline}` ({git_describe(args.baseline)}). Both sides' findings are "
-        "joined to the current tree's roles (`n/a`: the current tree has no `--show-roles`; "
-        f"`{UNKNOWN_ROLE}`: a file it did not list).",
-    ]
     before = [summarize(p, baseline.findings[p], current.roles[p]) for p in dirs]
     lines += ["", "## All projects", ""] + render_comparison(combined(before), combined(after))
     lines += ["## Per project", ""]
@@ -477,8 +494,8 @@ def write_sample(args: argparse.Namespace, dirs: Dict[str, Path], current: Run, 
     chosen = sample_findings(everything, args.sample, args.seed)
     roles = {(p, path): role for p in dirs for path, role in (current.roles[p] or {}).items()}
     sources = {
-        (f.project, f.path): (dirs[f.project] / f.path).read_text(encoding="utf-8", errors="replace")
-        .splitlines()
+        f: source_lines((dirs[f.project] / f.path).read_text(encoding="utf-8", errors="replace"),
+                        f.cell)
         for f in chosen
     }
     header = [

@@ -114,7 +114,7 @@ def test_context_marks_the_line_and_stops_at_the_file_edges(ev: ModuleType) -> N
 def test_labelling_sheet_round_trips_into_the_precision_table(ev: ModuleType) -> None:
     chosen = [ev.Finding("p", "a.py", 1, "TSL101", "m1"), ev.Finding("p", "b.py", 2, "TSL201", "m2")]
     sheet = ev.render_sample(chosen, {("p", "a.py"): "entry point"},
-                             {("p", "a.py"): ["import torch"], ("p", "b.py"): ["x", "y"]}, ["# h"])
+                             {chosen[0]: ["import torch"], chosen[1]: ["x", "y"]}, ["# h"])
     assert "| 1 | TSL101 | entry point | p/a.py:1 |  |  |" in sheet
     assert "| 2 | TSL201 | unknown | p/b.py:2 |  |  |" in sheet
     assert ev.parse_labels("\n".join(sheet)) == []  # nothing labelled yet
@@ -136,3 +136,17 @@ def test_saved_results_load_back_equal(ev: ModuleType, tmp_path: Path) -> None:
     assert ev.load_result(tmp_path / "saved" / "proj.json") == (findings, roles)
     ev.save_result(tmp_path / "none.json", findings, None)
     assert ev.load_result(tmp_path / "none.json") == (findings, None)
+
+
+def test_notebook_findings_point_into_their_cell(ev: ModuleType, tmp_path: Path) -> None:
+    item = finding_json("nb.ipynb", 2, "TSL101")
+    item["cell"] = 3
+    (finding,) = ev.parse_findings("p", json.dumps([item]), tmp_path)
+    assert finding.cell == 3 and finding.location() == "p/nb.ipynb:cell 3:2"
+    notebook = json.dumps({"cells": [
+        {"cell_type": "markdown", "source": ["# title"]},
+        {"cell_type": "code", "source": "import torch"},
+        {"cell_type": "code", "source": ["x = 1\n", "y = torch.rand(3)\n"]},
+    ]})
+    assert ev.source_lines(notebook, 3) == ["x = 1", "y = torch.rand(3)"]
+    assert ev.source_lines("a\nb\n", None) == ["a", "b"]

@@ -193,6 +193,10 @@ def test_a_fix_that_breaks_the_file_is_dropped(monkeypatch: pytest.MonkeyPatch) 
         # SEED is assigned after the first draw: no single right place, so no fix.
         ("import torch\nx = torch.rand(1)\nSEED = 3\n",
          "import torch\nx = torch.rand(1)\nSEED = 3\n"),
+        # A __main__ block, but the module draws at import already: seeded before that.
+        ("import torch\n\nlayer = torch.nn.Linear(2, 2)\n\n\ndef main():\n    print(torch.rand(1))\n"
+         "\n\nif __name__ == '__main__':\n    main()\n",
+         "import torch\n\nSEED = 0\ntorch.manual_seed(SEED)\n\nlayer = torch.nn.Linear(2, 2)\n"),
         # No newline at the end of the file.
         ("import torch\nx = torch.rand(1)",
          "import torch\n\nSEED = 0\ntorch.manual_seed(SEED)\n\nx = torch.rand(1)"),

@@ -6,7 +6,9 @@ fixture tree, copied into a git checkout of its own."""
 
 from __future__ import annotations
 
+import pickle
 import shutil
+from functools import partial
 from pathlib import Path
 from typing import List
 
@@ -14,9 +16,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from inprocess_cli import tsl
-from torchseedlint.cli.main import main
+from torchseedlint.cli import main, resolve_configs
 from torchseedlint.settings.config import ConfigResolver
 from torchseedlint.engine.runner import lint_paths
+from torchseedlint.settings.versions import with_inferred_versions
 
 PROJECTS = Path(__file__).parent / "fixtures" / "projects"
 
@@ -137,3 +140,17 @@ def test_the_cache_notices_a_nested_config_change(tree: Path, tmp_path: Path) ->
     (tree / "legacy" / "torchseedlint.toml").write_text('extend = "../pyproject.toml"\n')
     assert cached_run() == ["legacy/old_train.py:6:12: TSL102", "legacy/train.py:5:13: TSL101",
                             "legacy/train.py:6:12: TSL102"]
+
+
+def test_a_resolver_with_command_line_overrides_pickles(tree: Path) -> None:
+    # Worker processes started by spawn (no fork: Windows) receive it pickled.
+    configs = resolve_configs({
+        "select": ("TSL1",), "extend_select": (), "ignore": ("TSL105",), "exclude": (),
+        "extend_exclude": (), "respect_gitignore": False, "torch_version": "1.8",
+        "isolated": False, "config_path": None,
+    }).then(partial(with_inferred_versions, root=tree))
+    config = configs.config_for(str(tree / "legacy" / "train.py"))
+    assert (config.select, config.ignore, config.torch_version) == (
+        ("TSL1",), ("TSL102", "TSL105"), "1.8")  # legacy's own ignore, then the option's
+    assert pickle.loads(pickle.dumps(configs)).config_for(str(tree / "legacy" / "train.py")) \
+        == config

@@ -555,8 +555,8 @@ def _plan(ctx: Context) -> Optional[SeedPlan]:
         if not _usable(ctx, site, draws):
             continue
         if site is None:
-            if ctx.facts.has_main_guard:
-                continue  # an importable module is never seeded at import time
+            if ctx.facts.has_main_guard and draws.first_row(ctx.facts, "", False) == 10**9:
+                continue  # an importable module that draws nothing at import: not seeded there
             return SeedPlan(candidate.seed, candidate.seed, None, candidate.unsafe,
                             candidate.new_constant)
         rank = None
@@ -900,11 +900,13 @@ def _seed_in_scope(ctx: Context, call: Call) -> Optional[str]:
     plan = seed_plan(ctx)
     if plan is None:
         return None
-    if plan.site is None or plan.new_constant or _NUMBER.match(plan.seed):
+    if plan.site is None or (call.scope == plan.site.scope
+                             and call.start.row > plan.site.after_row):
         return plan.seed
-    if call.scope == plan.site.scope and call.start.row > plan.site.after_row:
-        return plan.seed
-    return None
+    # Elsewhere only a seed every function sees, and no rank (a local variable).
+    constants = {a.target for a in _module_constants(ctx, SourceText(ctx.source))}
+    everywhere = plan.new_constant or _NUMBER.match(plan.base) or plan.base in constants
+    return plan.base if everywhere and plan.seed == plan.base else None
 
 
 def _seeded_generator(ctx: Context, call: Call, torch_name: str,

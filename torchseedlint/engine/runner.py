@@ -584,8 +584,12 @@ def new_project_index(
 ) -> ProjectIndex:
     seed_functions = configs.config_for(str(root)).seed_functions
     project = ProjectIndex(root, partial(_load_module, cache), seed_functions)
-    project.list_files = lambda: discover([str(root)], configs).files
+    project.list_files = partial(_project_files, str(root), configs)
     return project
+
+
+def _project_files(root: str, configs: ConfigResolver) -> List[str]:
+    return discover([root], configs).files
 
 
 def module_roles(

@@ -17,9 +17,13 @@ project. A file whose text is not what is on disk (``--stdin-display-name``) or
 that the run did not lint (excluded, outside the root) is linted alone against
 that run's project index.
 
-Where it still differs from the CLI: torchseedlint's ``per-file-ignores`` are not
-applied (use flake8's), nor is the ``# noqa`` of a rule flake8 does not select
-reported as unused.
+A file in no project (no configuration file or project marker above it) is
+linted alone, as ``torchseedlint FILE`` lints it.
+
+Where it differs from the CLI: torchseedlint's ``select``, ``ignore`` and
+``per-file-ignores`` do not apply, flake8's options decide which codes are shown;
+as every rule runs, a ``# noqa`` for a rule flake8 does not show still counts as
+used.
 """
 
 from __future__ import annotations
@@ -33,11 +37,12 @@ from torchseedlint.settings.config import Config, ConfigError, ConfigResolver
 from torchseedlint.core.diagnostics import Diagnostic
 from torchseedlint.engine.runner import lint_file_text, lint_paths, lint_source, project_root
 from torchseedlint.engine.results import RunResult
+from torchseedlint.semantic.project import ROOT_MARKERS
 from torchseedlint.rules import ALL_RULES
 
 Finding = Tuple[int, int, str, type]
 
-# One run per project root in this flake8 process.
+# One run per project root (or lone file) in this flake8 process.
 _RUNS: Dict[Path, RunResult] = {}
 
 
@@ -47,7 +52,14 @@ def _every_rule(config: Config) -> Config:
                                  per_file_ignores=())
 
 
-def _project_run(root: Path) -> RunResult:
+def _run_for(filename: str) -> RunResult:
+    """The run that covers ``filename``: of its project, or of the file alone when it
+    is in no project (no configuration, no project marker above it), where linting
+    its directory could mean a whole home directory."""
+    config = ConfigResolver().config_for(filename)
+    root = project_root(config, [filename]).resolve()
+    if config.root is None and not any((root / marker).exists() for marker in ROOT_MARKERS):
+        root = Path(filename).resolve()
     if root not in _RUNS:
         _RUNS[root] = lint_paths([str(root)], ConfigResolver(prepare=_every_rule),
                                  use_cache=True)
@@ -58,8 +70,7 @@ def _findings(source: str, filename: str) -> List[Diagnostic]:
     if filename in ("stdin", "-", ""):
         return lint_source(source, filename, _every_rule(Config()))
     try:
-        root = project_root(ConfigResolver().config_for(filename), [filename]).resolve()
-        run = _project_run(root)
+        run = _run_for(filename)
     except ConfigError:
         # A broken configuration is the CLI's to report; flake8 still lints the
         # file alone, with the defaults.

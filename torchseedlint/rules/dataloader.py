@@ -160,7 +160,7 @@ def _worker_code(ctx: Context, roots: Sequence[str]) -> List[Function]:
             continue
         seen.add(name)
         found.append(fn)
-        owner = name.split(".", 1)[0] if fn.class_name or "." in name else None
+        owner = name.split(".", 1)[0]  # the class of a method (or of a function nested in one)
         for call in _calls_of(ctx, fn):
             raw = call.raw or ""
             if raw.startswith("self.") and raw.count(".") == 1 and owner in ctx.facts.classes:

@@ -76,10 +76,12 @@ def _chain(ctx: Context, expr: Expr, scope: str, depth: int = 3) -> List[Tuple[O
     (or to the attribute it is: ``opt.manualSeed = random.randint(...)``).
 
     Each entry is (name the value was assigned to, value); the first is (None, expr).
-    Function parameters stop the search: their value comes from the caller.
+    Function parameters stop the search: their value comes from the caller, unless
+    the function assigns them again (``seed = seed or random.randint(...)``).
     """
     function = ctx.facts.functions.get(scope)
     params = set(function.params) if function is not None else set()
+    params -= {a.target for a in ctx.facts.assigns if a.scope == scope}
     found: List[Tuple[Optional[str], Expr]] = [(None, expr)]
     seen: Set[str] = set()
     frontier = [expr]
@@ -510,6 +512,9 @@ class SeedAfterRngUse(Rule):
     fix_hint = "seed before the first draw"
     fix_safety = UNSAFE
     VALID = [
+        # A parameter given a random value when missing, recorded, then used to seed.
+        "import random\n\ndef check_seed(seed):\n    seed = seed or random.randint(1, 10000)\n"
+        "    random.seed(seed)\n    print(seed)\n",
         "import torch\ntorch.manual_seed(0)\nmodel = torch.nn.Linear(4, 2)\n",
         "import torch\nimport random\nx = torch.rand(2)\nrandom.seed(0)\n",
         "import torch\nfrom torch.utils.data import DataLoader\nloader = DataLoader([1, 2], shuffle=True)\n"

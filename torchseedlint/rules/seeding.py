@@ -106,13 +106,18 @@ class MissingTorchSeed(_MissingSeed):
     ```
 
     ## Fix safety
-    The fix inserts the seeding block after the imports. It is safe: it only
-    pins values that were random.
+    The fix seeds from the program's own seed where it is available (right after
+    `parse_args()`, next to an existing seeding call, inside the entry function),
+    never at import time of an importable module; `seed + rank` where the code
+    runs per rank. It is safe: it only pins values that were random. A seed option
+    that defaults to `None` gets `default=0` only with `--unsafe-fixes`.
 
     ## Known limitations
-    Library modules (no `__main__` block, nothing drawn at module level) are not
-    checked: their caller seeds. A seed derived from entropy or `None` counts as
-    seeding here; TSL105/TSL106 report those instead.
+    Only entry points are checked (`--show-roles` says which modules are): a
+    library module's caller seeds, and tests are not training runs. Only real
+    draws count (`backward()` or `optimizer.step()` draw nothing), followed
+    function by function through the project's modules. A seed derived from
+    entropy or `None` counts as seeding here; TSL105/TSL106 report those instead.
     """
 
     code = "TSL101"
@@ -313,12 +318,13 @@ class UnseededRandomTransform(Rule):
         old_torchvision = version_at_least(ctx.torchvision_version, "0.8") is False
         # A transform that TSL101/TSL102 lists among the draws of an unseeded RNG
         # has that finding already: one finding per root cause.
-        listed = {call.index for rule in (MissingTorchSeed, MissingRandomSeed)
-                  if rule.code in ctx.codes for call in rule().consumers(ctx)}
+        listed = {rule.rng: {call.index for call in rule().consumers(ctx)}
+                  for rule in (MissingTorchSeed, MissingRandomSeed)
+                  if rule.code in ctx.codes and not ctx.analysis.seeded(rule.rng)}
         unseeded = []
         for call in ctx.analysis.random_transforms():
             rng = K.random_transform_rng(call.qualname or "", old_torchvision)
-            if not ctx.analysis.seeded(rng) and call.index not in listed:
+            if not ctx.analysis.seeded(rng) and call.index not in listed.get(rng, ()):
                 unseeded.append((call, rng))
         if not unseeded:
             return

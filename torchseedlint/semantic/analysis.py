@@ -69,9 +69,12 @@ ImportedMethods = Callable[[str, Tuple[str, ...]], Optional["Draws"]]
 AT_IMPORT = ""
 MAIN_BLOCK = "<main>"
 
-# Methods that run without being called by name: building an instance runs
-# ``__init__``; calling a model runs ``forward``; a DataLoader runs ``__getitem__``.
-IMPLICIT_METHODS = ("__init__", "__call__", "forward", "__getitem__", "__iter__", "__next__")
+# Methods that run in the main process without being called by name: building an
+# instance runs ``__init__``; calling a model runs ``forward``.
+IMPLICIT_METHODS = ("__init__", "__call__", "forward")
+# What a DataLoader runs of a dataset: in the main process only without workers
+# (with workers, the workers' RNGs are seeded from the loader's base seed).
+DATASET_METHODS = ("__getitem__", "__getitems__", "__iter__", "__next__")
 
 
 @dataclass
@@ -391,11 +394,16 @@ class ModuleAnalysis:
         )
 
     def lightning_worker_seeding(self) -> bool:
-        """``seed_everything(..., workers=True)``: Lightning seeds the workers itself."""
-        return any(
-            call.qualname in K.LIGHTNING_SEED_EVERYTHING and is_true(call.kwargs.get("workers"))
-            for call in self.facts.calls
-        )
+        """``seed_everything(..., workers=True)`` (also ``fabric.seed_everything``), or a
+        seeding ``LightningCLI``, which passes ``workers=True``: Lightning seeds the workers."""
+        for call in self.facts.calls:
+            lightning = self._lightning_seeds(call)
+            if self._is_lightning_cli(call) and lightning:
+                return True
+            helper = call.qualname in K.LIGHTNING_SEED_EVERYTHING or lightning is not None
+            if helper and is_true(call.kwargs.get("workers")):
+                return True
+        return False
 
     # --- draws -----------------------------------------------------------------
 
@@ -418,7 +426,7 @@ class ModuleAnalysis:
             return frozenset()
         if K.is_torch_consumer(qualname) or self._shuffling_loader(call):
             return frozenset({K.TORCH})
-        if K.random_transform_kind(qualname):
+        if K.transform_is_random(qualname, call.args, call.kwargs):
             return frozenset({K.random_transform_rng(qualname, False)})
         return frozenset()
 
@@ -479,7 +487,7 @@ class ModuleAnalysis:
         if callee is not None:
             nodes.append(callee)
         if call.qualname is None and call.raw in self.facts.classes:
-            nodes += [f"{call.raw}.{m}" for m in IMPLICIT_METHODS
+            nodes += [f"{call.raw}.{m}" for m in self._main_process_methods()
                       if f"{call.raw}.{m}" in self.facts.functions]
         for expr in (*call.args, *call.kwargs.values()):
             if expr.kind == "name" and expr.text in self._local_functions:
@@ -509,7 +517,7 @@ class ModuleAnalysis:
             draws: Dict[str, Draws] = {node: dict(d) for node, d in graph.direct.items()}
             for node, names in graph.imported.items():
                 for name in names:
-                    found = self.imported_draws(name) if self.imported_draws else None
+                    found = self._imported_main_process_draws(name)
                     if found is not None:
                         add_draws(draws[node], found.draws)
             changed = True
@@ -531,11 +539,31 @@ class ModuleAnalysis:
                     if not self.runs(call):
                         continue
                     for name in self._imported_names(call):
-                        draw = self.imported_draws(name)
+                        draw = self._imported_main_process_draws(name)
                         if draw is not None and draw.name not in seen:
                             seen.add(draw.name)
                             self._imported_draw_calls.setdefault(call.index, draw)
         return self._imported_draw_calls
+
+    def _main_process_methods(self) -> Tuple[str, ...]:
+        """The methods of a class built here that run in this process."""
+        loaders = self.dataloaders()
+        if loaders and any(num_workers_positive(loader) for loader in loaders):
+            return IMPLICIT_METHODS
+        return IMPLICIT_METHODS + DATASET_METHODS
+
+    def _imported_main_process_draws(self, name: str) -> Optional[ImportedDraw]:
+        """What the project code behind ``name`` draws in this process: a function, or
+        a class's implicit methods, and its dataset methods when loading runs here."""
+        found = self.imported_draws(name) if self.imported_draws else None
+        if self._main_process_methods() == IMPLICIT_METHODS:
+            return found
+        dataset = self.imported_class_draws(name, DATASET_METHODS)
+        if not dataset:
+            return found
+        draws = dict(found.draws) if found is not None else {}
+        add_draws(draws, dataset)
+        return ImportedDraw(found.name if found is not None else name, draws)
 
     def imported_class_draws(self, name: str, methods: Tuple[str, ...]) -> Optional[Draws]:
         """What ``methods`` of the project class ``name`` draw at any depth; None when
@@ -545,7 +573,7 @@ class ModuleAnalysis:
     def random_transforms(self) -> List[Call]:
         return [
             c for c in self.facts.calls
-            if c.qualname and K.random_transform_kind(c.qualname) and self.runs(c)
+            if c.qualname and K.transform_is_random(c.qualname, c.args, c.kwargs) and self.runs(c)
         ]
 
     def dataloaders(self) -> List[Call]:

@@ -19,6 +19,11 @@ libcst's conventions rather than the ``ast``'s:
 
 When ``ast.parse`` fails the caller uses the libcst path (syntax errors, grammar
 newer than the running interpreter, nesting too deep).
+
+A new fact is added to a dataclass in ``facts.py``, set by ``cst_facts._Collector``
+and set here in the handler of the same construct, at the same point of the walk
+(before or after the children, as libcst's ``visit_``/``leave_`` does);
+``tests/test_ast_facts.py`` names the first field where the two differ.
 """
 
 from __future__ import annotations
@@ -105,8 +110,8 @@ class _Collector(WalkState):
         """libcst's syntactic range of ``node`` as text offsets: without parentheses."""
         start = self.offset(node.lineno, node.col_offset)  # type: ignore[attr-defined]
         end = self.offset(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
-        kind = type(node)
-        if kind is ast.GeneratorExp or (kind is ast.Tuple and self._parenthesized(node, start)):
+        if type(node) is ast.GeneratorExp or (
+                isinstance(node, ast.Tuple) and self._parenthesized(node, start)):
             # ``ast`` includes one pair of parentheses (a call's, for a lone generator).
             start = _GAP.match(self.text, start + 1).end()  # type: ignore[union-attr]
             end = max(start, self.gap_before(end - 1))
@@ -154,8 +159,13 @@ class _Collector(WalkState):
         return end
 
     def locations(self, node: ast.AST) -> Tuple[Location, Location]:
-        start, end = self.span(node)
-        return self.location(start), self.location(end)
+        kind = type(node)
+        if kind is ast.Tuple or kind is ast.GeneratorExp:
+            start, end = self.span(node)
+            return self.location(start), self.location(end)
+        row, end_row = node.lineno, node.end_lineno  # type: ignore[attr-defined]
+        return (Location(row, self.column(row, node.col_offset) + 1),  # type: ignore
+                Location(end_row, self.column(end_row, node.end_col_offset) + 1))  # type: ignore
 
     def text_of(self, node: ast.AST, call_open: int = -1, limit: int = 200) -> str:
         """The code of ``node`` with its own parentheses, whitespace-normalised
@@ -205,8 +215,7 @@ class _Collector(WalkState):
                 self.facts.module_references.add(value)
 
     def literal(self, node: ast.expr) -> Tuple[str, _Literal]:
-        kind = type(node)
-        if kind is ast.Constant:
+        if isinstance(node, ast.Constant):
             value = node.value
             if value is None:
                 return "none", None
@@ -214,7 +223,7 @@ class _Collector(WalkState):
                 return "literal", value
             if isinstance(value, (str, bytes)) and self.is_single_string(node):
                 return "literal", value  # type: ignore[return-value]
-        elif kind is ast.UnaryOp and type(node.op) is ast.USub:
+        elif isinstance(node, ast.UnaryOp) and type(node.op) is ast.USub:
             inner_kind, inner = self.literal(node.operand)
             if inner_kind == "literal" and isinstance(inner, (int, float)) and not isinstance(
                     inner, bool):
@@ -248,11 +257,17 @@ class _Collector(WalkState):
         if scans:
             self.active_scans.extend(scans)
         handler = _HANDLERS.get(type(node))
-        if handler is None:
-            for child in ast.iter_child_nodes(node):
-                self.walk(child)
-        else:
+        if handler is not None:
             handler(self, node)
+        else:
+            for name in _child_fields(type(node)):
+                value = getattr(node, name)
+                if type(value) is list:
+                    for item in value:
+                        if item is not None:
+                            self.walk(item)
+                elif value is not None:
+                    self.walk(value)
         if scans:
             del self.active_scans[-len(scans):]
             for scan in scans:
@@ -661,8 +676,8 @@ def _source_order(node: ast.Call) -> List[Tuple[ast.expr, Optional[str], bool]]:
             node.args[-1].lineno, node.args[-1].col_offset):
         position: Dict[int, Tuple[int, int]] = {}
         for arg in node.args:
-            position[id(arg.value if type(arg) is ast.Starred else arg)] = (arg.lineno,
-                                                                             arg.col_offset)
+            value = arg.value if type(arg) is ast.Starred else arg
+            position[id(value)] = (arg.lineno, arg.col_offset)
         for keyword in node.keywords:
             position[id(keyword.value)] = (keyword.lineno, keyword.col_offset)
         return sorted(ordered + keywords, key=lambda item: position[id(item[0])])
@@ -692,6 +707,23 @@ def _statement_groups(body: List[ast.stmt]) -> List[Union[ast.stmt, List[ast.stm
     if line:
         groups.append(line)
     return groups
+
+
+# Per node class, the fields that may hold nodes the walk visits: not contexts
+# (``Load``), operators or plain values (identifiers, constants, flags).
+_NOT_CHILDREN = frozenset({"ctx", "op", "ops", "type_comment", "kind", "conversion", "is_async",
+                           "level", "id", "arg", "attr", "name", "names", "module", "value"})
+_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def _child_fields(cls: type) -> Tuple[str, ...]:
+    fields = _CHILD_FIELDS.get(cls)
+    if fields is None:
+        fields = tuple(
+            name for name in cls._fields  # type: ignore[attr-defined]
+            if name not in _NOT_CHILDREN or (name == "value" and cls is not ast.Constant))
+        _CHILD_FIELDS[cls] = fields
+    return fields
 
 
 _EXPR_KINDS = {ast.Name: "name", ast.Attribute: "attribute", ast.Call: "call",

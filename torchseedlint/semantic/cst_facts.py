@@ -20,6 +20,7 @@ from torchseedlint.semantic.facts import (
 from torchseedlint.semantic.walk import WalkState
 from torchseedlint.core.text import NEWLINE, line_offsets
 
+
 def dotted_name(node: cst.BaseExpression) -> Optional[str]:
     if isinstance(node, cst.Name):
         return node.value
@@ -185,7 +186,8 @@ _FIELD_ORDER: Dict[str, Tuple[str, ...]] = {
     "FormattedStringExpression": ("expression", "equal", "format_spec"),
     "FormattedStringText": (),
     "From": ("item",),
-    "FunctionDef": ("decorators", "asynchronous", "name", "type_parameters", "params", "returns", "body"),
+    "FunctionDef": ("decorators", "asynchronous", "name", "type_parameters", "params", "returns",
+                    "body"),
     "GeneratorExp": ("elt", "for_in"),
     "Global": ("names",),
     "If": ("test", "body", "orelse"),
@@ -226,7 +228,8 @@ _FIELD_ORDER: Dict[str, Tuple[str, ...]] = {
     "ParamSlash": (),
     "ParamSpec": ("name",),
     "ParamStar": (),
-    "Parameters": ("posonly_params", "posonly_ind", "params", "star_arg", "kwonly_params", "star_kwarg"),
+    "Parameters": ("posonly_params", "posonly_ind", "params", "star_arg", "kwonly_params",
+                   "star_kwarg"),
     "Pass": (),
     "Raise": ("exc", "cause"),
     "Return": ("value",),
@@ -507,7 +510,8 @@ class _Collector(cst.CSTVisitor, WalkState):
     def leave_While(self, original_node: cst.While) -> None:
         self.loop_stack.pop()
 
-    def _loop(self, node: Union[cst.For, cst.While], iter_expr: Optional[Expr], target: str) -> None:
+    def _loop(self, node: Union[cst.For, cst.While], iter_expr: Optional[Expr],
+              target: str) -> None:
         loop_id = len(self.facts.loops)
         start, _ = self._start_end(node)
         body_start = None

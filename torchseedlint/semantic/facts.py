@@ -3,8 +3,9 @@
 Two collectors build them: ``cst_facts`` from libcst's tree (the reference) and
 ``ast_facts`` from CPython's ``ast`` (the fast path, proven equal). Neither is
 imported here, so reading facts costs no parser import. Facts are plain
-picklable data: no tree nodes, positions already resolved. Rules never walk the tree again; the project index is built
-from the facts of many files; the cache stores them.
+picklable data: no tree nodes, positions already resolved. Rules never walk the
+tree again; the project index is built from the facts of many files; the cache
+stores them.
 
 Names are recorded as written (``np.random.rand``) and resolved through the
 module's import table once the whole file has been seen (imports may come after

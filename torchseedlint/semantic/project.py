@@ -13,6 +13,7 @@ file's directory and the project root, and analysed once per run.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ def find_project_root(start: Path) -> Path:
     return directory
 
 
-def _module_file(base: Path, parts: List[str]) -> Optional[Path]:
+def _module_file(base: Path, parts: Tuple[str, ...]) -> Optional[Path]:
     """``base/a/b.py`` or ``base/a/b/__init__.py`` for parts ``[a, b]``."""
     target = base.joinpath(*parts)
     if parts:
@@ -119,6 +120,9 @@ class ProjectIndex:
         self._importers: Dict[Path, List[Path]] = {}
         self._scripts: Optional[Dict[Path, Tuple[str, str]]] = None
         self._own_packages: Dict[str, bool] = {}
+        # The same lookups repeat for every importer of a directory: one filesystem
+        # check each per index (an editor's index is rebuilt when files change).
+        self._module_files: Dict[Tuple[Path, Tuple[str, ...]], Optional[Path]] = {}
 
     # --- building ----------------------------------------------------------------
 
@@ -211,7 +215,7 @@ class ProjectIndex:
         call graph (functions, classes' implicit methods, code run at import)."""
         draws: Dict[Tuple[Path, str], Draws] = {}
         edges: Dict[Tuple[Path, str], List[Tuple[Path, str]]] = {}
-        for path, facts in self.modules.items():
+        for path, facts in list(self.modules.items()):
             graph = ModuleAnalysis(facts, self.seed_functions).draw_graph()
             module = self.display_name(path)
             for node, direct in graph.direct.items():
@@ -252,7 +256,7 @@ class ProjectIndex:
         graph, each module's calls classified once."""
         seeds: Dict[Tuple[Path, str], Set[str]] = {}
         edges: Dict[Tuple[Path, str], List[Tuple[Path, str]]] = {}
-        for path, facts in self.modules.items():
+        for path, facts in list(self.modules.items()):
             targets: Dict[str, Tuple[Path, str]] = {}
 
             def project_function(name: str, path: Path = path,
@@ -327,7 +331,7 @@ class ProjectIndex:
             bases, shortest = self._bases(importer), 1
         for base in bases:
             for cut in range(len(parts), shortest - 1, -1):
-                module = _module_file(base, parts[:cut])
+                module = self._module_file(base, tuple(parts[:cut]))
                 if module is not None and self._within_project(module):
                     return Symbol(module.resolve(), tuple(parts[cut:]))
         return None
@@ -336,8 +340,15 @@ class ProjectIndex:
         """Whether a known library is the project itself (linting its own repository)."""
         if name not in self._own_packages:
             self._own_packages[name] = any(
-                _module_file(base, [name]) is not None for base in (self.root, self.root / "src"))
+                self._module_file(base, (name,)) is not None
+                for base in (self.root, self.root / "src"))
         return self._own_packages[name]
+
+    def _module_file(self, base: Path, parts: Tuple[str, ...]) -> Optional[Path]:
+        key = (base, parts)
+        if key not in self._module_files:
+            self._module_files[key] = _module_file(base, parts)
+        return self._module_files[key]
 
     def _within_project(self, module: Path) -> bool:
         try:
@@ -526,7 +537,8 @@ class ProjectIndex:
         if self.list_files is None:
             return list(self.modules)
         if self._project_files is None:
-            self._project_files = [Path(p).resolve() for p in self.list_files()
+            # realpath, not resolve(): a symbolic-link loop must not stop the run.
+            self._project_files = [Path(os.path.realpath(p)) for p in self.list_files()
                                    if p.endswith(".py")]
         return self._project_files
 

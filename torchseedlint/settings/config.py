@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import (
     Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
@@ -402,6 +402,12 @@ def _unchanged(config: Config) -> Config:
     return config
 
 
+def _compose(
+    first: Callable[[Config], Config], then: Callable[[Config], Config], config: Config
+) -> Config:
+    return then(first(config))
+
+
 class ConfigResolver:
     """The settings each file is linted with.
 
@@ -426,8 +432,7 @@ class ConfigResolver:
 
     def then(self, step: Callable[[Config], Config]) -> "ConfigResolver":
         """This resolver with ``step`` applied after ``prepare`` (files are read once)."""
-        prepare = self.prepare
-        resolver = ConfigResolver(self.fixed, self.default, lambda c: step(prepare(c)))
+        resolver = ConfigResolver(self.fixed, self.default, partial(_compose, self.prepare, step))
         resolver._files, resolver._directories = self._files, self._directories
         return resolver
 
