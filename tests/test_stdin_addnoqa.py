@@ -32,7 +32,9 @@ per-file-ignores = { "scripts/*" = ["TSL201"] }
 """
 
 
-def torchseedlint(cwd: Path, *args: str, stdin: Optional[str] = None) -> subprocess.CompletedProcess:
+def torchseedlint(
+    cwd: Path, *args: str, stdin: Optional[str] = None
+) -> subprocess.CompletedProcess:
     return subprocess.run([*CLI, *args], cwd=cwd, input=stdin, capture_output=True, text=True,
                           timeout=120)
 
