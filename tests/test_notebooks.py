@@ -23,7 +23,11 @@ CLI = [sys.executable, "-c", "from torchseedlint.cli.main import run; run()"]
 
 
 def torchseedlint(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, "--isolated", *args], cwd=cwd, capture_output=True,
+    # The defaults but the blanket TSL201 mode: the notebook's loader iterates an unknown
+    # `ds`, which the default mode leaves alone.
+    config = cwd / "pyproject.toml"
+    config.write_text('[tool.torchseedlint]\ndataloader-worker-seeding = "always"\n')
+    return subprocess.run([*CLI, "--config", str(config), *args], cwd=cwd, capture_output=True,
                           text=True, timeout=120)
 
 
@@ -163,9 +167,11 @@ def test_fix_writes_the_changed_cells_back_and_nothing_else(tmp_path: Path) -> N
     assert cells[1]["source"][:4] == json.loads(before)["cells"][1]["source"][:3] + [
         "from torch.utils.data import DataLoader\n"]
     assert cells[1]["source"][-1] == "    random.seed(worker_seed)"  # still no final newline
+    # The fixed call is wrapped, its new arguments aligned under the first one.
     assert cells[5]["source"] == [
-        "loader = DataLoader(ds, num_workers=4, worker_init_fn=seed_worker, "
-        "generator=torch.Generator().manual_seed(SEED))"]
+        "loader = DataLoader(ds, num_workers=4,\n",
+        "                    worker_init_fn=seed_worker,\n",
+        "                    generator=torch.Generator().manual_seed(SEED))"]
     assert "%time" in parse_notebook(after).magics[3]
 
     relint = torchseedlint(tmp_path, "train.ipynb")
@@ -187,7 +193,9 @@ def test_diff_shows_one_diff_per_changed_cell_and_writes_nothing(tmp_path: Path)
     # cell's missing final newline is not shown as a change.
     assert "@@ -2,3 +2,12 @@\n !pip install numpy\n" in proc.stdout
     assert "-from torch" not in proc.stdout
-    assert "+loader = DataLoader(ds, num_workers=4, worker_init_fn=seed_worker" in proc.stdout
+    assert ("-loader = DataLoader(ds, num_workers=4)\n"
+            "+loader = DataLoader(ds, num_workers=4,\n"
+            "+                    worker_init_fn=seed_worker,\n") in proc.stdout
     assert "Would fix 2 errors." in proc.stderr
 
 

@@ -208,13 +208,17 @@ def test_notebook_diagnostics_show_their_cell(
 ) -> None:
     (tmp_path / "nb.ipynb").write_bytes(NOTEBOOK.read_bytes())
     monkeypatch.chdir(tmp_path)
-    full = CliRunner().invoke(main, ["nb.ipynb", "--isolated", "--output-format", "full"])
+    # The notebook's loader iterates an unknown `ds`: only the blanket TSL201 mode reports it.
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.torchseedlint]\ndataloader-worker-seeding = "always"\n')
+    full = CliRunner().invoke(
+        main, ["nb.ipynb", "--config", "pyproject.toml", "--output-format", "full"])
     assert " --> nb.ipynb:cell 6:1:10\n" in full.output
     # the frame shows the cell's own line; no diff, since the fix also edits other cells
     assert "1 | loader = DataLoader(ds, num_workers=4)\n" in full.output
     assert "+++ b/nb.ipynb" not in full.output
     log = json.loads(CliRunner().invoke(
-        main, ["nb.ipynb", "--isolated", "--output-format", "sarif"]).output)
+        main, ["nb.ipynb", "--config", "pyproject.toml", "--output-format", "sarif"]).output)
     assert [error.message for error in sarif_validator().iter_errors(log)] == []
     assert {r["properties"]["cell"] for r in log["runs"][0]["results"]} == {3, 6}
     assert not any("fixes" in r for r in log["runs"][0]["results"])

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 from torchseedlint.engine.notebook import parse_notebook
 
@@ -22,16 +22,28 @@ TRAIN = (
     "x = torch.rand(3)\n"
     "loader = DataLoader(ds, num_workers=4)\n"
 )
+# The loaders here iterate an unknown `ds`: only the blanket TSL201 mode reports them.
+BLANKET = 'dataloader-worker-seeding = "always"\n'
 PYPROJECT = """\
 [tool.torchseedlint]
+dataloader-worker-seeding = "always"
 extend-exclude = ["legacy"]
 per-file-ignores = { "scripts/*" = ["TSL201"] }
 """
 
 
-def torchseedlint(cwd: Path, *args: str, stdin: Optional[str] = None) -> subprocess.CompletedProcess:
+def torchseedlint(
+    cwd: Path, *args: str, stdin: Optional[str] = None
+) -> subprocess.CompletedProcess:
     return subprocess.run([*CLI, *args], cwd=cwd, input=stdin, capture_output=True, text=True,
                           timeout=120)
+
+
+def blanket(root: Path) -> List[str]:
+    """Options for the defaults but the blanket TSL201 mode, like ``--isolated`` otherwise."""
+    config = root / "pyproject.toml"
+    config.write_text("[tool.torchseedlint]\n" + BLANKET)
+    return ["--config", str(config)]
 
 
 def project(tmp_path: Path) -> Path:
@@ -83,7 +95,7 @@ def test_add_noqa_then_relint_is_clean(tmp_path: Path) -> None:
     )
     (tmp_path / "train.py").write_text(source)
     (tmp_path / "clean.py").write_text("x = 1\n")
-    proc = torchseedlint(tmp_path, "--isolated", "--add-noqa=legacy code", ".")
+    proc = torchseedlint(tmp_path, *blanket(tmp_path), "--add-noqa=legacy code", ".")
     assert proc.returncode == 0, proc.stderr
     assert "Added 2 noqa directives." in proc.stderr
     assert (tmp_path / "train.py").read_text() == (
@@ -96,17 +108,17 @@ def test_add_noqa_then_relint_is_clean(tmp_path: Path) -> None:
         ")\n"
     )
     assert (tmp_path / "clean.py").read_text() == "x = 1\n"
-    proc = torchseedlint(tmp_path, "--isolated", ".")
+    proc = torchseedlint(tmp_path, *blanket(tmp_path), ".")
     assert proc.returncode == 0, proc.stdout
     # Nothing left to add: a second run changes nothing.
-    proc = torchseedlint(tmp_path, "--isolated", ".", "--add-noqa")
+    proc = torchseedlint(tmp_path, *blanket(tmp_path), ".", "--add-noqa")
     assert "Added 0 noqa directives." in proc.stderr
 
 
 def test_add_noqa_in_a_notebook_keeps_the_rest_of_the_file(tmp_path: Path) -> None:
     notebook = tmp_path / "train.ipynb"
     shutil.copy(NOTEBOOK, notebook)
-    proc = torchseedlint(tmp_path, "--isolated", "train.ipynb", "--add-noqa")
+    proc = torchseedlint(tmp_path, *blanket(tmp_path), "train.ipynb", "--add-noqa")
     assert proc.returncode == 0, proc.stderr
     before, after = json.loads(NOTEBOOK.read_text()), json.loads(notebook.read_text())
     assert after["cells"][2]["source"][1] == "x = torch.rand(3)  # noqa: TSL101\n"
@@ -115,7 +127,7 @@ def test_add_noqa_in_a_notebook_keeps_the_rest_of_the_file(tmp_path: Path) -> No
         cell["cells"][2]["source"][1] = cell["cells"][5]["source"] = None
     assert before == after
     assert "%time" in parse_notebook(notebook.read_text()).magics[3]
-    assert torchseedlint(tmp_path, "--isolated", "train.ipynb").returncode == 0
+    assert torchseedlint(tmp_path, *blanket(tmp_path), "train.ipynb").returncode == 0
 
 
 def test_add_noqa_refuses_stdin(tmp_path: Path) -> None:
@@ -136,11 +148,11 @@ def test_show_files_lists_what_would_be_linted(tmp_path: Path) -> None:
 
 def test_fix_on_stdin_prints_the_fixed_source_and_reports_on_stderr(tmp_path: Path) -> None:
     (tmp_path / "on_disk.py").write_text(TRAIN)
-    assert torchseedlint(tmp_path, "--isolated", "--fix", "on_disk.py").returncode == 0
+    assert torchseedlint(tmp_path, *blanket(tmp_path), "--fix", "on_disk.py").returncode == 0
     fixed = (tmp_path / "on_disk.py").read_text()
     assert "torch.manual_seed(SEED)" in fixed
 
-    proc = torchseedlint(tmp_path, "--isolated", "-", "--stdin-filename", "train.py", "--fix",
+    proc = torchseedlint(tmp_path, *blanket(tmp_path), "-", "--stdin-filename", "train.py", "--fix",
                          "--show-fixes", stdin=TRAIN)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == fixed
@@ -173,7 +185,7 @@ def test_add_noqa_takes_a_reason_only_after_an_equals_sign(tmp_path: Path) -> No
     (tmp_path / "src" / "train.py").write_text(TRAIN)
     (tmp_path / "other.py").write_text(TRAIN)
     # `src/` is a path to lint, not a reason (ruff's `--add-noqa[=REASON]`).
-    proc = torchseedlint(tmp_path, "--isolated", "--add-noqa", "src/")
+    proc = torchseedlint(tmp_path, *blanket(tmp_path), "--add-noqa", "src/")
     assert proc.returncode == 0, proc.stderr
     assert "Added 2 noqa directives." in proc.stderr
     lines = (tmp_path / "src" / "train.py").read_text().splitlines()
@@ -181,7 +193,7 @@ def test_add_noqa_takes_a_reason_only_after_an_equals_sign(tmp_path: Path) -> No
     assert lines[4] == "loader = DataLoader(ds, num_workers=4)  # noqa: TSL201"
     assert (tmp_path / "other.py").read_text() == TRAIN
 
-    proc = torchseedlint(tmp_path, "--isolated", "--add-noqa=src/ is legacy", "other.py")
+    proc = torchseedlint(tmp_path, *blanket(tmp_path), "--add-noqa=src/ is legacy", "other.py")
     assert proc.returncode == 0, proc.stderr
     assert "x = torch.rand(3)  # noqa: TSL101 src/ is legacy\n" in (
         tmp_path / "other.py").read_text()
