@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 import torchseedlint
-from torchseedlint import versions
+from torchseedlint.settings import versions
 from torchseedlint.cli import main
 
 SCRIPT = Path(sys.executable).parent / "torchseedlint"
