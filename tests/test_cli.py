@@ -25,7 +25,7 @@ from click.testing import CliRunner
 
 import torchseedlint
 from torchseedlint.settings import versions
-from torchseedlint.cli import main
+from torchseedlint.cli.main import main
 
 SCRIPT = Path(sys.executable).parent / "torchseedlint"
 

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from inprocess_cli import tsl
-from torchseedlint.cli import main, resolve_configs
+from torchseedlint.cli.main import main, resolve_configs
 from torchseedlint.settings.config import ConfigResolver
 from torchseedlint.engine.runner import lint_paths
 from torchseedlint.settings.versions import with_inferred_versions
