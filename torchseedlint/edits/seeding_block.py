@@ -39,7 +39,6 @@ from typing import Callable, Dict, FrozenSet, List, Optional, Set, Tuple, TypeVa
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.core.diagnostics import SAFE, UNSAFE, Edit, Fix, Location
 from torchseedlint.semantic.facts import Assign, Call, ModuleFacts
-from torchseedlint.semantic.cst_facts import collect_facts
 from torchseedlint.core.text import newline_of
 from torchseedlint.edits.apply import insertion
 from torchseedlint.semantic.context import Context
@@ -574,6 +573,8 @@ def _plan(ctx: Context) -> Optional[SeedPlan]:
 def _bound_before(text: str, row: int, path: str) -> Optional[Dict[str, str]]:
     """Names bound by imports in the first ``row`` lines (None if that text does not parse)."""
     import libcst as cst  # fixes only: linting a clean file never imports libcst
+
+    from torchseedlint.semantic.cst_facts import collect_facts
 
     prefix = "".join(text.splitlines(keepends=True)[:row])
     try:

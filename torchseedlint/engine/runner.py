@@ -25,7 +25,6 @@ from torchseedlint.settings.config import Config, ConfigResolver
 from torchseedlint.core.diagnostics import Diagnostic, Location
 from torchseedlint.engine.discovery import Discovered, as_resolver, discover, excluded
 from torchseedlint.semantic.facts import ModuleFacts
-from torchseedlint.semantic.cst_facts import collect_facts
 from torchseedlint.engine.results import FileResult, RunResult
 from torchseedlint.engine.parse_guard import PYTHON_MAX_NESTING, on_big_stack, too_deep
 from torchseedlint.engine.notebook import NotebookError, parse_notebook
@@ -124,6 +123,9 @@ def analyse(text: str, path: str, fast: bool) -> Union[ModuleFacts, Diagnostic]:
     module = parse(text, path)
     if isinstance(module, Diagnostic):
         return module
+    # Imported here, like libcst itself: a run whose files need no libcst loads neither.
+    from torchseedlint.semantic.cst_facts import collect_facts
+
     try:
         return collect_facts(module, path, text)
     except RecursionError:
