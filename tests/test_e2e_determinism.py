@@ -53,10 +53,13 @@ def _codes(path: Path) -> List[str]:
 
 def test_linter_flags_the_unseeded_script_and_asks_for_the_seeds() -> None:
     run = lint_paths([str(UNSEEDED)], Config(root=str(RUNNABLE)))
-    by_code = {d.code: d.message for d in run.diagnostics}
+    by_code = {d.code: d for d in run.diagnostics}
     assert sorted(by_code) == ["TSL101", "TSL102"]
-    assert "torch.manual_seed(SEED)" in by_code["TSL101"]
-    assert "random.seed(SEED)" in by_code["TSL102"]
+    assert by_code["TSL101"].message.startswith("`torch.rand(...)` draws from the torch RNG")
+    # The fix the findings carry asks for both seeds.
+    for code, seeder in (("TSL101", "torch.manual_seed("), ("TSL102", "random.seed(")):
+        fix = by_code[code].fix
+        assert fix is not None and any(seeder in edit.content for edit in fix.edits)
 
 
 def test_linter_finds_nothing_in_the_seeded_script() -> None:
