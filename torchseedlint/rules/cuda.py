@@ -691,8 +691,9 @@ class CublasWorkspaceConfig(Rule):
 
     ## Known limitations
     A variable exported by the shell or the job script is not visible: suppress
-    the diagnostic there. A library module that other project modules import is
-    not reported: its callers set their environment. Only direct calls are checked (Lightning
+    the diagnostic there. A call in a function of a library module (a helper
+    such as `set_seed(deterministic=True)`) is not reported: its callers set
+    their environment. Only direct calls are checked (Lightning
     `Trainer(deterministic=True)` and `transformers.enable_full_determinism` set
     the variable themselves). Whether the variable is set before CUDA starts is
     not checked, only that the module sets it.
@@ -712,6 +713,10 @@ class CublasWorkspaceConfig(Rule):
         # Deterministic mode with warn_only=True warns about cuBLAS, it does not raise.
         Example("import torch\ntorch.use_deterministic_algorithms(True, warn_only=True)\n",
                 {"torch-version": "2.3"}),
+        # A library helper: its callers' launchers set the environment.
+        Example("import torch\n\ndef set_seed(seed, deterministic=False):\n"
+                "    torch.manual_seed(seed)\n    if deterministic:\n"
+                "        torch.use_deterministic_algorithms(True)\n", {"torch-version": "2.3"}),
     ]
     INVALID = [
         Example("import torch\ntorch.use_deterministic_algorithms(True)\n", {"torch-version": "2.3"}),
@@ -727,8 +732,7 @@ class CublasWorkspaceConfig(Rule):
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
         modern = version_at_least(ctx.torch_version, "2.10")
-        # A library module cannot set its callers' environment: they do.
-        if modern or ctx.role.imported_by:
+        if modern:
             return
         when = "torch <= 2.9" if modern is False else "torch <= 2.9 (version unknown)"
         settings = _cublas_settings(ctx.facts)
@@ -741,9 +745,12 @@ class CublasWorkspaceConfig(Rule):
         problem = (f"sets it to {wrong[0]}" if wrong else "does not set it")
         fix = None if wrong else self._fix(ctx)
         for call in ctx.facts.calls:
-            # With ``warn_only=True`` the cuBLAS check warns instead of raising.
+            # With ``warn_only=True`` the cuBLAS check warns instead of raising; a
+            # library's function (``set_seed(deterministic=True)``) cannot set its
+            # callers' environment: they do.
+            library_function = call.scope != "" and not ctx.role.is_entry_point
             if call.qualname in K.DETERMINISM_CALLS and enables_deterministic_mode(call) and (
-                not is_true(call.kwargs.get("warn_only"))
+                not is_true(call.kwargs.get("warn_only")) and not library_function
             ):
                 yield self.at_call(
                     ctx,
