@@ -437,12 +437,12 @@ class ProjectIndex:
             for module, _ in nodes:
                 self._ensure_solved(module)
             draws: Draws = {}
-            for node in reversed(nodes):  # the function's own draws before import-time ones
-                add_draws(draws, self._node_draws.get(node, {}))
+            for key in reversed(nodes):  # the function's own draws before import-time ones
+                add_draws(draws, self._node_draws.get(key, {}))
             if not draws:
                 return None
-            module, node = nodes[-1]
-            qualified = f"{self.display_name(module)}.{node.split('.')[0] or name}"
+            module, function = nodes[-1]
+            qualified = f"{self.display_name(module)}.{function.split('.')[0] or name}"
             return ImportedDraw(qualified, draws)
 
         return _memoized(lookup)
