@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import List
+from functools import lru_cache
+from typing import List, Sequence, Tuple
 
 from torchseedlint.core.diagnostics import Location
 
@@ -17,19 +18,21 @@ NEWLINE = re.compile(r"\r\n?|\n")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 
 
-def line_offsets(text: str) -> List[int]:
+# The rules, the fixes and the collector each ask for the same text's lines.
+@lru_cache(maxsize=8)
+def line_offsets(text: str) -> Tuple[int, ...]:
     """Offsets of the first character of each line (index 0 is row 1)."""
-    return [0] + [newline.end() for newline in NEWLINE.finditer(text)]
+    return (0, *(newline.end() for newline in NEWLINE.finditer(text)))
 
 
-def to_offset(offsets: List[int], location: Location, text_length: int) -> int:
+def to_offset(offsets: Sequence[int], location: Location, text_length: int) -> int:
     """The text offset of ``location``, clamped to the text."""
     if location.row - 1 >= len(offsets):
         return text_length
     return min(offsets[location.row - 1] + location.column - 1, text_length)
 
 
-def location_at(offsets: List[int], offset: int) -> Location:
+def location_at(offsets: Sequence[int], offset: int) -> Location:
     """The location of a text offset (``offsets`` from :func:`line_offsets`)."""
     row = bisect.bisect_right(offsets, offset)
     return Location(row, offset - offsets[row - 1] + 1)

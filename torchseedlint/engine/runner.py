@@ -269,6 +269,7 @@ def module_analysis(
         project.draws_lookup(path),
         entry_functions or project.entry_functions(path),
         project.methods_lookup(path),
+        project.graph_for(facts),
     )
 
 

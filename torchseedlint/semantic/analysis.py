@@ -126,7 +126,10 @@ class ModuleAnalysis:
         imported_draws: Optional[ImportedDraws] = None,
         entry_functions: Iterable[str] = (),
         imported_methods: Optional[ImportedMethods] = None,
+        graph: Optional[DrawGraph] = None,
     ) -> None:
+        """``graph``: this module's draw graph when already built (it depends on
+        the facts alone; the project index builds one for every module)."""
         self.facts = facts
         self.imported_methods = imported_methods
         # Functions that run as the program although nothing in the module calls
@@ -142,13 +145,23 @@ class ModuleAnalysis:
         }
         self._seed_events: Optional[List[SeedEvent]] = None
         self._uses_torch = self.imports_torch()
-        self._graph: Optional[DrawGraph] = None
+        self._graph = graph
         self._node_draws: Optional[Dict[str, Draws]] = None
+        # Asked for every call of the module by several rules and the draw graph.
+        self._direct_draws: Dict[int, FrozenSet[str]] = {}
+        self._direct_seeds: Dict[int, FrozenSet[str]] = {}
+        self._dataloaders: Optional[List[Call]] = None
 
     # --- seeding ---------------------------------------------------------------
 
     def direct_seeds(self, call: Call) -> FrozenSet[str]:
         """What a call seeds by itself, without looking into local functions."""
+        seeds = self._direct_seeds.get(call.index)
+        if seeds is None:
+            seeds = self._direct_seeds[call.index] = self._own_seeds(call)
+        return seeds
+
+    def _own_seeds(self, call: Call) -> FrozenSet[str]:
         qualname = call.qualname
         if call.with_item and qualname in K.RESTORING_SEEDERS:
             return frozenset()  # ``with set_torch_seed(s):`` seeds its body, then restores
@@ -414,6 +427,12 @@ class ModuleAnalysis:
         """The RNGs a call draws from by itself. Only real draws: ``backward()`` or
         ``optimizer.step()`` draw nothing, and an explicit ``generator=`` is not the
         global RNG."""
+        draws = self._direct_draws.get(call.index)
+        if draws is None:
+            draws = self._direct_draws[call.index] = self._own_draws(call)
+        return draws
+
+    def _own_draws(self, call: Call) -> FrozenSet[str]:
         qualname = call.qualname
         if qualname is None:
             method = call.method in K.TENSOR_RANDOM_METHODS and self._uses_torch
@@ -577,7 +596,11 @@ class ModuleAnalysis:
         ]
 
     def dataloaders(self) -> List[Call]:
-        return [c for c in self.facts.calls if K.data_name(c.qualname) == "DataLoader"]
+        if self._dataloaders is None:
+            self._dataloaders = [
+                c for c in self.facts.calls if K.data_name(c.qualname) == "DataLoader"
+            ]
+        return self._dataloaders
 
     def top_level_draw(self) -> Optional[Draw]:
         """A draw that runs when the module is run or imported, outside a

@@ -22,7 +22,7 @@ from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tup
 
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.semantic.analysis import (
-    AT_IMPORT, IMPLICIT_METHODS, Draw, Draws, ImportedDraw, ModuleAnalysis, add_draws
+    AT_IMPORT, IMPLICIT_METHODS, Draw, DrawGraph, Draws, ImportedDraw, ModuleAnalysis, add_draws
 )
 from torchseedlint.semantic.facts import ModuleFacts
 from torchseedlint.semantic.packaging_scripts import console_scripts
@@ -123,6 +123,8 @@ class ProjectIndex:
         # The same lookups repeat for every importer of a directory: one filesystem
         # check each per index (an editor's index is rebuilt when files change).
         self._module_files: Dict[Tuple[Path, Tuple[str, ...]], Optional[Path]] = {}
+        self._project_modules: Dict[Tuple[Path, Tuple[str, ...]], Optional[Path]] = {}
+        self._graphs: Dict[Path, DrawGraph] = {}
 
     # --- building ----------------------------------------------------------------
 
@@ -148,6 +150,11 @@ class ProjectIndex:
             self._failed.add(path)
         else:
             self.modules[path] = facts
+
+    def graph_for(self, facts: ModuleFacts) -> Optional[DrawGraph]:
+        """The draw graph built for these very facts, if the index built one."""
+        path = Path(facts.path).resolve()
+        return self._graphs.get(path) if self.modules.get(path) is facts else None
 
     def files_read(self) -> Set[Path]:
         """Every file the index has read, whether it could be analysed or not."""
@@ -216,7 +223,9 @@ class ProjectIndex:
         draws: Dict[Tuple[Path, str], Draws] = {}
         edges: Dict[Tuple[Path, str], List[Tuple[Path, str]]] = {}
         for path, facts in list(self.modules.items()):
-            graph = ModuleAnalysis(facts, self.seed_functions).draw_graph()
+            graph = self._graphs.get(path)
+            if graph is None:
+                graph = self._graphs[path] = ModuleAnalysis(facts).draw_graph()
             module = self.display_name(path)
             for node, direct in graph.direct.items():
                 key = (path, node)
@@ -331,9 +340,9 @@ class ProjectIndex:
             bases, shortest = self._bases(importer), 1
         for base in bases:
             for cut in range(len(parts), shortest - 1, -1):
-                module = self._module_file(base, tuple(parts[:cut]))
-                if module is not None and self._within_project(module):
-                    return Symbol(module.resolve(), tuple(parts[cut:]))
+                module = self._project_module(base, tuple(parts[:cut]))
+                if module is not None:
+                    return Symbol(module, tuple(parts[cut:]))
         return None
 
     def _is_project_package(self, name: str) -> bool:
@@ -350,12 +359,15 @@ class ProjectIndex:
             self._module_files[key] = _module_file(base, parts)
         return self._module_files[key]
 
-    def _within_project(self, module: Path) -> bool:
-        try:
-            module.resolve().relative_to(self.root)
-        except ValueError:
-            return False
-        return True
+    def _project_module(self, base: Path, parts: Tuple[str, ...]) -> Optional[Path]:
+        """The resolved file of module ``parts`` under ``base``, if it is in the project."""
+        key = (base, parts)
+        if key not in self._project_modules:
+            module = self._module_file(base, parts)
+            resolved = module.resolve() if module is not None else None
+            inside = resolved is not None and resolved.is_relative_to(self.root)
+            self._project_modules[key] = resolved if inside else None
+        return self._project_modules[key]
 
     def resolve(self, importer: Path, name: str) -> Optional[Symbol]:
         """Follow ``name`` (a qualified name, or a bare one bound by a star import)

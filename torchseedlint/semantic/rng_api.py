@@ -208,18 +208,18 @@ _FUNCTIONAL_RANDOM = frozenset(
     "dropout dropout1d dropout2d dropout3d alpha_dropout feature_alpha_dropout rrelu gumbel_softmax".split()
 )
 
-_DATA_ALIASES = ("torch.utils.data", "torch.utils.data.dataloader", "torch.utils.data.sampler",
-                 "torch.utils.data.dataset", "torch.utils.data.distributed")
+_DATA_ALIASES = frozenset({
+    "torch.utils.data", "torch.utils.data.dataloader", "torch.utils.data.sampler",
+    "torch.utils.data.dataset", "torch.utils.data.distributed",
+})
 
 
 def data_name(qualname: Optional[str]) -> Optional[str]:
     """``torch.utils.data.dataloader.DataLoader`` -> ``DataLoader``; other names -> None."""
     if qualname is None:
         return None
-    for prefix in _DATA_ALIASES:
-        if qualname.startswith(prefix + ".") and qualname.count(".") == prefix.count(".") + 1:
-            return qualname.rsplit(".", 1)[1]
-    return None
+    module, _, name = qualname.rpartition(".")
+    return name if module in _DATA_ALIASES else None
 
 
 def is_torch_consumer(qualname: str) -> bool:
