@@ -101,6 +101,8 @@ class _Collector(WalkState):
         return len(encoded[:byte_column].decode("utf-8"))
 
     def offset(self, row: int, byte_column: int) -> int:
+        if self.ascii:
+            return self.line_starts[row - 1] + byte_column
         return self.line_starts[row - 1] + self.column(row, byte_column)
 
     def location(self, offset: int) -> Location:
@@ -164,6 +166,9 @@ class _Collector(WalkState):
             start, end = self.span(node)
             return self.location(start), self.location(end)
         row, end_row = node.lineno, node.end_lineno  # type: ignore[attr-defined]
+        if self.ascii:  # most files: byte columns are character columns
+            return (Location(row, node.col_offset + 1),  # type: ignore[attr-defined]
+                    Location(end_row, node.end_col_offset + 1))  # type: ignore
         return (Location(row, self.column(row, node.col_offset) + 1),  # type: ignore
                 Location(end_row, self.column(end_row, node.end_col_offset) + 1))  # type: ignore
 
@@ -256,11 +261,13 @@ class _Collector(WalkState):
         scans = self.pending_scans.pop(id(node), None)
         if scans:
             self.active_scans.extend(scans)
-        handler = _HANDLERS.get(type(node))
+        kind = type(node)
+        handler = _HANDLERS.get(kind)
         if handler is not None:
             handler(self, node)
         else:
-            for name in _child_fields(type(node)):
+            fields = _CHILD_FIELDS.get(kind)
+            for name in fields if fields is not None else _child_fields(kind):
                 value = getattr(node, name)
                 if type(value) is list:
                     for item in value:

@@ -116,7 +116,7 @@ class ProjectIndex:
         # far are searched.
         self.list_files: Optional[Callable[[], Sequence[str]]] = None
         self._project_files: Optional[List[Path]] = None
-        self._import_words: Dict[Path, FrozenSet[str]] = {}
+        self._import_words: Optional[Dict[str, List[Path]]] = None
         self._importers: Dict[Path, List[Path]] = {}
         self._scripts: Optional[Dict[Path, Tuple[str, str]]] = None
         self._own_packages: Dict[str, bool] = {}
@@ -532,8 +532,8 @@ class ProjectIndex:
         if path not in self._importers:
             stem = path.parent.name if path.name == "__init__.py" else path.stem
             found = []
-            for candidate in self._all_files():
-                if candidate == path or stem not in self._words_in_imports(candidate):
+            for candidate in self._files_importing_word().get(stem, ()):
+                if candidate == path:
                     continue
                 if test_file_reason(self.relative(candidate)) is not None:
                     continue
@@ -554,18 +554,21 @@ class ProjectIndex:
                                    if p.endswith(".py")]
         return self._project_files
 
-    def _words_in_imports(self, path: Path) -> FrozenSet[str]:
-        """Names on a file's import lines: a cheap filter before parsing it."""
-        if path not in self._import_words:
-            try:
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                text = ""
-            self._import_words[path] = frozenset(
-                word for statement in _IMPORT_STATEMENT.findall(text)
-                for word in _WORD.findall(statement)
-            )
-        return self._import_words[path]
+    def _files_importing_word(self) -> Dict[str, List[Path]]:
+        """Word -> the project files with that word on an import line: a cheap filter
+        before parsing a candidate importer, built with one read of each file."""
+        if self._import_words is None:
+            self._import_words = {}
+            for path in self._all_files():
+                try:
+                    text = path.read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    continue
+                words = {word for statement in _IMPORT_STATEMENT.findall(text)
+                         for word in _WORD.findall(statement)}
+                for word in words:
+                    self._import_words.setdefault(word, []).append(path)
+        return self._import_words
 
     def display_name(self, module: Path) -> str:
         """``pkg/data/dataset.py`` -> ``pkg.data.dataset`` (relative to the root)."""
