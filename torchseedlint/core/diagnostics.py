@@ -17,8 +17,15 @@ UNSAFE = "unsafe"
 class Location:
     """A 1-based line and 1-based column, as ruff and every editor show them."""
 
+    # Facts hold hundreds of thousands of locations: no ``__dict__`` for each.
+    __slots__ = ("row", "column")
+
     row: int
     column: int
+
+    def __reduce__(self) -> Tuple[type, Tuple[int, int]]:
+        # A frozen class with slots cannot be unpickled through ``setattr``.
+        return (Location, (self.row, self.column))
 
 
 @dataclass(frozen=True)
