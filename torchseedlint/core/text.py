@@ -22,7 +22,7 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 @lru_cache(maxsize=8)
 def line_offsets(text: str) -> Tuple[int, ...]:
     """Offsets of the first character of each line (index 0 is row 1)."""
-    return (0, *(newline.end() for newline in NEWLINE.finditer(text)))
+    return tuple([0] + [newline.end() for newline in NEWLINE.finditer(text)])
 
 
 def to_offset(offsets: Sequence[int], location: Location, text_length: int) -> int:

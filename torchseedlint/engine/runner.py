@@ -7,6 +7,7 @@ editors) call :func:`lint_source` / :func:`lint_paths` and render the results.
 from __future__ import annotations
 
 import os
+import re
 import traceback
 import warnings
 from dataclasses import dataclass, field, replace
@@ -35,7 +36,7 @@ from torchseedlint.rules import RULES_BY_CODE, expand, selected_codes, triggers
 from torchseedlint.semantic.context import Context
 from torchseedlint.engine.sources import SourceError, cpython_syntax_error, decode_source
 from torchseedlint.suppression.unused import unused_suppressions
-from torchseedlint.suppression.noqa import parse_suppressions
+from torchseedlint.suppression.noqa import Suppressions, parse_suppressions
 from torchseedlint.settings.versions import with_inferred_versions
 
 if TYPE_CHECKING:  # imported where a file is parsed with it: most runs need it for few files
@@ -98,6 +99,9 @@ def _syntax_error(text: str, path: str, exc: cst.ParserSyntaxError) -> Diagnosti
     return parse_error(
         path, f"syntax libcst cannot parse: {reason}", exc.raw_line, exc.raw_column + 1
     )
+
+
+_OUR_PREFIX = re.compile("tsl", re.IGNORECASE)
 
 
 def use_fast_path() -> bool:
@@ -236,7 +240,10 @@ def run_rules(
                 f"https://github.com/torchseedlint/torchseedlint/issues with this trace:\n"
                 + traceback.format_exc()
             )
-    suppressions = parse_suppressions(text)
+    # Without a finding, only a comment naming one of our codes can matter (as
+    # unused): files with other tools' ``# noqa`` comments are spared the tokenizer.
+    suppressions = parse_suppressions(text) if found or _OUR_PREFIX.search(text) \
+        else Suppressions()
     for diagnostic in sorted(found, key=Diagnostic.sort_key):
         if suppressions.match(diagnostic) is None:
             result.diagnostics.append(diagnostic)

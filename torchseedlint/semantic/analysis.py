@@ -145,11 +145,16 @@ class ModuleAnalysis:
         }
         self._seed_events: Optional[List[SeedEvent]] = None
         self._uses_torch = self.imports_torch()
+        self._project_star_import = any(
+            imp.names == ("*",) and (imp.level or imp.module.split(".")[0] not in K.KNOWN_PACKAGES)
+            for imp in facts.imports
+        )
         self._graph = graph
         self._node_draws: Optional[Dict[str, Draws]] = None
         # Asked for every call of the module by several rules and the draw graph.
         self._direct_draws: Dict[int, FrozenSet[str]] = {}
         self._direct_seeds: Dict[int, FrozenSet[str]] = {}
+        self._local_callees: Dict[int, Optional[str]] = {}
         self._dataloaders: Optional[List[Call]] = None
 
     # --- seeding ---------------------------------------------------------------
@@ -246,10 +251,7 @@ class ModuleAnalysis:
     def _maybe_star_imported(self, raw: Optional[str]) -> bool:
         """An unbound name in a module with ``from m import *`` (m not a known
         library): m may define it."""
-        if not raw or not any(
-            imp.names == ("*",) and (imp.level or imp.module.split(".")[0] not in K.KNOWN_PACKAGES)
-            for imp in self.facts.imports
-        ):
+        if not raw or not self._project_star_import:
             return False
         head = raw.split(".")[0]
         return head not in self._local_functions and head not in self.facts.classes and (
@@ -257,6 +259,12 @@ class ModuleAnalysis:
         )
 
     def local_callee(self, call: Call) -> Optional[str]:
+        """The function of this module a call runs by name, if any."""
+        if call.index not in self._local_callees:
+            self._local_callees[call.index] = self._find_local_callee(call)
+        return self._local_callees[call.index]
+
+    def _find_local_callee(self, call: Call) -> Optional[str]:
         if call.qualname is None and call.raw in self._local_functions:
             return call.raw
         nested = f"{call.scope}.{call.raw}" if call.scope and call.raw else None
