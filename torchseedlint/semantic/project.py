@@ -125,11 +125,17 @@ class ProjectIndex:
         self._module_files: Dict[Tuple[Path, Tuple[str, ...]], Optional[Path]] = {}
         self._project_modules: Dict[Tuple[Path, Tuple[str, ...]], Optional[Path]] = {}
         self._graphs: Dict[Path, DrawGraph] = {}
+        self._splits: Dict[Tuple[str, str], Optional[Symbol]] = {}
+        self._imports: Dict[Path, List[Path]] = {}
 
     # --- building ----------------------------------------------------------------
 
     def add(self, path: Path, facts: ModuleFacts) -> None:
-        self.modules[path.resolve()] = facts
+        path = path.resolve()
+        self.modules[path] = facts
+        # What was derived from an older text of this module.
+        self._imports.pop(path, None)
+        self._graphs.pop(path, None)
 
     def unread_imports(self) -> List[Path]:
         """Project files the known modules import that are not read yet: a caller
@@ -191,6 +197,11 @@ class ProjectIndex:
 
     def _imported_files(self, path: Path) -> List[Path]:
         """Project files ``path`` imports: the modules, and ``from m import sub`` submodules."""
+        if path not in self._imports:
+            self._imports[path] = self._find_imported_files(path)
+        return self._imports[path]
+
+    def _find_imported_files(self, path: Path) -> List[Path]:
         found = []
         for imp in self.modules[path].imports:
             module = "." * imp.level + imp.module
@@ -314,9 +325,9 @@ class ProjectIndex:
 
     # --- name resolution ---------------------------------------------------------
 
-    def _bases(self, importer: Path) -> List[Path]:
+    def _bases(self, directory: Path) -> List[Path]:
         """Where an absolute import is looked up: script directory, root, ``src/``."""
-        bases = [importer.parent, self.root, self.root / "src"]
+        bases = [directory, self.root, self.root / "src"]
         return list(dict.fromkeys(bases))
 
     def _module_of(self, importer: Path, dotted: str) -> Optional[Path]:
@@ -325,10 +336,17 @@ class ProjectIndex:
 
     def _split(self, importer: Path, dotted: str) -> Optional[Symbol]:
         """The longest module prefix of ``dotted`` that is a project file, and the rest."""
+        # Only the importer's directory matters: its siblings ask the same questions.
+        key = (str(importer.parent), dotted)
+        if key not in self._splits:
+            self._splits[key] = self._find_split(importer.parent, dotted)
+        return self._splits[key]
+
+    def _find_split(self, directory: Path, dotted: str) -> Optional[Symbol]:
         level = len(dotted) - len(dotted.lstrip("."))
         parts = [p for p in dotted[level:].split(".") if p]
         if level:
-            base = importer.parent
+            base = directory
             for _ in range(level - 1):
                 base = base.parent
             bases, shortest = [base], 0
@@ -337,7 +355,7 @@ class ProjectIndex:
                 parts[0] in K.KNOWN_PACKAGES and not self._is_project_package(parts[0])
             ):
                 return None
-            bases, shortest = self._bases(importer), 1
+            bases, shortest = self._bases(directory), 1
         for base in bases:
             for cut in range(len(parts), shortest - 1, -1):
                 module = self._project_module(base, tuple(parts[:cut]))
