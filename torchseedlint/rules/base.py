@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Dict, Iterator, Optional, Sequence
 
-from torchseedlint.core.diagnostics import Diagnostic, Fix, Location
+from torchseedlint.core.diagnostics import Applicability, Diagnostic, Fix, Location
 from torchseedlint.semantic.context import Context
 from torchseedlint.semantic.facts import Call
 
@@ -34,7 +34,7 @@ class Rule:
     name: ClassVar[str]
     default_enabled: ClassVar[bool] = True
     severity: ClassVar[str] = "error"  # error | warning | note, as SARIF levels
-    fix_safety: ClassVar[Optional[str]] = None  # "safe", "unsafe" or None (no fix)
+    fix_safety: ClassVar[Optional[Applicability]] = None  # None: the rule offers no fix
     VALID: ClassVar[Sequence[Any]] = ()
     INVALID: ClassVar[Sequence[Any]] = ()
 

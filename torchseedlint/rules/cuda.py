@@ -13,7 +13,7 @@ from typing import Iterator, List, Optional, Tuple
 
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.semantic.analysis import enables_deterministic_mode, first_arg, is_true
-from torchseedlint.core.diagnostics import UNSAFE, SAFE, Diagnostic, Edit, Fix
+from torchseedlint.core.diagnostics import Applicability, Diagnostic, Edit, Fix
 from torchseedlint.semantic.facts import Call, Expr, ModuleFacts
 from torchseedlint.core.text import line_ending
 from torchseedlint.edits.apply import insertion
@@ -64,7 +64,7 @@ def _benchmark_on(facts: ModuleFacts) -> List[_Flag]:
     return [flag for flag in _flags(facts, "benchmark") if flag.value.value is True]
 
 
-def _benchmark_off_fix(flag: _Flag, applicability: str) -> Fix:
+def _benchmark_off_fix(flag: _Flag, applicability: Applicability) -> Fix:
     assert flag.value.start is not None and flag.value.end is not None
     return Fix(applicability, "Set `benchmark` to `False`",
                (Edit("False", flag.value.start, flag.value.end),))
@@ -153,7 +153,7 @@ class CudnnBenchmarkEnabled(Rule):
     code = "TSL301"
     name = "cudnn-benchmark-enabled"
     default_enabled = False
-    fix_safety = UNSAFE
+    fix_safety = Applicability.UNSAFE
     severity = "warning"
     VALID = [
         "import torch\ntorch.backends.cudnn.benchmark = False\n",
@@ -186,7 +186,7 @@ class CudnnBenchmarkEnabled(Rule):
                 flag.value.start,
                 flag.value.end,
                 flag.stmt_end_row,
-                _benchmark_off_fix(flag, UNSAFE),
+                _benchmark_off_fix(flag, Applicability.UNSAFE),
             )
 
 
@@ -341,7 +341,7 @@ class MissingDeterministicAlgorithms(Rule):
 
     code = "TSL302"
     name = "missing-deterministic-algorithms"
-    fix_safety = UNSAFE
+    fix_safety = Applicability.UNSAFE
     severity = "warning"
     _TRAIN = "loss = model(torch.ones(4)).sum()\nloss.backward()\n"
     VALID = [
@@ -428,7 +428,7 @@ class MissingDeterministicAlgorithms(Rule):
         content = (f'{indent}{os_alias}.environ.setdefault("{_CUBLAS_KEY}", ":4096:8"){nl}'
                    f"{indent}{alias}.use_deterministic_algorithms(True){nl}")
         edits.append(_insert_after(ctx, seed.stmt_end_row, content))
-        return Fix(UNSAFE, f"Insert `{alias}.use_deterministic_algorithms(True)` and set "
+        return Fix(Applicability.UNSAFE, f"Insert `{alias}.use_deterministic_algorithms(True)` and set "
                    f"`{_CUBLAS_KEY}`", tuple(edits))
 
 
@@ -701,7 +701,7 @@ class CublasWorkspaceConfig(Rule):
 
     code = "TSL305"
     name = "cublas-workspace-config"
-    fix_safety = SAFE
+    fix_safety = Applicability.SAFE
     severity = "warning"
     VALID = [
         Example("import os\nos.environ['CUBLAS_WORKSPACE_CONFIG'] = ':4096:8'\nimport torch\n"
@@ -773,7 +773,7 @@ class CublasWorkspaceConfig(Rule):
             os_alias = "os"
             content = "import os\n"
         content += f'{os_alias}.environ.setdefault("{_CUBLAS_KEY}", ":4096:8")\n'
-        return Fix(SAFE, f"Set `{_CUBLAS_KEY}` before `import torch`", (insertion(row, 1, content),))
+        return Fix(Applicability.SAFE, f"Set `{_CUBLAS_KEY}` before `import torch`", (insertion(row, 1, content),))
 
 
 def _deterministic_flags(facts: ModuleFacts) -> List[_Flag]:
@@ -825,7 +825,7 @@ class DeterministicWithBenchmark(Rule):
 
     code = "TSL306"
     name = "deterministic-with-benchmark"
-    fix_safety = UNSAFE
+    fix_safety = Applicability.UNSAFE
     VALID = [
         "import torch\ntorch.backends.cudnn.deterministic = True\n"
         "torch.backends.cudnn.benchmark = False\n",
@@ -857,7 +857,7 @@ class DeterministicWithBenchmark(Rule):
                 flag.value.start,
                 flag.value.end,
                 flag.stmt_end_row,
-                _benchmark_off_fix(flag, UNSAFE),
+                _benchmark_off_fix(flag, Applicability.UNSAFE),
             )
 
 

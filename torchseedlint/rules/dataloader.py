@@ -10,7 +10,7 @@ from typing import ClassVar, Dict, FrozenSet, Iterator, List, Optional, Sequence
 
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.semantic.analysis import first_arg, num_workers_positive
-from torchseedlint.core.diagnostics import SAFE, Diagnostic, Edit, Fix
+from torchseedlint.core.diagnostics import Applicability, Diagnostic, Edit, Fix
 from torchseedlint.semantic.facts import Call, Expr, Function, Loop
 from torchseedlint.core.text import line_ending, line_offsets, location_at, to_offset
 from torchseedlint.edits.apply import insertion
@@ -329,7 +329,7 @@ class DataLoaderWorkerSeeding(Rule):
 
     code = "TSL201"
     name = "dataloader-worker-seeding"
-    fix_safety = "safe"
+    fix_safety = Applicability.SAFE
     _NOISY = (
         "import numpy as np\nimport torch\nfrom torch.utils.data import DataLoader, Dataset\n\n"
         "class Noisy(Dataset):\n    def __len__(self):\n        return 8\n\n"
@@ -521,7 +521,7 @@ class DataLoaderWithoutGenerator(Rule):
     name = "dataloader-without-generator"
     default_enabled = False
     severity = "warning"
-    fix_safety = "unsafe"
+    fix_safety = Applicability.UNSAFE
     VALID = [
         "import torch\nfrom torch.utils.data import DataLoader\n"
         "loader = DataLoader(ds, shuffle=True, generator=torch.Generator().manual_seed(0))\n",
@@ -608,7 +608,7 @@ class _WorkerInitSeed(Rule):
     """Shared logic: seeding calls in a loader's worker_init_fn, by kind of seed."""
 
     seed_kind: ClassVar[str]
-    fix_safety = "safe"
+    fix_safety = Applicability.SAFE
 
     def applies_to(self, loader: Call) -> bool:
         return True
@@ -639,7 +639,7 @@ class _WorkerInitSeed(Rule):
         if torch_name is None or seed.start is None or seed.end is None:
             return None
         content = f"{torch_name}.initial_seed() % 2**32"
-        return Fix(SAFE, f"Seed from `{content}`", (Edit(content, seed.start, seed.end),))
+        return Fix(Applicability.SAFE, f"Seed from `{content}`", (Edit(content, seed.start, seed.end),))
 
 
 class WorkerInitConstantSeed(_WorkerInitSeed):
@@ -1102,7 +1102,7 @@ class DistributedSamplerWithoutSetEpoch(Rule):
 
     code = "TSL206"
     name = "distributed-sampler-without-set-epoch"
-    fix_safety = "safe"
+    fix_safety = Applicability.SAFE
     VALID = [
         "from torch.utils.data.distributed import DistributedSampler\n"
         "sampler = DistributedSampler(ds)\nfor epoch in range(3):\n    sampler.set_epoch(epoch)\n"
@@ -1189,7 +1189,7 @@ class DistributedSamplerWithoutSetEpoch(Rule):
                 start = epoch_loop.body_start
                 indent = ctx.lines[start.row - 1][: start.column - 1]
                 content = f"{indent}{name}.set_epoch({epoch_loop.target}){_line_ending(ctx, start.row)}"
-                return Fix(SAFE, f"Call `{name}.set_epoch({epoch_loop.target})` in the epoch loop",
+                return Fix(Applicability.SAFE, f"Call `{name}.set_epoch({epoch_loop.target})` in the epoch loop",
                            (insertion(start.row, 1, content),))
         return None
 
@@ -1239,7 +1239,7 @@ class RandomSplitWithoutGenerator(Rule):
     name = "random-split-without-generator"
     default_enabled = False
     severity = "warning"
-    fix_safety = "unsafe"
+    fix_safety = Applicability.UNSAFE
     VALID = [
         "import torch\nfrom torch.utils.data import random_split\n"
         "a, b = random_split(ds, [8, 2], generator=torch.Generator().manual_seed(0))\n",
@@ -1322,7 +1322,7 @@ class UnpicklableWorkerInitFn(Rule):
 
     code = "TSL208"
     name = "unpicklable-worker-init-fn"
-    fix_safety = "safe"
+    fix_safety = Applicability.SAFE
     VALID = [
         "from torch.utils.data import DataLoader\n\ndef seed_worker(i):\n    pass\n\n"
         "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
@@ -1387,7 +1387,7 @@ class UnpicklableWorkerInitFn(Rule):
             edit = insertion(1, 1, f"{definition}{nl}{nl}")
         else:
             edit = insertion(tops[index - 1].end_row + 1, 1, f"{nl}{nl}{definition}")
-        return Fix(SAFE, f"Move the lambda to a module-level function `{name}`",
+        return Fix(Applicability.SAFE, f"Move the lambda to a module-level function `{name}`",
                    (edit, Edit(name, expr.start, expr.end)))
 
 
@@ -1470,7 +1470,7 @@ class DataLoaderOutOfOrder(Rule):
     name = "dataloader-out-of-order"
     default_enabled = False
     severity = "warning"
-    fix_safety = "safe"
+    fix_safety = Applicability.SAFE
     VALID = [
         "from torch.utils.data import DataLoader\nloader = DataLoader(ds, num_workers=4)\n",
         "from torch.utils.data import DataLoader\nloader = DataLoader(ds, num_workers=4, in_order=True)\n",
@@ -1514,7 +1514,7 @@ class DataLoaderOutOfOrder(Rule):
         else:
             return None
         edit = Edit("", location_at(offsets, start), location_at(offsets, end))
-        return Fix(SAFE, "Remove `in_order=False`", (edit,))
+        return Fix(Applicability.SAFE, "Remove `in_order=False`", (edit,))
 
 
 # Words for the text screen (``torchseedlint.engine.screen``): the loader or sampler reported.

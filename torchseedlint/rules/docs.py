@@ -7,13 +7,14 @@ the one linked from each diagnostic's ``url`` are the same text.
 
 from __future__ import annotations
 
-from typing import List, Optional, Type
+from typing import Dict, List, Optional, Type
 
+from torchseedlint.core.diagnostics import Applicability
 from torchseedlint.rules import ALL_RULES, RULES_BY_CODE, RULES_BY_NAME, Rule
 
-_FIX_TEXT = {
-    "safe": "Fix is always available (safe).",
-    "unsafe": "Fix is available (unsafe).",
+_FIX_TEXT: Dict[Optional[Applicability], str] = {
+    Applicability.SAFE: "Fix is always available (safe).",
+    Applicability.UNSAFE: "Fix is available (unsafe).",
     None: "No fix available.",
 }
 

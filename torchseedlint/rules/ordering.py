@@ -6,7 +6,7 @@ import re
 from typing import Iterator, Optional, Set
 
 from torchseedlint.semantic import rng_api as K
-from torchseedlint.core.diagnostics import SAFE, UNSAFE, Diagnostic, Edit, Fix, Location
+from torchseedlint.core.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
 from torchseedlint.semantic.facts import Call, Expr, Loop, ModuleFacts
 from torchseedlint.edits.apply import insertion
 from torchseedlint.rules.base import Rule
@@ -16,7 +16,7 @@ from torchseedlint.semantic.context import Context
 _ORDER_KEEPING = frozenset({"list", "tuple", "enumerate", "iter"})
 
 
-def _wrap_sorted(applicability: str, start: Location, end: Location) -> Fix:
+def _wrap_sorted(applicability: Applicability, start: Location, end: Location) -> Fix:
     return Fix(applicability, "Wrap in `sorted(...)`",
                (insertion(start.row, start.column, "sorted("), insertion(end.row, end.column, ")")))
 
@@ -121,7 +121,7 @@ class UnsortedDirectoryListing(Rule):
     name = "unsorted-directory-listing"
     default_enabled = False
     severity = "warning"
-    fix_safety = SAFE
+    fix_safety = Applicability.SAFE
     VALID = [
         "import os\nfiles = sorted(os.listdir('data'))\n",
         "import os\nfiles = os.listdir('data')\nfiles.sort()\n",
@@ -172,7 +172,7 @@ class UnsortedDirectoryListing(Rule):
         if returns_list is None:
             return None
         only_iterated = call.iterated or call.parent in _ORDER_KEEPING
-        return _wrap_sorted(SAFE if returns_list or only_iterated else UNSAFE, call.start, call.end)
+        return _wrap_sorted(Applicability.SAFE if returns_list or only_iterated else Applicability.UNSAFE, call.start, call.end)
 
     def _order_leaks(self, facts: ModuleFacts, call: Call) -> bool:
         """Stored, iterated or kept in order, and not sorted afterwards."""
@@ -277,7 +277,7 @@ class SetIterationOrder(Rule):
     name = "set-iteration-order"
     default_enabled = False
     severity = "warning"
-    fix_safety = UNSAFE
+    fix_safety = Applicability.UNSAFE
     VALID = [
         "words = {'cat', 'dog'}\nvocab = sorted(words)\n",
         "ids = list({1, 2, 3})\n",
@@ -311,7 +311,7 @@ class SetIterationOrder(Rule):
                 assert loop.iter.start is not None and loop.iter.end is not None
                 yield self.diagnostic(ctx, self._message("a `for` loop building a sequence"),
                                       loop.iter.start, loop.iter.end,
-                                      fix=_wrap_sorted(UNSAFE, loop.iter.start, loop.iter.end))
+                                      fix=_wrap_sorted(Applicability.UNSAFE, loop.iter.start, loop.iter.end))
 
     @staticmethod
     def _message(sink: str) -> str:
@@ -341,10 +341,10 @@ class SetIterationOrder(Rule):
     def _call_fix(call: Call, arg: Expr) -> Optional[Fix]:
         if call.raw == "list" and call.qualname == "list":
             end = Location(call.start.row, call.start.column + len("list"))
-            return Fix(UNSAFE, "Replace `list` with `sorted`", (Edit("sorted", call.start, end),))
+            return Fix(Applicability.UNSAFE, "Replace `list` with `sorted`", (Edit("sorted", call.start, end),))
         if arg.start is None or arg.end is None:
             return None
-        return _wrap_sorted(UNSAFE, arg.start, arg.end)
+        return _wrap_sorted(Applicability.UNSAFE, arg.start, arg.end)
 
 
 # --- TSL403 -----------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.semantic.analysis import first_arg
-from torchseedlint.core.diagnostics import SAFE, UNSAFE, Diagnostic, Edit, Fix, Location
+from torchseedlint.core.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
 from torchseedlint.semantic.facts import Call, Expr
 from torchseedlint.edits.apply import insertion
 from torchseedlint.rules.base import Rule
@@ -106,7 +106,7 @@ def _read_names(expr: Expr) -> Tuple[str, ...]:
 
 
 def _seed_argument_fix(ctx: Context, src: SourceText, call: Call, message: str,
-                       applicability: str) -> Optional[Fix]:
+                       applicability: Applicability) -> Optional[Fix]:
     """Write the seed value into a call that has none (``f()``) or passes ``None``."""
     value = reseed_value(ctx, call)
     seed = first_arg(call)
@@ -381,7 +381,7 @@ class RandomizingSeedCall(Rule):
     code = "TSL106"
     name = "randomizing-seed-call"
     fix_hint = "pass an explicit seed, or print or log the seed `torch.seed()` returns"
-    fix_safety = UNSAFE
+    fix_safety = Applicability.UNSAFE
     VALID = [
         "import torch\ntorch.manual_seed(0)\n",
         "import random\nrandom.seed(42)\n",
@@ -440,7 +440,7 @@ class RandomizingSeedCall(Rule):
         )
 
     def _fill_fix(self, ctx: Context, src: SourceText, call: Call) -> Optional[Fix]:
-        return _seed_argument_fix(ctx, src, call, "Pass an explicit seed", UNSAFE)
+        return _seed_argument_fix(ctx, src, call, "Pass an explicit seed", Applicability.UNSAFE)
 
     @staticmethod
     def _manual_seed_fix(ctx: Context, src: SourceText, call: Call, raw: Optional[str]) -> Optional[Fix]:
@@ -452,7 +452,7 @@ class RandomizingSeedCall(Rule):
         if leaf not in ("seed", "seed_all"):
             return None
         content = f"{head}.manual_{leaf}({reseed_value(ctx, call)})"
-        return Fix(UNSAFE, f"Replace with `{content}`", (Edit(content, call.start, call.end),))
+        return Fix(Applicability.UNSAFE, f"Replace with `{content}`", (Edit(content, call.start, call.end),))
 
 
 # --- TSL107 -----------------------------------------------------------------------
@@ -510,7 +510,7 @@ class SeedAfterRngUse(Rule):
     code = "TSL107"
     name = "seed-after-rng-use"
     fix_hint = "seed before the first draw"
-    fix_safety = UNSAFE
+    fix_safety = Applicability.UNSAFE
     VALID = [
         # A parameter given a random value when missing, recorded, then used to seed.
         "import random\n\ndef check_seed(seed):\n    seed = seed or random.randint(1, 10000)\n"
@@ -631,7 +631,7 @@ class SeedAfterRngUse(Rule):
         row = seed_call.start.row
         moved = replacement_rows(src.lines, row)
         return Fix(
-            UNSAFE,
+            Applicability.UNSAFE,
             f"Move the seeding above line {target}",
             (insertion(target, 1, moved), Edit("", Location(row, 1), Location(row + 1, 1))),
         )
@@ -693,7 +693,7 @@ class CudaOnlySeed(Rule):
     code = "TSL108"
     name = "cuda-only-seed"
     fix_hint = "call `torch.manual_seed`, which seeds the CPU generator and every device"
-    fix_safety = SAFE
+    fix_safety = Applicability.SAFE
     VALID = [
         "import torch\ntorch.manual_seed(0)\ntorch.cuda.manual_seed_all(0)\n",
         "import torch\n\ndef set_seed(s):\n    torch.cuda.manual_seed(s)\n    torch.manual_seed(s)\n",
@@ -736,7 +736,7 @@ class CudaOnlySeed(Rule):
             return None
         row = call.start.row
         content = f"{src.indentation(row)}{torch_name}.manual_seed({argument})\n"
-        return Fix(SAFE, f"Add `{torch_name}.manual_seed({argument})`", (insertion(row, 1, content),))
+        return Fix(Applicability.SAFE, f"Add `{torch_name}.manual_seed({argument})`", (insertion(row, 1, content),))
 
 
 def _torch_name(ctx: Context, call: Call) -> Optional[str]:
@@ -800,7 +800,7 @@ class UnseededRngObject(Rule):
     name = "unseeded-rng-object"
     fix_hint = "pass a seed derived from the run's seed"
     severity = "warning"
-    fix_safety = UNSAFE
+    fix_safety = Applicability.UNSAFE
     VALID = [
         "import numpy as np\nrng = np.random.default_rng(0)\n",
         "import random\nSEED = 3\nr = random.Random(SEED)\n",
@@ -841,7 +841,7 @@ class UnseededRngObject(Rule):
                 ctx,
                 call,
                 f"{_label(call)} without a seed is seeded from OS entropy, not the global seeds",
-                _seed_argument_fix(ctx, src, call, "Pass a seed", UNSAFE),
+                _seed_argument_fix(ctx, src, call, "Pass a seed", Applicability.UNSAFE),
             )
 
     @staticmethod
@@ -934,7 +934,7 @@ class NumpySeedOverflow(Rule):
     code = "TSL110"
     name = "numpy-seed-overflow"
     fix_hint = "reduce the seed with `% 2**32`"
-    fix_safety = SAFE
+    fix_safety = Applicability.SAFE
     VALID = [
         "import numpy as np\nimport torch\nnp.random.seed(torch.initial_seed() % 2**32)\n",
         "import numpy as np\nimport torch\n\ndef seed_worker(worker_id):\n"
@@ -988,8 +988,8 @@ class NumpySeedOverflow(Rule):
             return None
         message = "Append `% 2**32`"
         if seed.kind in ("name", "attribute", "call"):
-            return Fix(SAFE, message, (insertion(seed.end.row, seed.end.column, " % 2**32"),))
-        return Fix(SAFE, message, (
+            return Fix(Applicability.SAFE, message, (insertion(seed.end.row, seed.end.column, " % 2**32"),))
+        return Fix(Applicability.SAFE, message, (
             insertion(seed.start.row, seed.start.column, "("),
             insertion(seed.end.row, seed.end.column, ") % 2**32"),
         ))

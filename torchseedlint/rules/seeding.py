@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, FrozenSet, Iterator, List, Optional
 
 from torchseedlint.semantic import rng_api as K
-from torchseedlint.core.diagnostics import Diagnostic, Fix
+from torchseedlint.core.diagnostics import Applicability, Diagnostic, Fix
 from torchseedlint.semantic.facts import Call
 from torchseedlint.rules import dataloader
 from torchseedlint.rules.base import Example, Rule
@@ -53,7 +53,7 @@ class _MissingSeed(Rule):
 
     rng: ClassVar[str]
     seeder: ClassVar[str]
-    fix_safety = "safe"
+    fix_safety = Applicability.SAFE
 
     def consumers(self, ctx: Context) -> List[Call]:
         raise NotImplementedError
@@ -294,7 +294,7 @@ class UnseededRandomTransform(Rule):
 
     code = "TSL104"
     name = "unseeded-random-transform"
-    fix_safety = "safe"
+    fix_safety = Applicability.SAFE
     VALID = [
         "import torch\nfrom torchvision import transforms as T\ntorch.manual_seed(0)\n"
         "aug = T.RandomCrop(28)\n",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from torchseedlint.core.diagnostics import SAFE, Diagnostic
+from torchseedlint.core.diagnostics import Applicability, Diagnostic
 from torchseedlint.rules.base import Example, Rule
 from torchseedlint.semantic.context import Context
 from torchseedlint.suppression.noqa import MARKERS
@@ -53,7 +53,7 @@ class UnusedSuppression(Rule):
     name = "unused-suppression"
     default_enabled = False
     severity = "warning"
-    fix_safety = SAFE
+    fix_safety = Applicability.SAFE
     VALID = [
         "import torch\ntorch.manual_seed(0)\nx = torch.rand(2)\n",
         "x = 1  # noqa\n",
