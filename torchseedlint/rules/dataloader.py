@@ -376,57 +376,65 @@ class DataLoaderWorkerSeeding(Rule):
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
-        findings = self.findings(ctx)
+        findings = worker_findings(ctx)
         fixed = [finding.loader for finding in findings if finding.seed_worker_fixes]
         rngs = worker_rngs(ctx, fixed) if fixed else frozenset()
         for finding in findings:
             fix = worker_fix(ctx, finding.loader, rngs) if finding.seed_worker_fixes else None
             yield self.at_call(ctx, finding.loader, finding.message, fix)
 
-    def flagged(self, ctx: Context) -> List[Tuple[Call, str]]:
-        """The reported loaders that ``seed_worker`` fixes, with their messages (the
-        seeding block asks, to decide whether it defines ``seed_worker``)."""
-        return [(f.loader, f.message) for f in self.findings(ctx) if f.seed_worker_fixes]
 
-    def findings(self, ctx: Context) -> List[_WorkerFinding]:
-        if ctx.analysis.lightning_worker_seeding():
-            return []
-        always = ctx.config.dataloader_worker_seeding == "always"
-        found = []
-        for loader in _worker_loaders(ctx):
-            if self._has_worker_init(loader):
-                continue
-            draws = worker_side_draws(ctx, loader)
-            finding = self._finding(ctx, loader, draws or {})
-            if finding is None and always and not (draws == {} and not _shuffles(loader)):
-                finding = _WorkerFinding(
-                    loader, f"`{loader.call_text()}` has no `worker_init_fn` "
-                    "(`dataloader-worker-seeding = \"always\"`)", True)
-            if finding is not None:
-                found.append(finding)
-        return found
+# TSL201's code: the seeding block of TSL101-TSL104 defines ``seed_worker`` only
+# while that rule is selected.
+WORKER_SEEDING = "TSL201"
 
-    @staticmethod
-    def _has_worker_init(call: Call) -> bool:
-        value = call.kwargs.get("worker_init_fn")
-        return value is not None and value.kind != "none"
 
-    @staticmethod
-    def _finding(ctx: Context, loader: Call, draws: Dict[str, str]) -> Optional[_WorkerFinding]:
-        label = loader.call_text()
-        unreseeded = [rng for rng in draws if rng not in K.ALL_RNGS]
-        modern = version_at_least(ctx.torch_version, "1.9")
-        if K.NUMPY in draws and modern is not True:
-            when = "torch < 1.9" if modern is False else "torch < 1.9 or unknown"
-            return _WorkerFinding(
-                loader, f"`{label}` workers share NumPy's RNG state ({when}): {draws[K.NUMPY]}",
-                not unreseeded)
-        if unreseeded:
-            rng = unreseeded[0]
-            return _WorkerFinding(
-                loader, f"`{label}` workers share {rng}'s RNG state (PyTorch never reseeds "
-                f"it): {draws[rng]}", False)
-        return None
+def seed_worker_loaders(ctx: Context) -> List[Call]:
+    """The loaders TSL201 reports that ``seed_worker`` fixes (the seeding block of
+    TSL101-TSL104 asks, to decide whether it defines ``seed_worker``)."""
+    return [f.loader for f in worker_findings(ctx) if f.seed_worker_fixes]
+
+
+def worker_findings(ctx: Context) -> List[_WorkerFinding]:
+    """What TSL201 reports: the loaders whose workers share an RNG state."""
+    if ctx.analysis.lightning_worker_seeding():
+        return []
+    always = ctx.config.dataloader_worker_seeding == "always"
+    found = []
+    for loader in _worker_loaders(ctx):
+        if _has_worker_init(loader):
+            continue
+        draws = worker_side_draws(ctx, loader)
+        finding = _finding(ctx, loader, draws or {})
+        if finding is None and always and not (draws == {} and not _shuffles(loader)):
+            finding = _WorkerFinding(
+                loader, f"`{loader.call_text()}` has no `worker_init_fn` "
+                "(`dataloader-worker-seeding = \"always\"`)", True)
+        if finding is not None:
+            found.append(finding)
+    return found
+
+
+def _has_worker_init(call: Call) -> bool:
+    value = call.kwargs.get("worker_init_fn")
+    return value is not None and value.kind != "none"
+
+
+def _finding(ctx: Context, loader: Call, draws: Dict[str, str]) -> Optional[_WorkerFinding]:
+    label = loader.call_text()
+    unreseeded = [rng for rng in draws if rng not in K.ALL_RNGS]
+    modern = version_at_least(ctx.torch_version, "1.9")
+    if K.NUMPY in draws and modern is not True:
+        when = "torch < 1.9" if modern is False else "torch < 1.9 or unknown"
+        return _WorkerFinding(
+            loader, f"`{label}` workers share NumPy's RNG state ({when}): {draws[K.NUMPY]}",
+            not unreseeded)
+    if unreseeded:
+        rng = unreseeded[0]
+        return _WorkerFinding(
+            loader, f"`{label}` workers share {rng}'s RNG state (PyTorch never reseeds "
+            f"it): {draws[rng]}", False)
+    return None
 
 
 def _shuffles(loader: Call) -> bool:

@@ -7,7 +7,7 @@ from typing import ClassVar, FrozenSet, Iterator, List, Optional
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.core.diagnostics import Applicability, Diagnostic, Fix
 from torchseedlint.semantic.facts import Call
-from torchseedlint.rules import dataloader
+from torchseedlint.rules.dataloader import WORKER_SEEDING, seed_worker_loaders, worker_rngs
 from torchseedlint.rules.base import Example, Rule
 from torchseedlint.semantic.context import Context
 from torchseedlint.settings.versions import version_at_least
@@ -39,13 +39,12 @@ def _block_fix(ctx: Context) -> Optional[Fix]:
 def _reported_worker_rngs(ctx: Context) -> Optional[FrozenSet[str]]:
     """What the workers of the loaders TSL201 reports draw from; None when it reports
     none whose call its fix can rewrite."""
-    rule = dataloader.DataLoaderWorkerSeeding
-    if rule.code not in ctx.codes:
+    if WORKER_SEEDING not in ctx.codes:
         return None
-    loaders = [call for call, _ in rule().flagged(ctx)]
+    loaders = seed_worker_loaders(ctx)
     if not any(loader_fixable(ctx.source, call) for call in loaders):
         return None
-    return dataloader.worker_rngs(ctx, loaders)
+    return worker_rngs(ctx, loaders)
 
 
 class _MissingSeed(Rule):
