@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Dict, Iterator, Optional, Sequence
+from typing import Any, ClassVar, Dict, FrozenSet, Iterator, Optional, Sequence
 
 from torchseedlint.core.diagnostics import Applicability, Diagnostic, Fix, Location
 from torchseedlint.semantic.context import Context
@@ -35,6 +35,10 @@ class Rule:
     default_enabled: ClassVar[bool] = True
     severity: ClassVar[str] = "error"  # error | warning | note, as SARIF levels
     fix_safety: ClassVar[Optional[Applicability]] = None  # None: the rule offers no fix
+    # Words for the text screen (``torchseedlint.engine.screen``): a file without any
+    # of them (compared case-insensitively) cannot hold a finding of this rule, so it
+    # is not parsed for it. No default: a rule that forgets them fails the registry test.
+    triggers: ClassVar[FrozenSet[str]]
     VALID: ClassVar[Sequence[Any]] = ()
     INVALID: ClassVar[Sequence[Any]] = ()
 

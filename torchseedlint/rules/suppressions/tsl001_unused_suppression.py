@@ -1,4 +1,4 @@
-"""TSL001: suppression comments that suppress nothing."""
+"""TSL001 unused-suppression."""
 
 from __future__ import annotations
 
@@ -54,19 +54,24 @@ class UnusedSuppression(Rule):
     default_enabled = False
     severity = "warning"
     fix_safety = Applicability.SAFE
+    triggers = frozenset(marker.rstrip(":") for marker in MARKERS)
     VALID = [
         "import torch\ntorch.manual_seed(0)\nx = torch.rand(2)\n",
         "x = 1  # noqa\n",
         "x = 1  # noqa: E501\n",
         "x = '# noqa: TSL101'\n",
         Example("import torch\nx = torch.rand(2)  # noqa: TSL101\n", {"extend-select": ["TSL101"]}),
-        Example("# torchseedlint: file-ignore[TSL101]\nimport torch\nx = torch.rand(2)\n",
-                {"extend-select": ["TSL101"]}),
+        Example(
+            "# torchseedlint: file-ignore[TSL101]\nimport torch\nx = torch.rand(2)\n",
+            {"extend-select": ["TSL101"]},
+        ),
     ]
     INVALID = [
         "x = 1  # noqa: TSL101\n",
-        Example("import torch\ntorch.manual_seed(0)\nx = torch.rand(2)  # noqa: TSL101\n",
-                {"extend-select": ["TSL101"]}),
+        Example(
+            "import torch\ntorch.manual_seed(0)\nx = torch.rand(2)  # noqa: TSL101\n",
+            {"extend-select": ["TSL101"]},
+        ),
         "x = 1  # torchseedlint: ignore[TSL201]\n",
         "# torchseedlint: file-ignore[TSL999]\nx = 1\n",
         "x = 1  # noqa: E501, tsl302\n",
@@ -76,7 +81,3 @@ class UnusedSuppression(Rule):
         # Whether a suppression was used is known only after every other rule ran:
         # the engine reports them then (``torchseedlint.suppression.unused``).
         return iter(())
-
-
-# Words for the text screen (``torchseedlint.engine.screen``): the suppression markers.
-TRIGGERS = {"TSL001": frozenset(marker.rstrip(":") for marker in MARKERS)}

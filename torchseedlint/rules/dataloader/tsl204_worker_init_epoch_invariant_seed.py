@@ -1,0 +1,84 @@
+"""TSL204 worker-init-epoch-invariant-seed."""
+
+from __future__ import annotations
+
+from torchseedlint.rules.dataloader._shared import _LOADER, _WorkerInitSeed
+from torchseedlint.rules.worker_draws import literal_is
+from torchseedlint.semantic.facts import Call, Function
+
+
+class WorkerInitEpochInvariantSeed(_WorkerInitSeed):
+    """
+    ## What it does
+    Flags a seeding call inside a `DataLoader`'s `worker_init_fn` whose seed is
+    derived only from `worker_id` (and constants), when the loader has
+    `num_workers > 0` and does not use `persistent_workers=True`.
+
+    ## Why is this bad?
+    Workers are created anew for every epoch (every `iter(loader)`). Seeding
+    from `worker_id` makes the workers differ from each other, but worker 0
+    starts from the same state in every epoch: epoch 2 replays the
+    augmentations of epoch 1.
+
+    ## Example
+    ```python
+    def seed_worker(worker_id):
+        np.random.seed(SEED + worker_id)
+    ```
+
+    Use instead:
+    ```python
+    def seed_worker(worker_id):
+        np.random.seed(torch.initial_seed() % 2**32)
+    ```
+
+    ## Fix safety
+    Safe: the seed argument becomes `torch.initial_seed() % 2**32`, which PyTorch
+    sets to a new base seed plus `worker_id` in every epoch. Offered only when the
+    module imports `torch`.
+
+    ## Known limitations
+    Only a `worker_init_fn` defined in the same module and passed by name is
+    followed. With `persistent_workers=True` the workers keep their state across
+    epochs and the rule does not fire; a non-literal `persistent_workers` is
+    treated as false.
+    """
+
+    code = "TSL204"
+    name = "worker-init-epoch-invariant-seed"
+    triggers = _LOADER
+    seed_kind = "worker"
+    VALID = [
+        "import numpy as np\nfrom torch.utils.data import DataLoader\n\n"
+        "def seed_worker(worker_id):\n    np.random.seed(worker_id)\n\n"
+        "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker, persistent_workers=True)\n",
+        "import numpy as np\nimport torch\nfrom torch.utils.data import DataLoader\n\n"
+        "def seed_worker(worker_id):\n    np.random.seed((torch.initial_seed() + worker_id) % 2**32)\n\n"
+        "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
+        "import numpy as np\nfrom torch.utils.data import DataLoader\n\n"
+        "def seed_worker(worker_id):\n    np.random.seed(worker_id)\n\n"
+        "loader = DataLoader(ds, worker_init_fn=seed_worker)\n",
+        "import numpy as np\nfrom torch.utils.data import DataLoader\n\n"
+        "def seed_worker(worker_id):\n    np.random.seed(epoch * 100 + worker_id)\n\n"
+        "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
+    ]
+    INVALID = [
+        "import numpy as np\nfrom torch.utils.data import DataLoader\n\n"
+        "def seed_worker(worker_id):\n    np.random.seed(worker_id)\n\n"
+        "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
+        "import random\nfrom torch.utils.data import DataLoader as DL\nSEED = 0\n\n"
+        "def seed_worker(wid):\n    base = SEED + wid\n    random.seed(int(base))\n\n"
+        "loader = DL(ds, num_workers=4, worker_init_fn=seed_worker, persistent_workers=False)\n",
+        "import torch\n\ndef seed_worker(worker_id):\n    torch.manual_seed(1000 * worker_id + 1)\n\n"
+        "loader = torch.utils.data.DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
+    ]
+
+    def applies_to(self, loader: Call) -> bool:
+        return not literal_is(loader.kwargs.get("persistent_workers"), True)
+
+    def message(self, call: Call, fn: Function) -> str:
+        return (
+            f"`{call.raw}(...)` in worker_init_fn `{fn.name}` seeds from the worker id "
+            "only, so every epoch replays the same random stream; seed from "
+            "`torch.initial_seed() % 2**32` (new in every epoch)"
+        )
