@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import textwrap
 from typing import List, Tuple, Type
 
 import pytest
@@ -72,3 +74,23 @@ def test_a_fixable_rule_fixes_one_of_its_examples(rule: Type[Rule]) -> None:
             offered += [d for d in found if d.code == rule.code and d.fix is not None]
     assert offered, f"{rule.code} declares a {rule.fix_safety} fix but fixes none of its examples"
     assert {d.fix.applicability for d in offered} == {rule.fix_safety}
+
+
+_CODE_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
+
+
+def _doc_examples(rule: Type[Rule]) -> Tuple[List[str], List[str]]:
+    """The Python blocks of the docs' ``## Example`` section: before ``Use instead:``
+    (the problem) and after it (the remedy; none when it is not Python, as TSL111's shell line)."""
+    example, _, instead = rule.section("Example").partition("Use instead:")
+    return _CODE_BLOCK.findall(example), _CODE_BLOCK.findall(instead)
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
+def test_doc_examples_trigger_their_rule_and_the_remedy_does_not(rule: Type[Rule]) -> None:
+    problems, remedies = _doc_examples(rule)
+    assert problems, f"{rule.code}: ## Example needs a python block before 'Use instead:'"
+    for code in problems:
+        assert rule.code in _codes(rule, Example(textwrap.dedent(code))), code
+    for code in remedies:
+        assert rule.code not in _codes(rule, Example(textwrap.dedent(code))), code

@@ -52,6 +52,9 @@ class DataLoaderWorkerSeeding(Rule):
 
     ## Example
     ```python
+    import numpy as np
+    from torch.utils.data import DataLoader, Dataset
+
     class Noisy(Dataset):
         def __getitem__(self, i):
             return np.random.rand()
@@ -61,9 +64,21 @@ class DataLoaderWorkerSeeding(Rule):
 
     Use instead:
     ```python
+    import random
+
+    import numpy as np
+    import torch
+    from torch.utils.data import DataLoader, Dataset
+
+    SEED = 0
+
+    class Noisy(Dataset):
+        def __getitem__(self, i):
+            return np.random.rand()
+
     def seed_worker(worker_id):
         worker_seed = torch.initial_seed() % 2**32
-        numpy.random.seed(worker_seed)
+        np.random.seed(worker_seed)
         random.seed(worker_seed)
 
     loader = DataLoader(Noisy(), batch_size=64, num_workers=4,

@@ -27,11 +27,19 @@ class DataLoaderWithoutGenerator(Rule):
 
     ## Example
     ```python
+    import torch
+    from torch.utils.data import DataLoader
+
+    torch.manual_seed(SEED)
     loader = DataLoader(dataset, batch_size=32, shuffle=True)
     ```
 
     Use instead:
     ```python
+    import torch
+    from torch.utils.data import DataLoader
+
+    torch.manual_seed(SEED)
     loader = DataLoader(dataset, batch_size=32, shuffle=True,
                         generator=torch.Generator().manual_seed(SEED))
     ```

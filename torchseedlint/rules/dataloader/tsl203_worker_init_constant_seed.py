@@ -21,6 +21,9 @@ class WorkerInitConstantSeed(_WorkerInitSeed):
 
     ## Example
     ```python
+    import numpy as np
+    from torch.utils.data import DataLoader
+
     def seed_worker(worker_id):
         np.random.seed(42)
 
@@ -29,8 +32,14 @@ class WorkerInitConstantSeed(_WorkerInitSeed):
 
     Use instead:
     ```python
+    import numpy as np
+    import torch
+    from torch.utils.data import DataLoader
+
     def seed_worker(worker_id):
         np.random.seed(torch.initial_seed() % 2**32)
+
+    loader = DataLoader(dataset, num_workers=4, worker_init_fn=seed_worker)
     ```
 
     ## Fix safety

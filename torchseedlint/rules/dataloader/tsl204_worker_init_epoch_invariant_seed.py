@@ -22,14 +22,27 @@ class WorkerInitEpochInvariantSeed(_WorkerInitSeed):
 
     ## Example
     ```python
+    import numpy as np
+    from torch.utils.data import DataLoader
+
+    SEED = 0
+
     def seed_worker(worker_id):
         np.random.seed(SEED + worker_id)
+
+    loader = DataLoader(dataset, num_workers=4, worker_init_fn=seed_worker)
     ```
 
     Use instead:
     ```python
+    import numpy as np
+    import torch
+    from torch.utils.data import DataLoader
+
     def seed_worker(worker_id):
         np.random.seed(torch.initial_seed() % 2**32)
+
+    loader = DataLoader(dataset, num_workers=4, worker_init_fn=seed_worker)
     ```
 
     ## Fix safety

@@ -77,6 +77,9 @@ class RngObjectInDataset(Rule):
 
     ## Example
     ```python
+    import numpy as np
+    from torch.utils.data import DataLoader, Dataset
+
     class Noisy(Dataset):
         def __init__(self):
             self.rng = np.random.default_rng(0)
@@ -89,6 +92,17 @@ class RngObjectInDataset(Rule):
 
     Use instead:
     ```python
+    import numpy as np
+    import torch
+    from torch.utils.data import DataLoader, Dataset
+
+    class Noisy(Dataset):
+        def __init__(self):
+            self.rng = np.random.default_rng(0)
+
+        def __getitem__(self, i):
+            return self.rng.normal()
+
     def reseed_dataset(worker_id):
         info = torch.utils.data.get_worker_info()
         info.dataset.rng = np.random.default_rng(info.seed)

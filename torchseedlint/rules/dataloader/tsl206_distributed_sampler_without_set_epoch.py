@@ -38,6 +38,8 @@ class DistributedSamplerWithoutSetEpoch(Rule):
 
     ## Example
     ```python
+    from torch.utils.data import DataLoader, DistributedSampler
+
     sampler = DistributedSampler(dataset)
     loader = DataLoader(dataset, sampler=sampler)
     for epoch in range(10):
@@ -47,6 +49,10 @@ class DistributedSamplerWithoutSetEpoch(Rule):
 
     Use instead:
     ```python
+    from torch.utils.data import DataLoader, DistributedSampler
+
+    sampler = DistributedSampler(dataset)
+    loader = DataLoader(dataset, sampler=sampler)
     for epoch in range(10):
         sampler.set_epoch(epoch)
         for batch in loader:

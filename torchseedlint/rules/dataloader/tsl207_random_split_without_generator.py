@@ -30,11 +30,19 @@ class RandomSplitWithoutGenerator(Rule):
 
     ## Example
     ```python
+    import torch
+    from torch.utils.data import random_split
+
+    torch.manual_seed(SEED)
     train, val = random_split(dataset, [0.9, 0.1])
     ```
 
     Use instead:
     ```python
+    import torch
+    from torch.utils.data import random_split
+
+    torch.manual_seed(SEED)
     train, val = random_split(dataset, [0.9, 0.1],
                               generator=torch.Generator().manual_seed(SEED))
     ```

@@ -74,12 +74,20 @@ class UnpicklableWorkerInitFn(Rule):
 
     ## Example
     ```python
+    import numpy as np
+    import torch
+    from torch.utils.data import DataLoader
+
     loader = DataLoader(ds, num_workers=4,
                         worker_init_fn=lambda i: np.random.seed(torch.initial_seed() % 2**32))
     ```
 
     Use instead:
     ```python
+    import numpy as np
+    import torch
+    from torch.utils.data import DataLoader
+
     def seed_worker(worker_id):
         np.random.seed(torch.initial_seed() % 2**32)
 

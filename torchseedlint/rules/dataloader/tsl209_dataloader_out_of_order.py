@@ -26,11 +26,15 @@ class DataLoaderOutOfOrder(Rule):
 
     ## Example
     ```python
+    from torch.utils.data import DataLoader
+
     loader = DataLoader(ds, num_workers=4, in_order=False)
     ```
 
     Use instead:
     ```python
+    from torch.utils.data import DataLoader
+
     loader = DataLoader(ds, num_workers=4)
     ```
 
