@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Dict, FrozenSet, Iterator, Optional, Sequence
+from typing import Any, ClassVar, Dict, FrozenSet, Iterator, Optional, Sequence, Union
 
 from torchseedlint.core.diagnostics import Applicability, Diagnostic, Fix, Location
 from torchseedlint.semantic.context import Context
@@ -22,11 +22,16 @@ _SECTION = re.compile(r"^## (.+)$", re.MULTILINE)
 
 @dataclass(frozen=True)
 class Example:
-    """A code example for a rule; ``settings`` are ``[tool.torchseedlint]`` keys."""
+    """A code example for a rule; ``settings`` are ``[tool.torchseedlint]`` keys.
+
+    ``fixed``, on an ``INVALID`` example: the code once every fix is applied
+    (``--fix --unsafe-fixes``), checked by the tests.
+    """
 
     code: str
     settings: Dict[str, Any] = field(default_factory=dict)
     path: str = "train.py"
+    fixed: Optional[str] = None
 
 
 class Rule:
@@ -39,8 +44,8 @@ class Rule:
     # of them (compared case-insensitively) cannot hold a finding of this rule, so it
     # is not parsed for it. No default: a rule that forgets them fails the registry test.
     triggers: ClassVar[FrozenSet[str]]
-    VALID: ClassVar[Sequence[Any]] = ()
-    INVALID: ClassVar[Sequence[Any]] = ()
+    VALID: ClassVar[Sequence[Union[str, Example]]] = ()
+    INVALID: ClassVar[Sequence[Union[str, Example]]] = ()
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
         raise NotImplementedError

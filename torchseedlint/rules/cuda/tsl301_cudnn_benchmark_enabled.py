@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from torchseedlint.core.diagnostics import Applicability, Diagnostic
-from torchseedlint.rules.base import Rule
+from torchseedlint.rules.base import Example, Rule
 from torchseedlint.rules.cuda._shared import (
     _BENCHMARK,
     _benchmark_off_fix,
@@ -78,7 +78,13 @@ class CudnnBenchmarkEnabled(Rule):
         "benchmark = True\n",
     ]
     INVALID = [
-        "import torch\ntorch.backends.cudnn.benchmark = True\n",
+        Example(
+            "import torch\ntorch.backends.cudnn.benchmark = True\n",
+            fixed="""\
+import torch
+torch.backends.cudnn.benchmark = False
+""",
+        ),
         "import torch.backends.cudnn as cudnn\ncudnn.benchmark = True\n",
         "from torch.backends import cudnn\ncudnn.benchmark = True\n",
         "import torch as T\nT.backends.cudnn.benchmark = True\n",

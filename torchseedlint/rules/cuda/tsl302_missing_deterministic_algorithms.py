@@ -8,7 +8,7 @@ from typing import Iterator, List, Optional
 from torchseedlint.core.diagnostics import Applicability, Diagnostic, Edit, Fix
 from torchseedlint.core.text import line_ending
 from torchseedlint.edits.apply import insertion
-from torchseedlint.rules.base import Rule
+from torchseedlint.rules.base import Example, Rule
 from torchseedlint.rules.cuda._shared import _CUBLAS_KEY, _CUDA, _first_import_row
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.semantic.context import Context
@@ -209,7 +209,19 @@ class MissingDeterministicAlgorithms(Rule):
         "    model.cuda()(x).sum().backward()\n    opt.step()\n",
     ]
     INVALID = [
-        "import torch\ntorch.manual_seed(0)\nmodel = torch.nn.Linear(4, 2).cuda()\n" + _TRAIN,
+        Example(
+            "import torch\ntorch.manual_seed(0)\nmodel = torch.nn.Linear(4, 2).cuda()\n" + _TRAIN,
+            fixed="""\
+import os
+import torch
+torch.manual_seed(0)
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+torch.use_deterministic_algorithms(True)
+model = torch.nn.Linear(4, 2).cuda()
+loss = model(torch.ones(4)).sum()
+loss.backward()
+""",
+        ),
         "import torch as T\n\ndef main():\n    T.manual_seed(1)\n"
         "    device = T.device('cuda' if T.cuda.is_available() else 'cpu')\n"
         "    model = T.nn.Linear(2, 2).to(device)\n    opt = T.optim.SGD(model.parameters(), 0.1)\n"

@@ -124,7 +124,14 @@ class CublasWorkspaceConfig(Rule):
     ]
     INVALID = [
         Example(
-            "import torch\ntorch.use_deterministic_algorithms(True)\n", {"torch-version": "2.3"}
+            "import torch\ntorch.use_deterministic_algorithms(True)\n",
+            {"torch-version": "2.3"},
+            fixed="""\
+import os
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+import torch
+torch.use_deterministic_algorithms(True)
+""",
         ),
         # The torch version is unknown: treated like an old one.
         "import torch\ntorch.use_deterministic_algorithms(True)\n",

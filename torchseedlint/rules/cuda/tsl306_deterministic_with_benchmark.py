@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from torchseedlint.core.diagnostics import Applicability, Diagnostic
-from torchseedlint.rules.base import Rule
+from torchseedlint.rules.base import Example, Rule
 from torchseedlint.rules.cuda._shared import (
     _BENCHMARK,
     _benchmark_off_fix,
@@ -69,8 +69,15 @@ class DeterministicWithBenchmark(Rule):
         "    pass\n",
     ]
     INVALID = [
-        "import torch\ntorch.backends.cudnn.deterministic = True\n"
-        "torch.backends.cudnn.benchmark = True\n",
+        Example(
+            "import torch\ntorch.backends.cudnn.deterministic = True\n"
+            "torch.backends.cudnn.benchmark = True\n",
+            fixed="""\
+import torch
+torch.backends.cudnn.deterministic = True
+torch.backends.cudnn.benchmark = False
+""",
+        ),
         "import torch.backends.cudnn as cudnn\ncudnn.benchmark = True\ncudnn.deterministic = True\n",
         "from torch.backends import cudnn\nwith cudnn.flags(enabled=True, deterministic=True, "
         "benchmark=True):\n    pass\n",

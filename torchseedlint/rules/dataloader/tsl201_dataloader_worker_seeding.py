@@ -135,7 +135,33 @@ class DataLoaderWorkerSeeding(Rule):
         ),
     ]
     INVALID = [
-        Example(_NOISY + "loader = DataLoader(Noisy(), num_workers=2)\n", {"torch-version": "1.8"}),
+        Example(
+            _NOISY + "loader = DataLoader(Noisy(), num_workers=2)\n",
+            {"torch-version": "1.8"},
+            fixed="""\
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+
+def seed_worker(worker_id):
+    worker_seed = torch.initial_seed() % 2**32
+    np.random.seed(worker_seed)
+
+
+class Noisy(Dataset):
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        return np.random.rand()
+
+torch.manual_seed(0)
+loader = DataLoader(Noisy(), num_workers=2,
+                    worker_init_fn=seed_worker,
+                    generator=torch.Generator().manual_seed(0))
+""",
+        ),
         _NOISY + "ds = Noisy()\nloader = DataLoader(ds, batch_size=4, num_workers=args.workers)\n",
         Example(
             "import cv2\nimport numpy as np\nimport torch\n\n"

@@ -6,7 +6,7 @@ from typing import Iterator
 
 from torchseedlint.core.diagnostics import Applicability, Diagnostic
 from torchseedlint.edits.seeding_block import generator_fix
-from torchseedlint.rules.base import Rule
+from torchseedlint.rules.base import Example, Rule
 from torchseedlint.rules.dataloader._shared import _LOADER, _unseeded_draws
 from torchseedlint.rules.worker_draws import kwarg_or_arg, literal_is
 from torchseedlint.semantic import rng_api as K
@@ -74,8 +74,16 @@ class DataLoaderWithoutGenerator(Rule):
         "from torch.utils.data import DataLoader\nloader = DataLoader(ds, shuffle=True)\n",
     ]
     INVALID = [
-        "import torch\nfrom torch.utils.data import DataLoader\ntorch.manual_seed(0)\n"
-        "loader = DataLoader(ds, shuffle=True)\n",
+        Example(
+            "import torch\nfrom torch.utils.data import DataLoader\ntorch.manual_seed(0)\n"
+            "loader = DataLoader(ds, shuffle=True)\n",
+            fixed="""\
+import torch
+from torch.utils.data import DataLoader
+torch.manual_seed(0)
+loader = DataLoader(ds, shuffle=True, generator=torch.Generator().manual_seed(0))
+""",
+        ),
         "import torch\nimport torch.utils.data as tud\ntorch.manual_seed(0)\n"
         "loader = tud.DataLoader(ds, batch_size=8, shuffle=args.shuffle)\n",
         "import torch\ntorch.manual_seed(0)\nsampler = torch.utils.data.RandomSampler(ds, replacement=True)\n",

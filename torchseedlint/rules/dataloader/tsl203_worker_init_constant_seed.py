@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from torchseedlint.rules.base import Example
 from torchseedlint.rules.dataloader._shared import _LOADER, _WorkerInitSeed
 from torchseedlint.semantic.facts import Call, Function
 
@@ -73,9 +74,21 @@ class WorkerInitConstantSeed(_WorkerInitSeed):
         "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
     ]
     INVALID = [
-        "import numpy as np\nimport torch\nfrom torch.utils.data import DataLoader\n\n"
-        "def seed_worker(worker_id):\n    np.random.seed(42)\n\n"
-        "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
+        Example(
+            "import numpy as np\nimport torch\nfrom torch.utils.data import DataLoader\n\n"
+            "def seed_worker(worker_id):\n    np.random.seed(42)\n\n"
+            "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
+            fixed="""\
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+def seed_worker(worker_id):
+    np.random.seed(torch.initial_seed() % 2**32)
+
+loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)
+""",
+        ),
         "import random\nimport torch.utils.data as tud\nSEED = 7\n\n"
         "def init(i):\n    random.seed(SEED)\n\n"
         "loader = tud.DataLoader(ds, num_workers=4, worker_init_fn=init, persistent_workers=True)\n",

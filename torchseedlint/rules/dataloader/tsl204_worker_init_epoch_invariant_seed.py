@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from torchseedlint.rules.base import Example
 from torchseedlint.rules.dataloader._shared import _LOADER, _WorkerInitSeed
 from torchseedlint.rules.worker_draws import literal_is
 from torchseedlint.semantic.facts import Call, Function
@@ -82,8 +83,18 @@ class WorkerInitEpochInvariantSeed(_WorkerInitSeed):
         "import random\nfrom torch.utils.data import DataLoader as DL\nSEED = 0\n\n"
         "def seed_worker(wid):\n    base = SEED + wid\n    random.seed(int(base))\n\n"
         "loader = DL(ds, num_workers=4, worker_init_fn=seed_worker, persistent_workers=False)\n",
-        "import torch\n\ndef seed_worker(worker_id):\n    torch.manual_seed(1000 * worker_id + 1)\n\n"
-        "loader = torch.utils.data.DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
+        Example(
+            "import torch\n\ndef seed_worker(worker_id):\n    torch.manual_seed(1000 * worker_id + 1)\n\n"
+            "loader = torch.utils.data.DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
+            fixed="""\
+import torch
+
+def seed_worker(worker_id):
+    torch.manual_seed(torch.initial_seed() % 2**32)
+
+loader = torch.utils.data.DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)
+""",
+        ),
     ]
 
     def applies_to(self, loader: Call) -> bool:

@@ -6,7 +6,7 @@ from typing import Iterator, Optional
 
 from torchseedlint.core.diagnostics import Applicability, Diagnostic, Fix
 from torchseedlint.edits.apply import insertion
-from torchseedlint.rules.base import Rule
+from torchseedlint.rules.base import Example, Rule
 from torchseedlint.rules.dataloader._shared import _line_ending
 from torchseedlint.rules.worker_draws import kwarg_or_arg, literal_is
 from torchseedlint.semantic import rng_api as K
@@ -94,10 +94,22 @@ class DistributedSamplerWithoutSetEpoch(Rule):
         "sampler = DistributedSampler(ds, drop_last=True)\nassert sampler.num_samples == 4\n",
     ]
     INVALID = [
-        "import torch.utils.data as tud\nfrom torch.utils.data.distributed import DistributedSampler\n"
-        "sampler = DistributedSampler(ds, num_replicas=2, rank=0)\n"
-        "loader = tud.DataLoader(ds, sampler=sampler)\nfor epoch in range(3):\n"
-        "    for batch in loader:\n        pass\n",
+        Example(
+            "import torch.utils.data as tud\nfrom torch.utils.data.distributed import DistributedSampler\n"
+            "sampler = DistributedSampler(ds, num_replicas=2, rank=0)\n"
+            "loader = tud.DataLoader(ds, sampler=sampler)\nfor epoch in range(3):\n"
+            "    for batch in loader:\n        pass\n",
+            fixed="""\
+import torch.utils.data as tud
+from torch.utils.data.distributed import DistributedSampler
+sampler = DistributedSampler(ds, num_replicas=2, rank=0)
+loader = tud.DataLoader(ds, sampler=sampler)
+for epoch in range(3):
+    sampler.set_epoch(epoch)
+    for batch in loader:
+        pass
+""",
+        ),
         "import torch\n\ndef train(ds):\n"
         "    s = torch.utils.data.distributed.DistributedSampler(ds, shuffle=True)\n"
         "    return torch.utils.data.DataLoader(ds, sampler=s)\n",

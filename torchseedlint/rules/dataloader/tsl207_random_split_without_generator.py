@@ -6,7 +6,7 @@ from typing import Iterator
 
 from torchseedlint.core.diagnostics import Applicability, Diagnostic
 from torchseedlint.edits.seeding_block import generator_fix
-from torchseedlint.rules.base import Rule
+from torchseedlint.rules.base import Example, Rule
 from torchseedlint.rules.dataloader._shared import _unseeded_draws
 from torchseedlint.rules.worker_draws import kwarg_or_arg
 from torchseedlint.semantic import rng_api as K
@@ -78,8 +78,16 @@ class RandomSplitWithoutGenerator(Rule):
     INVALID = [
         "from torch.utils.data import random_split\n\ndef split(ds):\n"
         "    return random_split(ds, [0.9, 0.1])\n",
-        "import torch\nfrom torch.utils.data import random_split\ntorch.manual_seed(0)\n"
-        "a, b = random_split(ds, [8, 2])\n",
+        Example(
+            "import torch\nfrom torch.utils.data import random_split\ntorch.manual_seed(0)\n"
+            "a, b = random_split(ds, [8, 2])\n",
+            fixed="""\
+import torch
+from torch.utils.data import random_split
+torch.manual_seed(0)
+a, b = random_split(ds, [8, 2], generator=torch.Generator().manual_seed(0))
+""",
+        ),
         "import torch.utils.data as tud\nsampler = tud.SubsetRandomSampler(indices)\n",
         "from torch.utils.data.sampler import WeightedRandomSampler\n"
         "sampler = WeightedRandomSampler(weights, num_samples=10)\n",

@@ -8,7 +8,7 @@ from typing import Iterator, Optional, Set, Tuple
 
 from torchseedlint.core.diagnostics import Applicability, Diagnostic, Edit, Fix
 from torchseedlint.edits.apply import insertion
-from torchseedlint.rules.base import Rule
+from torchseedlint.rules.base import Example, Rule
 from torchseedlint.rules.dataloader._shared import _LOADER, _line_ending, _worker_init_function
 from torchseedlint.rules.worker_draws import worker_loaders
 from torchseedlint.semantic.context import Context
@@ -123,8 +123,19 @@ class UnpicklableWorkerInitFn(Rule):
         "    loader = DataLoader(ds, num_workers=2, worker_init_fn=make_init(3))\n",
     ]
     INVALID = [
-        "import numpy as np\nfrom torch.utils.data import DataLoader\n"
-        "loader = DataLoader(ds, num_workers=2, worker_init_fn=lambda i: np.random.seed(i))\n",
+        Example(
+            "import numpy as np\nfrom torch.utils.data import DataLoader\n"
+            "loader = DataLoader(ds, num_workers=2, worker_init_fn=lambda i: np.random.seed(i))\n",
+            fixed="""\
+import numpy as np
+from torch.utils.data import DataLoader
+
+
+def _worker_init_fn(i):
+    return np.random.seed(i)
+loader = DataLoader(ds, num_workers=2, worker_init_fn=_worker_init_fn)
+""",
+        ),
         "import torch\n\ndef make(ds, seed):\n    def init(worker_id):\n"
         "        torch.manual_seed(seed + worker_id)\n"
         "    return torch.utils.data.DataLoader(ds, num_workers=4, worker_init_fn=init)\n",

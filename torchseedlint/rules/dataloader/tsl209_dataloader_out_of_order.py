@@ -7,7 +7,7 @@ from typing import Iterator, Optional
 
 from torchseedlint.core.diagnostics import Applicability, Diagnostic, Edit, Fix
 from torchseedlint.core.text import line_offsets, location_at, to_offset
-from torchseedlint.rules.base import Rule
+from torchseedlint.rules.base import Example, Rule
 from torchseedlint.rules.dataloader._shared import _LOADER
 from torchseedlint.rules.worker_draws import literal_is
 from torchseedlint.semantic.context import Context
@@ -61,7 +61,13 @@ class DataLoaderOutOfOrder(Rule):
         "from torch.utils.data import DataLoader\nloader = DataLoader(ds, num_workers=4, in_order=True)\n",
     ]
     INVALID = [
-        "from torch.utils.data import DataLoader\nloader = DataLoader(ds, num_workers=4, in_order=False)\n",
+        Example(
+            "from torch.utils.data import DataLoader\nloader = DataLoader(ds, num_workers=4, in_order=False)\n",
+            fixed="""\
+from torch.utils.data import DataLoader
+loader = DataLoader(ds, num_workers=4)
+""",
+        ),
         "import torch\nloader = torch.utils.data.DataLoader(ds, in_order=False)\n",
     ]
 

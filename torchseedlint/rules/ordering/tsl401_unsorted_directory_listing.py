@@ -6,7 +6,7 @@ import re
 from typing import Iterator, Optional, Set
 
 from torchseedlint.core.diagnostics import Applicability, Diagnostic, Fix
-from torchseedlint.rules.base import Rule
+from torchseedlint.rules.base import Example, Rule
 from torchseedlint.rules.ordering._shared import _ORDER_KEEPING, _builds_sequence, _wrap_sorted
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.semantic.context import Context
@@ -114,7 +114,13 @@ class UnsortedDirectoryListing(Rule):
         "import os\nfor f in os.listdir('tmp'):\n    os.unlink(f)\n",
     ]
     INVALID = [
-        "import os\nfiles = os.listdir('data')\n",
+        Example(
+            "import os\nfiles = os.listdir('data')\n",
+            fixed="""\
+import os
+files = sorted(os.listdir('data'))
+""",
+        ),
         "import os\nfiles = [os.path.join('d', f) for f in os.listdir('d')]\n",
         "from glob import glob\nout = []\nfor path in glob('*.png'):\n    out.append(path)\n",
         "import glob as g\nfiles = list(g.iglob('**/*.png', recursive=True))\n",

@@ -6,7 +6,7 @@ import re
 from typing import Iterator, Optional
 
 from torchseedlint.core.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
-from torchseedlint.rules.base import Rule
+from torchseedlint.rules.base import Example, Rule
 from torchseedlint.rules.ordering._shared import (
     _APPENDING_METHODS,
     _ORDER_KEEPING,
@@ -92,7 +92,12 @@ class SetIterationOrder(Rule):
         "names = set(a)\nfor n in names:\n    if len(n) > 3:\n        print(n)\n",
     ]
     INVALID = [
-        "vocab = list(set(words))\n",
+        Example(
+            "vocab = list(set(words))\n",
+            fixed="""\
+vocab = sorted(set(words))
+""",
+        ),
         "words = {'cat', 'dog', 'emu'}\nw2i = {w: i for i, w in enumerate(words)}\n",
         "classes = frozenset(labels)\nmapping = dict(zip(classes, range(len(classes))))\n",
         "def build(tokens):\n    vocab = {}\n    for t in set(tokens):\n        vocab[t] = len(vocab)\n"

@@ -7,7 +7,7 @@ from typing import Iterator, Optional, Tuple
 from torchseedlint.core.diagnostics import Applicability, Diagnostic, Edit, Fix
 from torchseedlint.edits.seeding_block import reseed_value
 from torchseedlint.edits.source_text import SourceText
-from torchseedlint.rules.base import Rule
+from torchseedlint.rules.base import Example, Rule
 from torchseedlint.rules.seed_values._shared import (
     _label,
     _logged_names,
@@ -126,7 +126,14 @@ class RandomizingSeedCall(Rule):
         "import torch\nimport wandb\ng = torch.Generator()\nwandb.config.seed = g.seed()\n",
     ]
     INVALID = [
-        "import torch\ntorch.manual_seed(0)\ntorch.seed()\n",
+        Example(
+            "import torch\ntorch.manual_seed(0)\ntorch.seed()\n",
+            fixed="""\
+import torch
+torch.manual_seed(0)
+torch.manual_seed(0)
+""",
+        ),
         "import torch\nseed = torch.seed()\nprint('seeded')\n",
         "import torch as T\nT.random.seed()\n",
         "import torch\ntorch.cuda.seed_all()\n",

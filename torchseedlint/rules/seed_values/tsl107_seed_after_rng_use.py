@@ -7,7 +7,7 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 from torchseedlint.core.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
 from torchseedlint.edits.apply import insertion
 from torchseedlint.edits.source_text import SourceText, replacement_rows
-from torchseedlint.rules.base import Rule
+from torchseedlint.rules.base import Example, Rule
 from torchseedlint.rules.seed_values._shared import _chain, _label, _within
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.semantic.analysis import first_arg
@@ -119,7 +119,14 @@ class SeedAfterRngUse(Rule):
         "image = pipe('a cat', generator=torch.manual_seed(0))\n",
     ]
     INVALID = [
-        "import torch\nmodel = torch.nn.Linear(4, 2)\ntorch.manual_seed(0)\n",
+        Example(
+            "import torch\nmodel = torch.nn.Linear(4, 2)\ntorch.manual_seed(0)\n",
+            fixed="""\
+import torch
+torch.manual_seed(0)
+model = torch.nn.Linear(4, 2)
+""",
+        ),
         "import torch.nn as nn\nimport torch as T\n\ndef main():\n    net = nn.Conv2d(1, 1, 3)\n"
         "    T.manual_seed(0)\n",
         "import random\nitems = [1, 2, 3]\nrandom.shuffle(items)\nrandom.seed(0)\n",

@@ -7,7 +7,7 @@ from typing import Iterator, Optional
 from torchseedlint.core.diagnostics import Applicability, Diagnostic, Fix
 from torchseedlint.edits.apply import insertion
 from torchseedlint.edits.source_text import SourceText
-from torchseedlint.rules.base import Rule
+from torchseedlint.rules.base import Example, Rule
 from torchseedlint.rules.seed_values._shared import _label
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.semantic.analysis import first_arg
@@ -76,7 +76,15 @@ class CudaOnlySeed(Rule):
         "torch.cuda.manual_seed(0)\n",
     ]
     INVALID = [
-        "import torch\ntorch.cuda.manual_seed_all(0)\nx = torch.rand(2)\n",
+        Example(
+            "import torch\ntorch.cuda.manual_seed_all(0)\nx = torch.rand(2)\n",
+            fixed="""\
+import torch
+torch.manual_seed(0)
+torch.cuda.manual_seed_all(0)
+x = torch.rand(2)
+""",
+        ),
         "import random\nimport numpy as np\nimport torch\n\ndef set_seed(s):\n"
         "    random.seed(s)\n    np.random.seed(s)\n    torch.cuda.manual_seed_all(s)\n",
         "from torch import cuda\ncuda.manual_seed(1)\n",

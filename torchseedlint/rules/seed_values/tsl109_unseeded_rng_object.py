@@ -7,7 +7,7 @@ from typing import Iterator, Optional
 
 from torchseedlint.core.diagnostics import Applicability, Diagnostic
 from torchseedlint.edits.source_text import SourceText
-from torchseedlint.rules.base import Rule
+from torchseedlint.rules.base import Example, Rule
 from torchseedlint.rules.seed_values._shared import (
     _RNG_CONSTRUCTORS,
     _label,
@@ -95,7 +95,14 @@ class UnseededRngObject(Rule):
         "    def step(self):\n        return self.rng.random()\n",
     ]
     INVALID = [
-        "import numpy as np\nrng = np.random.default_rng()\nx = rng.normal()\n",
+        Example(
+            "import numpy as np\nrng = np.random.default_rng()\nx = rng.normal()\n",
+            fixed="""\
+import numpy as np
+rng = np.random.default_rng(0)
+x = rng.normal()
+""",
+        ),
         "import numpy\nstate = numpy.random.RandomState(None)\nstate.shuffle([1, 2])\n",
         "import random\n\ndef pick(items):\n    r = random.Random()\n    return r.choice(items)\n",
         "from numpy.random import Generator, PCG64\ng = Generator(PCG64())\nprint(g.random())\n",

@@ -7,7 +7,7 @@ from typing import Iterator, List, Optional
 
 from torchseedlint.core.diagnostics import Applicability, Diagnostic, Fix
 from torchseedlint.edits.apply import insertion
-from torchseedlint.rules.base import Rule
+from torchseedlint.rules.base import Example, Rule
 from torchseedlint.rules.seed_values._shared import _chain, _label
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.semantic.analysis import first_arg
@@ -80,8 +80,17 @@ class NumpySeedOverflow(Rule):
         "import numpy as np\nnp.random.seed(1234)\n",
     ]
     INVALID = [
-        "import numpy as np\nimport torch\n\ndef seed_worker(worker_id):\n"
-        "    np.random.seed(torch.initial_seed())\n",
+        Example(
+            "import numpy as np\nimport torch\n\ndef seed_worker(worker_id):\n"
+            "    np.random.seed(torch.initial_seed())\n",
+            fixed="""\
+import numpy as np
+import torch
+
+def seed_worker(worker_id):
+    np.random.seed(torch.initial_seed() % 2**32)
+""",
+        ),
         "import numpy as np\nimport torch\n\ndef seed_worker(worker_id):\n"
         "    s = torch.initial_seed()\n    np.random.seed(s)\n",
         "import numpy as onp\nimport torch.utils.data as tud\n\ndef init(i):\n"

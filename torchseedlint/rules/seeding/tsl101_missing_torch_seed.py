@@ -74,7 +74,17 @@ class MissingTorchSeed(_MissingSeed):
         ),
     ]
     INVALID = [
-        "import torch\nmodel = torch.nn.Linear(4, 2)\n",
+        Example(
+            "import torch\nmodel = torch.nn.Linear(4, 2)\n",
+            fixed="""\
+import torch
+
+SEED = 0
+torch.manual_seed(SEED)
+
+model = torch.nn.Linear(4, 2)
+""",
+        ),
         "import torch as T\n\nif __name__ == '__main__':\n    x = T.randn(3)\n",
         "import torch\nimport random\nrandom.seed(0)\nnet = torch.nn.Conv2d(1, 1, 3)\n",
         "import torch\ntorch.cuda.manual_seed_all(0)\nx = torch.rand(2)\n",

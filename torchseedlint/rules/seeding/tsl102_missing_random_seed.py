@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import List
 
+from torchseedlint.rules.base import Example
 from torchseedlint.rules.seeding._shared import _ENTRY_POINT_WORDS, _MissingSeed
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.semantic.context import Context
@@ -52,7 +53,17 @@ class MissingRandomSeed(_MissingSeed):
         "import random\n\ndef augment(x):\n    return x + random.random()\n",
     ]
     INVALID = [
-        "import random\nx = random.random()\n",
+        Example(
+            "import random\nx = random.random()\n",
+            fixed="""\
+import random
+
+SEED = 0
+random.seed(SEED)
+
+x = random.random()
+""",
+        ),
         "import random as rnd\n\nif __name__ == '__main__':\n    rnd.shuffle([1, 2, 3])\n",
         "from random import choice\nimport torch\ntorch.manual_seed(0)\nprint(choice([1, 2]))\n",
         # A worker_init_fn seeds the workers, not the main process that draws here.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import List
 
+from torchseedlint.rules.base import Example
 from torchseedlint.rules.seeding._shared import _ENTRY_POINT_WORDS, _MissingSeed
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.semantic.context import Context
@@ -52,7 +53,17 @@ class MissingNumpySeed(_MissingSeed):
         "accelerate.utils.set_seed(3)\nnpr.randn(2)\n",
     ]
     INVALID = [
-        "import numpy as np\nx = np.random.rand(3)\n",
+        Example(
+            "import numpy as np\nx = np.random.rand(3)\n",
+            fixed="""\
+import numpy as np
+
+SEED = 0
+np.random.seed(SEED)
+
+x = np.random.rand(3)
+""",
+        ),
         "import numpy as onp\n\nif __name__ == '__main__':\n    onp.random.shuffle([1, 2])\n",
         "from numpy import random as npr\nimport torch\ntorch.manual_seed(0)\nnpr.randint(0, 5)\n",
     ]

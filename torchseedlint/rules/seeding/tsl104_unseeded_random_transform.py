@@ -59,7 +59,18 @@ class UnseededRandomTransform(Rule):
         "aug = v2.RandomErasing()\n",
     ]
     INVALID = [
-        "from torchvision import transforms\naug = transforms.RandomHorizontalFlip()\n",
+        Example(
+            "from torchvision import transforms\naug = transforms.RandomHorizontalFlip()\n",
+            fixed="""\
+from torchvision import transforms
+import torch
+
+SEED = 0
+torch.manual_seed(SEED)
+
+aug = transforms.RandomHorizontalFlip()
+""",
+        ),
         "import kornia.augmentation as KA\n\nif __name__ == '__main__':\n    aug = KA.RandomAffine(10)\n",
         "import torch\nfrom torchvision import transforms\ntorch.manual_seed(0)\n"
         "aug = transforms.RandomChoice([transforms.RandomCrop(2)])\n",

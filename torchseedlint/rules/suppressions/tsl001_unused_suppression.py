@@ -67,7 +67,12 @@ class UnusedSuppression(Rule):
         ),
     ]
     INVALID = [
-        "x = 1  # noqa: TSL101\n",
+        Example(
+            "x = 1  # noqa: TSL101\n",
+            fixed="""\
+x = 1
+""",
+        ),
         Example(
             "import torch\ntorch.manual_seed(0)\nx = torch.rand(2)  # noqa: TSL101\n",
             {"extend-select": ["TSL101"]},
