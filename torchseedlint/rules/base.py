@@ -96,5 +96,7 @@ class Rule:
             noqa_rows=rows,
         )
 
-    def at_call(self, ctx: Context, call: Call, message: str, fix: Optional[Fix] = None) -> Diagnostic:
+    def at_call(
+        self, ctx: Context, call: Call, message: str, fix: Optional[Fix] = None
+    ) -> Diagnostic:
         return self.diagnostic(ctx, message, call.start, call.end, call.stmt_end_row, fix)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
-from torchseedlint.core.diagnostics import Applicability, Edit, Fix
+from torchseedlint.core.diagnostics import Applicability, Edit, Fix, Location
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.semantic.facts import Call, Expr, ModuleFacts
 
@@ -21,6 +21,12 @@ class _Flag:
     label: str  # as the message shows it
     value: Expr
     stmt_end_row: int
+
+    @property
+    def span(self) -> Tuple[Location, Location]:
+        """Where the literal is (``_flags`` keeps only literals with a position)."""
+        assert self.value.start is not None and self.value.end is not None
+        return self.value.start, self.value.end
 
 
 def _flags(facts: ModuleFacts, name: str) -> List[_Flag]:
@@ -50,12 +56,7 @@ def _benchmark_on(facts: ModuleFacts) -> List[_Flag]:
 
 
 def _benchmark_off_fix(flag: _Flag, applicability: Applicability) -> Fix:
-    assert flag.value.start is not None and flag.value.end is not None
-    return Fix(
-        applicability,
-        "Set `benchmark` to `False`",
-        (Edit("False", flag.value.start, flag.value.end),),
-    )
+    return Fix(applicability, "Set `benchmark` to `False`", (Edit("False", *flag.span),))
 
 
 def _top_statement_end(facts: ModuleFacts, row: int, kinds: Tuple[str, ...]) -> Optional[int]:

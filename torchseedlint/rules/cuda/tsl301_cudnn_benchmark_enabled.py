@@ -103,8 +103,7 @@ torch.backends.cudnn.benchmark = False
                 f"`{flag.label}` makes cuDNN pick convolution algorithms by timing them, "
                 "which can differ between runs; set `benchmark` to `False` for reproducible "
                 f"runs. See {K.REPRODUCIBILITY_URL}#cuda-convolution-benchmarking",
-                flag.value.start,
-                flag.value.end,
+                *flag.span,
                 flag.stmt_end_row,
                 _benchmark_off_fix(flag, Applicability.UNSAFE),
             )

@@ -95,8 +95,7 @@ torch.backends.cudnn.benchmark = False
                 f"`{flag.label}` together with `{deterministic[0].label}`: cuDNN still "
                 "benchmarks deterministic algorithms and may pick a different one each run; "
                 "set `benchmark` to `False`",
-                flag.value.start,
-                flag.value.end,
+                *flag.span,
                 flag.stmt_end_row,
                 _benchmark_off_fix(flag, Applicability.UNSAFE),
             )
