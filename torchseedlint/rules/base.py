@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import inspect
 import re
-from dataclasses import dataclass, field
+import textwrap
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Dict, FrozenSet, Iterator, Optional, Sequence, Union
 
 from torchseedlint.core.diagnostics import Applicability, Diagnostic, Fix, Location
@@ -25,13 +26,27 @@ class Example:
     """A code example for a rule; ``settings`` are ``[tool.torchseedlint]`` keys.
 
     ``fixed``, on an ``INVALID`` example: the code once every fix is applied
-    (``--fix --unsafe-fixes``), checked by the tests.
+    (``--fix --unsafe-fixes``), checked by the tests. In a rule's ``VALID`` and
+    ``INVALID``, code may be written as an indented triple-quoted block, as in
+    Fixit: the rule stores it without its first newline and common indentation.
     """
 
     code: str
     settings: Dict[str, Any] = field(default_factory=dict)
     path: str = "train.py"
     fixed: Optional[str] = None
+
+
+def _code_block(text: str) -> str:
+    """A triple-quoted example as code: its first newline and common indentation removed."""
+    return textwrap.dedent(text[1:] if text.startswith("\n") else text)
+
+
+def _as_written(example: Union[str, Example]) -> Union[str, Example]:
+    if isinstance(example, str):
+        return _code_block(example)
+    fixed = None if example.fixed is None else _code_block(example.fixed)
+    return replace(example, code=_code_block(example.code), fixed=fixed)
 
 
 class Rule:
@@ -46,6 +61,14 @@ class Rule:
     triggers: ClassVar[FrozenSet[str]]
     VALID: ClassVar[Sequence[Union[str, Example]]] = ()
     INVALID: ClassVar[Sequence[Union[str, Example]]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Examples are written as indented triple-quoted blocks, as in Fixit: they are
+        # stored as the code they stand for.
+        for kind in ("VALID", "INVALID"):
+            if kind in vars(cls):
+                setattr(cls, kind, [_as_written(example) for example in vars(cls)[kind]])
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
         raise NotImplementedError

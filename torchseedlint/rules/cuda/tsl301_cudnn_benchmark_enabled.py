@@ -70,28 +70,63 @@ class CudnnBenchmarkEnabled(Rule):
     severity = "warning"
     triggers = _BENCHMARK
     VALID = [
-        "import torch\ntorch.backends.cudnn.benchmark = False\n",
-        "import torch.backends.cudnn as cudnn\ncudnn.benchmark = args.benchmark\n",
-        "from torch.backends import cudnn\nwith cudnn.flags(enabled=True, benchmark=False):\n"
-        "    pass\n",
-        "import lightning as L\ntrainer = L.Trainer(benchmark=False)\n",
+        """
+        import torch
+        torch.backends.cudnn.benchmark = False
+        """,
+        """
+        import torch.backends.cudnn as cudnn
+        cudnn.benchmark = args.benchmark
+        """,
+        """
+        from torch.backends import cudnn
+        with cudnn.flags(enabled=True, benchmark=False):
+            pass
+        """,
+        """
+        import lightning as L
+        trainer = L.Trainer(benchmark=False)
+        """,
         "benchmark = True\n",
     ]
     INVALID = [
         Example(
-            "import torch\ntorch.backends.cudnn.benchmark = True\n",
-            fixed="""\
-import torch
-torch.backends.cudnn.benchmark = False
-""",
+            """
+            import torch
+            torch.backends.cudnn.benchmark = True
+            """,
+            fixed="""
+            import torch
+            torch.backends.cudnn.benchmark = False
+            """,
         ),
-        "import torch.backends.cudnn as cudnn\ncudnn.benchmark = True\n",
-        "from torch.backends import cudnn\ncudnn.benchmark = True\n",
-        "import torch as T\nT.backends.cudnn.benchmark = True\n",
-        "from torch.backends import cudnn\nwith cudnn.flags(enabled=True, benchmark=True):\n"
-        "    pass\n",
-        "import pytorch_lightning as pl\ntrainer = pl.Trainer(max_epochs=3, benchmark=True)\n",
-        "from lightning.pytorch import Trainer\n\ndef main():\n    Trainer(benchmark=True)\n",
+        """
+        import torch.backends.cudnn as cudnn
+        cudnn.benchmark = True
+        """,
+        """
+        from torch.backends import cudnn
+        cudnn.benchmark = True
+        """,
+        """
+        import torch as T
+        T.backends.cudnn.benchmark = True
+        """,
+        """
+        from torch.backends import cudnn
+        with cudnn.flags(enabled=True, benchmark=True):
+            pass
+        """,
+        """
+        import pytorch_lightning as pl
+        trainer = pl.Trainer(max_epochs=3, benchmark=True)
+        """,
+        """
+        from lightning.pytorch import Trainer
+
+        def main():
+            Trainer(benchmark=True)
+        """,
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:

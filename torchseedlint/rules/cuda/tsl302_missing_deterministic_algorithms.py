@@ -191,8 +191,12 @@ class MissingDeterministicAlgorithms(Rule):
         # Not seeded: reproducibility is not asked for (TSL101 reports the seed).
         "import torch\nmodel = torch.nn.Linear(4, 2).cuda()\n" + _TRAIN,
         # Never trains: a checkpoint conversion on the GPU.
-        "import torch\ntorch.manual_seed(0)\nmodel = torch.load('a.pt').cuda()\n"
-        "torch.save(model.half(), 'b.pt')\n",
+        """
+        import torch
+        torch.manual_seed(0)
+        model = torch.load('a.pt').cuda()
+        torch.save(model.half(), 'b.pt')
+        """,
         # Device names as data, an argparse default, a parameter default.
         "import argparse\nimport torch\nACCELERATORS = ('cpu', 'gpu', 'cuda')\n"
         "parser = argparse.ArgumentParser()\nparser.add_argument('--device', default='cuda')\n"
@@ -200,37 +204,73 @@ class MissingDeterministicAlgorithms(Rule):
         "class Runner:\n    def __init__(self, device='cuda'):\n        self.device = device\n\n"
         "model = torch.nn.Linear(4, 2).to(args.device)\n" + _TRAIN,
         # Lightning on the CPU only.
-        "import lightning as L\nL.seed_everything(0)\nL.Trainer(accelerator='cpu').fit(model)\n",
-        "import lightning as L\nimport torch\n\nif __name__ == '__main__':\n"
-        "    L.seed_everything(0)\n    trainer = L.Trainer(deterministic=True, accelerator='cuda')\n"
-        "    trainer.fit(model)\n",
+        """
+        import lightning as L
+        L.seed_everything(0)
+        L.Trainer(accelerator='cpu').fit(model)
+        """,
+        """
+        import lightning as L
+        import torch
+
+        if __name__ == '__main__':
+            L.seed_everything(0)
+            trainer = L.Trainer(deterministic=True, accelerator='cuda')
+            trainer.fit(model)
+        """,
         # A library module: its caller decides.
-        "import torch\n\ndef step(model, x, opt):\n    torch.manual_seed(0)\n"
-        "    model.cuda()(x).sum().backward()\n    opt.step()\n",
+        """
+        import torch
+
+        def step(model, x, opt):
+            torch.manual_seed(0)
+            model.cuda()(x).sum().backward()
+            opt.step()
+        """,
     ]
     INVALID = [
         Example(
             "import torch\ntorch.manual_seed(0)\nmodel = torch.nn.Linear(4, 2).cuda()\n" + _TRAIN,
-            fixed="""\
-import os
-import torch
-torch.manual_seed(0)
-os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-torch.use_deterministic_algorithms(True)
-model = torch.nn.Linear(4, 2).cuda()
-loss = model(torch.ones(4)).sum()
-loss.backward()
-""",
+            fixed="""
+            import os
+            import torch
+            torch.manual_seed(0)
+            os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+            torch.use_deterministic_algorithms(True)
+            model = torch.nn.Linear(4, 2).cuda()
+            loss = model(torch.ones(4)).sum()
+            loss.backward()
+            """,
         ),
-        "import torch as T\n\ndef main():\n    T.manual_seed(1)\n"
-        "    device = T.device('cuda' if T.cuda.is_available() else 'cpu')\n"
-        "    model = T.nn.Linear(2, 2).to(device)\n    opt = T.optim.SGD(model.parameters(), 0.1)\n"
-        "    opt.step()\n\nif __name__ == '__main__':\n    main()\n",
-        "from torch.backends import cudnn\nimport torch\ncudnn.deterministic = False\n"
-        "torch.manual_seed(0)\nx = torch.rand(2, device='cuda:0', requires_grad=True)\n"
-        "x.sum().backward()\n",
-        "import lightning as L\n\nif __name__ == '__main__':\n    L.seed_everything(0)\n"
-        "    trainer = L.Trainer(deterministic=False, accelerator='gpu')\n    trainer.fit(model)\n",
+        """
+        import torch as T
+
+        def main():
+            T.manual_seed(1)
+            device = T.device('cuda' if T.cuda.is_available() else 'cpu')
+            model = T.nn.Linear(2, 2).to(device)
+            opt = T.optim.SGD(model.parameters(), 0.1)
+            opt.step()
+
+        if __name__ == '__main__':
+            main()
+        """,
+        """
+        from torch.backends import cudnn
+        import torch
+        cudnn.deterministic = False
+        torch.manual_seed(0)
+        x = torch.rand(2, device='cuda:0', requires_grad=True)
+        x.sum().backward()
+        """,
+        """
+        import lightning as L
+
+        if __name__ == '__main__':
+            L.seed_everything(0)
+            trainer = L.Trainer(deterministic=False, accelerator='gpu')
+            trainer.fit(model)
+        """,
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:

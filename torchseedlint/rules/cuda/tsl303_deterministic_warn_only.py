@@ -53,16 +53,40 @@ class DeterministicWarnOnly(Rule):
     severity = "warning"
     triggers = _DETERMINISM
     VALID = [
-        "import torch\ntorch.use_deterministic_algorithms(True)\n",
-        "import torch\ntorch.use_deterministic_algorithms(True, warn_only=False)\n",
-        "import torch as T\nT.set_deterministic_debug_mode('error')\n",
-        "from lightning import Trainer\nTrainer(deterministic=True)\n",
+        """
+        import torch
+        torch.use_deterministic_algorithms(True)
+        """,
+        """
+        import torch
+        torch.use_deterministic_algorithms(True, warn_only=False)
+        """,
+        """
+        import torch as T
+        T.set_deterministic_debug_mode('error')
+        """,
+        """
+        from lightning import Trainer
+        Trainer(deterministic=True)
+        """,
     ]
     INVALID = [
-        "import torch\ntorch.use_deterministic_algorithms(True, warn_only=True)\n",
-        "import torch as T\nT.set_deterministic_debug_mode('warn')\n",
-        "from torch import set_deterministic_debug_mode\nset_deterministic_debug_mode(1)\n",
-        "import pytorch_lightning as pl\ntrainer = pl.Trainer(deterministic='warn')\n",
+        """
+        import torch
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        """,
+        """
+        import torch as T
+        T.set_deterministic_debug_mode('warn')
+        """,
+        """
+        from torch import set_deterministic_debug_mode
+        set_deterministic_debug_mode(1)
+        """,
+        """
+        import pytorch_lightning as pl
+        trainer = pl.Trainer(deterministic='warn')
+        """,
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:

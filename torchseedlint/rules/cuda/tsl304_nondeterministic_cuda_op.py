@@ -134,23 +134,63 @@ class NondeterministicCudaOp(Rule):
     severity = "warning"
     triggers = _CUDA
     VALID = [
-        "import torch\ntorch.use_deterministic_algorithms(True)\n"
-        "out = torch.zeros(3, device='cuda').index_add_(0, idx, src)\n",
+        """
+        import torch
+        torch.use_deterministic_algorithms(True)
+        out = torch.zeros(3, device='cuda').index_add_(0, idx, src)
+        """,
         # No CUDA in the module.
-        "import torch\nout = torch.zeros(3).index_add_(0, idx, src)\n",
-        "import torch\nimport numpy as np\nx = torch.ones(2).cuda()\ncounts = np.bincount(labels)\n",
-        "import torch.nn.functional as F\nimport torch\nx = torch.rand(1, 1, 4, 4).cuda()\n"
-        "y = F.interpolate(x, scale_factor=2, mode='nearest')\n",
-        "import torch\nx = torch.ones(2).cuda()\nx.index_put_((i,), v)\n",
+        """
+        import torch
+        out = torch.zeros(3).index_add_(0, idx, src)
+        """,
+        """
+        import torch
+        import numpy as np
+        x = torch.ones(2).cuda()
+        counts = np.bincount(labels)
+        """,
+        """
+        import torch.nn.functional as F
+        import torch
+        x = torch.rand(1, 1, 4, 4).cuda()
+        y = F.interpolate(x, scale_factor=2, mode='nearest')
+        """,
+        """
+        import torch
+        x = torch.ones(2).cuda()
+        x.index_put_((i,), v)
+        """,
     ]
     INVALID = [
-        "import torch\nout = torch.zeros(3, device='cuda').index_add_(0, idx, src)\n",
-        "import torch as T\nx = T.ones(4).cuda()\nh = T.histc(x)\n",
-        "import torch.nn.functional as F\nimport torch\nx = torch.rand(1, 1, 4, 4).cuda()\n"
-        "y = F.interpolate(x, scale_factor=2, mode='bilinear')\n",
-        "from torch import nn\nbag = nn.EmbeddingBag(10, 3, mode='max').cuda()\n",
-        "import torch\nx = torch.ones(2).cuda()\nx.index_put_((i,), v, accumulate=True)\n",
-        "import torch.nn as nn\npool = nn.AdaptiveAvgPool2d(1).to('cuda')\n",
+        """
+        import torch
+        out = torch.zeros(3, device='cuda').index_add_(0, idx, src)
+        """,
+        """
+        import torch as T
+        x = T.ones(4).cuda()
+        h = T.histc(x)
+        """,
+        """
+        import torch.nn.functional as F
+        import torch
+        x = torch.rand(1, 1, 4, 4).cuda()
+        y = F.interpolate(x, scale_factor=2, mode='bilinear')
+        """,
+        """
+        from torch import nn
+        bag = nn.EmbeddingBag(10, 3, mode='max').cuda()
+        """,
+        """
+        import torch
+        x = torch.ones(2).cuda()
+        x.index_put_((i,), v, accumulate=True)
+        """,
+        """
+        import torch.nn as nn
+        pool = nn.AdaptiveAvgPool2d(1).to('cuda')
+        """,
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:

@@ -94,58 +94,100 @@ class CublasWorkspaceConfig(Rule):
     triggers = _DETERMINISM
     VALID = [
         Example(
-            "import os\nos.environ['CUBLAS_WORKSPACE_CONFIG'] = ':4096:8'\nimport torch\n"
-            "torch.use_deterministic_algorithms(True)\n",
+            """
+            import os
+            os.environ['CUBLAS_WORKSPACE_CONFIG'] = ':4096:8'
+            import torch
+            torch.use_deterministic_algorithms(True)
+            """,
             {"torch-version": "2.3"},
         ),
         Example(
-            "import os\nos.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':16:8')\n"
-            "import torch as T\nT.use_deterministic_algorithms(True)\n",
+            """
+            import os
+            os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':16:8')
+            import torch as T
+            T.use_deterministic_algorithms(True)
+            """,
             {"torch-version": "1.12"},
         ),
         Example(
-            "import torch\ntorch.use_deterministic_algorithms(True)\n", {"torch-version": "2.13"}
+            """
+            import torch
+            torch.use_deterministic_algorithms(True)
+            """,
+            {"torch-version": "2.13"},
         ),
         Example(
-            "import torch\ntorch.use_deterministic_algorithms(False)\n", {"torch-version": "2.3"}
+            """
+            import torch
+            torch.use_deterministic_algorithms(False)
+            """,
+            {"torch-version": "2.3"},
         ),
         # Deterministic mode with warn_only=True warns about cuBLAS, it does not raise.
         Example(
-            "import torch\ntorch.use_deterministic_algorithms(True, warn_only=True)\n",
+            """
+            import torch
+            torch.use_deterministic_algorithms(True, warn_only=True)
+            """,
             {"torch-version": "2.3"},
         ),
         # A library helper: its callers' launchers set the environment.
         Example(
-            "import torch\n\ndef set_seed(seed, deterministic=False):\n"
-            "    torch.manual_seed(seed)\n    if deterministic:\n"
-            "        torch.use_deterministic_algorithms(True)\n",
+            """
+            import torch
+
+            def set_seed(seed, deterministic=False):
+                torch.manual_seed(seed)
+                if deterministic:
+                    torch.use_deterministic_algorithms(True)
+            """,
             {"torch-version": "2.3"},
         ),
     ]
     INVALID = [
         Example(
-            "import torch\ntorch.use_deterministic_algorithms(True)\n",
+            """
+            import torch
+            torch.use_deterministic_algorithms(True)
+            """,
             {"torch-version": "2.3"},
-            fixed="""\
-import os
-os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-import torch
-torch.use_deterministic_algorithms(True)
-""",
+            fixed="""
+            import os
+            os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+            import torch
+            torch.use_deterministic_algorithms(True)
+            """,
         ),
         # The torch version is unknown: treated like an old one.
-        "import torch\ntorch.use_deterministic_algorithms(True)\n",
+        """
+        import torch
+        torch.use_deterministic_algorithms(True)
+        """,
         Example(
-            "import torch as T\nT.set_deterministic_debug_mode('error')\n", {"torch-version": "2.9"}
+            """
+            import torch as T
+            T.set_deterministic_debug_mode('error')
+            """,
+            {"torch-version": "2.9"},
         ),
         Example(
-            "import os\nos.environ['CUBLAS_WORKSPACE_CONFIG'] = ':4096:2'\nimport torch\n"
-            "torch.use_deterministic_algorithms(True)\n",
+            """
+            import os
+            os.environ['CUBLAS_WORKSPACE_CONFIG'] = ':4096:2'
+            import torch
+            torch.use_deterministic_algorithms(True)
+            """,
             {"torch-version": "1.10"},
         ),
         Example(
-            "from torch import use_deterministic_algorithms\n\nif __name__ == '__main__':\n"
-            "    use_deterministic_algorithms(True)\n",
+            """
+            from torch import use_deterministic_algorithms
+
+            if __name__ == '__main__':
+                use_deterministic_algorithms(True)
+            """,
             {"torch-version": "2.0"},
         ),
     ]

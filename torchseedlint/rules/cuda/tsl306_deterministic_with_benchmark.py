@@ -61,28 +61,58 @@ class DeterministicWithBenchmark(Rule):
     fix_safety = Applicability.UNSAFE
     triggers = _BENCHMARK
     VALID = [
-        "import torch\ntorch.backends.cudnn.deterministic = True\n"
-        "torch.backends.cudnn.benchmark = False\n",
-        "import torch.backends.cudnn as cudnn\ncudnn.deterministic = False\ncudnn.benchmark = True\n",
-        "from lightning import Trainer\nTrainer(deterministic=True)\n",
-        "from torch.backends import cudnn\nwith cudnn.flags(deterministic=True, benchmark=False):\n"
-        "    pass\n",
+        """
+        import torch
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+        """,
+        """
+        import torch.backends.cudnn as cudnn
+        cudnn.deterministic = False
+        cudnn.benchmark = True
+        """,
+        """
+        from lightning import Trainer
+        Trainer(deterministic=True)
+        """,
+        """
+        from torch.backends import cudnn
+        with cudnn.flags(deterministic=True, benchmark=False):
+            pass
+        """,
     ]
     INVALID = [
         Example(
-            "import torch\ntorch.backends.cudnn.deterministic = True\n"
-            "torch.backends.cudnn.benchmark = True\n",
-            fixed="""\
-import torch
-torch.backends.cudnn.deterministic = True
-torch.backends.cudnn.benchmark = False
-""",
+            """
+            import torch
+            torch.backends.cudnn.deterministic = True
+            torch.backends.cudnn.benchmark = True
+            """,
+            fixed="""
+            import torch
+            torch.backends.cudnn.deterministic = True
+            torch.backends.cudnn.benchmark = False
+            """,
         ),
-        "import torch.backends.cudnn as cudnn\ncudnn.benchmark = True\ncudnn.deterministic = True\n",
-        "from torch.backends import cudnn\nwith cudnn.flags(enabled=True, deterministic=True, "
-        "benchmark=True):\n    pass\n",
-        "import torch as T\nT.backends.cudnn.deterministic = True\nT.backends.cudnn.benchmark = True\n",
-        "import lightning.pytorch as pl\ntrainer = pl.Trainer(deterministic=True, benchmark=True)\n",
+        """
+        import torch.backends.cudnn as cudnn
+        cudnn.benchmark = True
+        cudnn.deterministic = True
+        """,
+        """
+        from torch.backends import cudnn
+        with cudnn.flags(enabled=True, deterministic=True, benchmark=True):
+            pass
+        """,
+        """
+        import torch as T
+        T.backends.cudnn.deterministic = True
+        T.backends.cudnn.benchmark = True
+        """,
+        """
+        import lightning.pytorch as pl
+        trainer = pl.Trainer(deterministic=True, benchmark=True)
+        """,
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:

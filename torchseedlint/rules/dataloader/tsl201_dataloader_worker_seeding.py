@@ -119,18 +119,28 @@ class DataLoaderWorkerSeeding(Rule):
         _NOISY + "from lightning import seed_everything\nseed_everything(0, workers=True)\n"
         "loader = DataLoader(Noisy(), num_workers=4)\n",
         # The dataset cannot be resolved: imported, or a parameter.
-        "import torch\nfrom mydata import Noisy\ntorch.manual_seed(0)\n"
-        "loader = torch.utils.data.DataLoader(Noisy(), num_workers=4)\n",
+        """
+        import torch
+        from mydata import Noisy
+        torch.manual_seed(0)
+        loader = torch.utils.data.DataLoader(Noisy(), num_workers=4)
+        """,
         # An evaluation loader: nothing random in its workers.
-        "import torchvision.transforms as T\nfrom torchvision.datasets import CIFAR10\n"
-        "from torch.utils.data import DataLoader\n"
-        "val = CIFAR10('data', train=False, transform=T.Compose([T.ToTensor()]))\n"
-        "loader = DataLoader(val, shuffle=False, num_workers=4)\n",
+        """
+        import torchvision.transforms as T
+        from torchvision.datasets import CIFAR10
+        from torch.utils.data import DataLoader
+        val = CIFAR10('data', train=False, transform=T.Compose([T.ToTensor()]))
+        loader = DataLoader(val, shuffle=False, num_workers=4)
+        """,
         Example(
-            "import torchvision.transforms as T\nfrom torchvision.datasets import CIFAR10\n"
-            "from torch.utils.data import DataLoader\n"
-            "val = CIFAR10('data', train=False, transform=T.ToTensor())\n"
-            "loader = DataLoader(val, shuffle=False, num_workers=4)\n",
+            """
+            import torchvision.transforms as T
+            from torchvision.datasets import CIFAR10
+            from torch.utils.data import DataLoader
+            val = CIFAR10('data', train=False, transform=T.ToTensor())
+            loader = DataLoader(val, shuffle=False, num_workers=4)
+            """,
             {"dataloader-worker-seeding": "always"},
         ),
     ]
@@ -138,48 +148,63 @@ class DataLoaderWorkerSeeding(Rule):
         Example(
             _NOISY + "loader = DataLoader(Noisy(), num_workers=2)\n",
             {"torch-version": "1.8"},
-            fixed="""\
-import numpy as np
-import torch
-from torch.utils.data import DataLoader, Dataset
+            fixed="""
+            import numpy as np
+            import torch
+            from torch.utils.data import DataLoader, Dataset
 
 
-def seed_worker(worker_id):
-    worker_seed = torch.initial_seed() % 2**32
-    np.random.seed(worker_seed)
+            def seed_worker(worker_id):
+                worker_seed = torch.initial_seed() % 2**32
+                np.random.seed(worker_seed)
 
 
-class Noisy(Dataset):
-    def __len__(self):
-        return 8
+            class Noisy(Dataset):
+                def __len__(self):
+                    return 8
 
-    def __getitem__(self, i):
-        return np.random.rand()
+                def __getitem__(self, i):
+                    return np.random.rand()
 
-torch.manual_seed(0)
-loader = DataLoader(Noisy(), num_workers=2,
-                    worker_init_fn=seed_worker,
-                    generator=torch.Generator().manual_seed(0))
-""",
+            torch.manual_seed(0)
+            loader = DataLoader(Noisy(), num_workers=2,
+                                worker_init_fn=seed_worker,
+                                generator=torch.Generator().manual_seed(0))
+            """,
         ),
         _NOISY + "ds = Noisy()\nloader = DataLoader(ds, batch_size=4, num_workers=args.workers)\n",
         Example(
-            "import cv2\nimport numpy as np\nimport torch\n\n"
-            "class Speckle(torch.utils.data.Dataset):\n    def __getitem__(self, i):\n"
-            "        noise = np.zeros(4)\n        cv2.randn(noise, 0, 1)\n        return noise\n\n"
-            "loader = torch.utils.data.DataLoader(Speckle(), num_workers=2)\n",
+            """
+            import cv2
+            import numpy as np
+            import torch
+
+            class Speckle(torch.utils.data.Dataset):
+                def __getitem__(self, i):
+                    noise = np.zeros(4)
+                    cv2.randn(noise, 0, 1)
+                    return noise
+
+            loader = torch.utils.data.DataLoader(Speckle(), num_workers=2)
+            """,
             {"torch-version": "2.3"},
         ),
         Example(
-            "import imgaug.augmenters as iaa\nfrom torch.utils.data import DataLoader\n"
-            "from torchvision.datasets import ImageFolder\n"
-            "aug = iaa.Sequential([iaa.Fliplr(0.5)])\n"
-            "loader = DataLoader(ImageFolder('x', transform=aug.augment_image), num_workers=2)\n",
+            """
+            import imgaug.augmenters as iaa
+            from torch.utils.data import DataLoader
+            from torchvision.datasets import ImageFolder
+            aug = iaa.Sequential([iaa.Fliplr(0.5)])
+            loader = DataLoader(ImageFolder('x', transform=aug.augment_image), num_workers=2)
+            """,
             {"torch-version": "2.3"},
         ),
         Example(
-            "from torch.utils.data import DataLoader\nfrom mydata import Folder\n"
-            "loader = DataLoader(Folder('x'), shuffle=True, num_workers=2)\n",
+            """
+            from torch.utils.data import DataLoader
+            from mydata import Folder
+            loader = DataLoader(Folder('x'), shuffle=True, num_workers=2)
+            """,
             {"dataloader-worker-seeding": "always"},
         ),
     ]

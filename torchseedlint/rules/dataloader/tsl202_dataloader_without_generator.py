@@ -64,32 +64,63 @@ class DataLoaderWithoutGenerator(Rule):
     fix_safety = Applicability.UNSAFE
     triggers = _LOADER | {"RandomSampler"}
     VALID = [
-        "import torch\nfrom torch.utils.data import DataLoader\n"
-        "loader = DataLoader(ds, shuffle=True, generator=torch.Generator().manual_seed(0))\n",
-        "from torch.utils.data import DataLoader\nloader = DataLoader(ds, shuffle=False)\n",
-        "from torch.utils.data import DataLoader\nloader = DataLoader(ds, batch_size=4)\n",
-        "import torch\nfrom torch.utils.data import RandomSampler\n"
-        "sampler = RandomSampler(ds, False, None, torch.Generator())\n",
+        """
+        import torch
+        from torch.utils.data import DataLoader
+        loader = DataLoader(ds, shuffle=True, generator=torch.Generator().manual_seed(0))
+        """,
+        """
+        from torch.utils.data import DataLoader
+        loader = DataLoader(ds, shuffle=False)
+        """,
+        """
+        from torch.utils.data import DataLoader
+        loader = DataLoader(ds, batch_size=4)
+        """,
+        """
+        import torch
+        from torch.utils.data import RandomSampler
+        sampler = RandomSampler(ds, False, None, torch.Generator())
+        """,
         # An entry point that never seeds torch: TSL101's finding.
-        "from torch.utils.data import DataLoader\nloader = DataLoader(ds, shuffle=True)\n",
+        """
+        from torch.utils.data import DataLoader
+        loader = DataLoader(ds, shuffle=True)
+        """,
     ]
     INVALID = [
         Example(
-            "import torch\nfrom torch.utils.data import DataLoader\ntorch.manual_seed(0)\n"
-            "loader = DataLoader(ds, shuffle=True)\n",
-            fixed="""\
-import torch
-from torch.utils.data import DataLoader
-torch.manual_seed(0)
-loader = DataLoader(ds, shuffle=True, generator=torch.Generator().manual_seed(0))
-""",
+            """
+            import torch
+            from torch.utils.data import DataLoader
+            torch.manual_seed(0)
+            loader = DataLoader(ds, shuffle=True)
+            """,
+            fixed="""
+            import torch
+            from torch.utils.data import DataLoader
+            torch.manual_seed(0)
+            loader = DataLoader(ds, shuffle=True, generator=torch.Generator().manual_seed(0))
+            """,
         ),
-        "import torch\nimport torch.utils.data as tud\ntorch.manual_seed(0)\n"
-        "loader = tud.DataLoader(ds, batch_size=8, shuffle=args.shuffle)\n",
-        "import torch\ntorch.manual_seed(0)\nsampler = torch.utils.data.RandomSampler(ds, replacement=True)\n",
+        """
+        import torch
+        import torch.utils.data as tud
+        torch.manual_seed(0)
+        loader = tud.DataLoader(ds, batch_size=8, shuffle=args.shuffle)
+        """,
+        """
+        import torch
+        torch.manual_seed(0)
+        sampler = torch.utils.data.RandomSampler(ds, replacement=True)
+        """,
         # A library function: its caller seeds, the order still depends on earlier draws.
-        "from torch.utils.data import DataLoader\n\ndef make(ds):\n"
-        "    return DataLoader(ds, shuffle=True)\n",
+        """
+        from torch.utils.data import DataLoader
+
+        def make(ds):
+            return DataLoader(ds, shuffle=True)
+        """,
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:

@@ -60,40 +60,86 @@ class WorkerInitConstantSeed(_WorkerInitSeed):
     triggers = _LOADER
     seed_kind = "constant"
     VALID = [
-        "import numpy as np\nimport torch\nfrom torch.utils.data import DataLoader\n\n"
-        "def seed_worker(worker_id):\n    np.random.seed(torch.initial_seed() % 2**32)\n\n"
-        "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
-        "import numpy as np\nfrom torch.utils.data import DataLoader\n\n"
-        "def seed_worker(worker_id):\n    np.random.seed(42)\n\n"
-        "loader = DataLoader(ds, num_workers=0, worker_init_fn=seed_worker)\n",
-        "import random\nfrom torch.utils.data import DataLoader, get_worker_info\n\n"
-        "def seed_worker(worker_id):\n    random.seed(get_worker_info().seed)\n\n"
-        "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
-        "import numpy as np\nfrom torch.utils.data import DataLoader\n\n"
-        "def seed_worker(worker_id):\n    np.random.seed(args.seed)\n\n"
-        "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
+        """
+        import numpy as np
+        import torch
+        from torch.utils.data import DataLoader
+
+        def seed_worker(worker_id):
+            np.random.seed(torch.initial_seed() % 2**32)
+
+        loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)
+        """,
+        """
+        import numpy as np
+        from torch.utils.data import DataLoader
+
+        def seed_worker(worker_id):
+            np.random.seed(42)
+
+        loader = DataLoader(ds, num_workers=0, worker_init_fn=seed_worker)
+        """,
+        """
+        import random
+        from torch.utils.data import DataLoader, get_worker_info
+
+        def seed_worker(worker_id):
+            random.seed(get_worker_info().seed)
+
+        loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)
+        """,
+        """
+        import numpy as np
+        from torch.utils.data import DataLoader
+
+        def seed_worker(worker_id):
+            np.random.seed(args.seed)
+
+        loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)
+        """,
     ]
     INVALID = [
         Example(
-            "import numpy as np\nimport torch\nfrom torch.utils.data import DataLoader\n\n"
-            "def seed_worker(worker_id):\n    np.random.seed(42)\n\n"
-            "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
-            fixed="""\
-import numpy as np
-import torch
-from torch.utils.data import DataLoader
+            """
+            import numpy as np
+            import torch
+            from torch.utils.data import DataLoader
 
-def seed_worker(worker_id):
-    np.random.seed(torch.initial_seed() % 2**32)
+            def seed_worker(worker_id):
+                np.random.seed(42)
 
-loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)
-""",
+            loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)
+            """,
+            fixed="""
+            import numpy as np
+            import torch
+            from torch.utils.data import DataLoader
+
+            def seed_worker(worker_id):
+                np.random.seed(torch.initial_seed() % 2**32)
+
+            loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)
+            """,
         ),
-        "import random\nimport torch.utils.data as tud\nSEED = 7\n\n"
-        "def init(i):\n    random.seed(SEED)\n\n"
-        "loader = tud.DataLoader(ds, num_workers=4, worker_init_fn=init, persistent_workers=True)\n",
-        "import torch\n\ndef main():\n    def init(i):\n        seed = 3\n        torch.manual_seed(seed)\n"
-        "    return torch.utils.data.DataLoader(ds, num_workers=n, worker_init_fn=init)\n",
+        """
+        import random
+        import torch.utils.data as tud
+        SEED = 7
+
+        def init(i):
+            random.seed(SEED)
+
+        loader = tud.DataLoader(ds, num_workers=4, worker_init_fn=init, persistent_workers=True)
+        """,
+        """
+        import torch
+
+        def main():
+            def init(i):
+                seed = 3
+                torch.manual_seed(seed)
+            return torch.utils.data.DataLoader(ds, num_workers=n, worker_init_fn=init)
+        """,
     ]
 
     def message(self, call: Call, fn: Function) -> str:

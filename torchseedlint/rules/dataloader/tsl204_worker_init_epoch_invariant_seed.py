@@ -63,37 +63,82 @@ class WorkerInitEpochInvariantSeed(_WorkerInitSeed):
     triggers = _LOADER
     seed_kind = "worker"
     VALID = [
-        "import numpy as np\nfrom torch.utils.data import DataLoader\n\n"
-        "def seed_worker(worker_id):\n    np.random.seed(worker_id)\n\n"
-        "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker, persistent_workers=True)\n",
-        "import numpy as np\nimport torch\nfrom torch.utils.data import DataLoader\n\n"
-        "def seed_worker(worker_id):\n    np.random.seed((torch.initial_seed() + worker_id) % 2**32)\n\n"
-        "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
-        "import numpy as np\nfrom torch.utils.data import DataLoader\n\n"
-        "def seed_worker(worker_id):\n    np.random.seed(worker_id)\n\n"
-        "loader = DataLoader(ds, worker_init_fn=seed_worker)\n",
-        "import numpy as np\nfrom torch.utils.data import DataLoader\n\n"
-        "def seed_worker(worker_id):\n    np.random.seed(epoch * 100 + worker_id)\n\n"
-        "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
+        """
+        import numpy as np
+        from torch.utils.data import DataLoader
+
+        def seed_worker(worker_id):
+            np.random.seed(worker_id)
+
+        loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker, persistent_workers=True)
+        """,
+        """
+        import numpy as np
+        import torch
+        from torch.utils.data import DataLoader
+
+        def seed_worker(worker_id):
+            np.random.seed((torch.initial_seed() + worker_id) % 2**32)
+
+        loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)
+        """,
+        """
+        import numpy as np
+        from torch.utils.data import DataLoader
+
+        def seed_worker(worker_id):
+            np.random.seed(worker_id)
+
+        loader = DataLoader(ds, worker_init_fn=seed_worker)
+        """,
+        """
+        import numpy as np
+        from torch.utils.data import DataLoader
+
+        def seed_worker(worker_id):
+            np.random.seed(epoch * 100 + worker_id)
+
+        loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)
+        """,
     ]
     INVALID = [
-        "import numpy as np\nfrom torch.utils.data import DataLoader\n\n"
-        "def seed_worker(worker_id):\n    np.random.seed(worker_id)\n\n"
-        "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
-        "import random\nfrom torch.utils.data import DataLoader as DL\nSEED = 0\n\n"
-        "def seed_worker(wid):\n    base = SEED + wid\n    random.seed(int(base))\n\n"
-        "loader = DL(ds, num_workers=4, worker_init_fn=seed_worker, persistent_workers=False)\n",
+        """
+        import numpy as np
+        from torch.utils.data import DataLoader
+
+        def seed_worker(worker_id):
+            np.random.seed(worker_id)
+
+        loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)
+        """,
+        """
+        import random
+        from torch.utils.data import DataLoader as DL
+        SEED = 0
+
+        def seed_worker(wid):
+            base = SEED + wid
+            random.seed(int(base))
+
+        loader = DL(ds, num_workers=4, worker_init_fn=seed_worker, persistent_workers=False)
+        """,
         Example(
-            "import torch\n\ndef seed_worker(worker_id):\n    torch.manual_seed(1000 * worker_id + 1)\n\n"
-            "loader = torch.utils.data.DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
-            fixed="""\
-import torch
+            """
+            import torch
 
-def seed_worker(worker_id):
-    torch.manual_seed(torch.initial_seed() % 2**32)
+            def seed_worker(worker_id):
+                torch.manual_seed(1000 * worker_id + 1)
 
-loader = torch.utils.data.DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)
-""",
+            loader = torch.utils.data.DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)
+            """,
+            fixed="""
+            import torch
+
+            def seed_worker(worker_id):
+                torch.manual_seed(torch.initial_seed() % 2**32)
+
+            loader = torch.utils.data.DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)
+            """,
         ),
     ]
 

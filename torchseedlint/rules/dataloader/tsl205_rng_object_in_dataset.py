@@ -138,46 +138,113 @@ class RngObjectInDataset(Rule):
         "loader = DataLoader(Noisy(), num_workers=2, worker_init_fn=reseed)\n",
         _BASE + "from helpers import reseed_worker\n"
         "loader = DataLoader(Noisy(), num_workers=2, worker_init_fn=reseed_worker)\n",
-        "import numpy as np\nfrom torch.utils.data import DataLoader, Dataset, get_worker_info\n\n"
-        "class Lazy(Dataset):\n    def __init__(self):\n        self.rng = np.random.default_rng()\n\n"
-        "    def __getitem__(self, i):\n        if get_worker_info() is not None:\n"
-        "            self.rng = np.random.default_rng(get_worker_info().seed)\n"
-        "        return self.rng.normal()\n\nloader = DataLoader(Lazy(), num_workers=2)\n",
-        "import numpy as np\nfrom torch.utils.data import DataLoader, Dataset\n\n"
-        "class Plain(Dataset):\n    def __init__(self):\n        self.rng = np.random.default_rng(0)\n"
-        "        self.noise = self.rng.normal(size=8)\n\n"
-        "    def __getitem__(self, i):\n        return self.noise[i]\n\n"
-        "loader = DataLoader(Plain(), num_workers=2)\n",
-        "import albumentations as A\nimport torch\n\ndef main(args):\n"
-        "    aug = A.Compose([A.HorizontalFlip()])\n    ds = Folder(args.root, transform=aug)\n"
-        "    return torch.utils.data.DataLoader(ds, num_workers=0)\n",
+        """
+        import numpy as np
+        from torch.utils.data import DataLoader, Dataset, get_worker_info
+
+        class Lazy(Dataset):
+            def __init__(self):
+                self.rng = np.random.default_rng()
+
+            def __getitem__(self, i):
+                if get_worker_info() is not None:
+                    self.rng = np.random.default_rng(get_worker_info().seed)
+                return self.rng.normal()
+
+        loader = DataLoader(Lazy(), num_workers=2)
+        """,
+        """
+        import numpy as np
+        from torch.utils.data import DataLoader, Dataset
+
+        class Plain(Dataset):
+            def __init__(self):
+                self.rng = np.random.default_rng(0)
+                self.noise = self.rng.normal(size=8)
+
+            def __getitem__(self, i):
+                return self.noise[i]
+
+        loader = DataLoader(Plain(), num_workers=2)
+        """,
+        """
+        import albumentations as A
+        import torch
+
+        def main(args):
+            aug = A.Compose([A.HorizontalFlip()])
+            ds = Folder(args.root, transform=aug)
+            return torch.utils.data.DataLoader(ds, num_workers=0)
+        """,
     ]
     INVALID = [
         _BASE + "loader = DataLoader(Noisy(), num_workers=2)\n",
         _BASE + "import torch\n\ndef seed_worker(worker_id):\n"
         "    np.random.seed(torch.initial_seed() % 2**32)\n\n"
         "ds = Noisy()\nloader = DataLoader(ds, batch_size=4, num_workers=4, worker_init_fn=seed_worker)\n",
-        "import random\nimport torch\nimport albumentations as A\n\n"
-        "class Aug:\n    def __init__(self):\n        self.aug = A.Compose([A.HorizontalFlip(p=0.5)])\n\n"
-        "    def __call__(self, image):\n        return self.aug(image=image)['image']\n\n"
-        "class Images(torch.utils.data.Dataset):\n    def __init__(self, transform):\n"
-        "        self.transform = transform\n\n    def __getitem__(self, i):\n"
-        "        return self.transform(load(i))\n\n"
-        "def main():\n    aug = Aug()\n    ds = Images(transform=aug)\n"
-        "    return torch.utils.data.DataLoader(ds, num_workers=8)\n",
-        "import torch\nfrom torch.utils.data import IterableDataset, DataLoader\n\n"
-        "class Stream(IterableDataset):\n    def __init__(self):\n        self.g = torch.Generator()\n\n"
-        "    def __iter__(self):\n        for _ in range(4):\n"
-        "            yield torch.rand(1, generator=self.g)\n\n"
-        "loader = DataLoader(Stream(), num_workers=2)\n",
-        "import random\nfrom torch.utils.data import DataLoader, Dataset\n\n"
-        "class Crop(Dataset):\n    def __init__(self):\n        self.r = random.Random(1)\n\n"
-        "    def __getitem__(self, i):\n        return self._offset()\n\n"
-        "    def _offset(self):\n        return self.r.randint(0, 4)\n\n"
-        "loader = DataLoader(Crop(), num_workers=2)\n",
-        "import albumentations as A\nimport torch\n\ndef main(args):\n"
-        "    aug = A.Compose([A.HorizontalFlip()])\n    ds = Folder(args.root, transform=aug)\n"
-        "    return torch.utils.data.DataLoader(ds, num_workers=args.workers)\n",
+        """
+        import random
+        import torch
+        import albumentations as A
+
+        class Aug:
+            def __init__(self):
+                self.aug = A.Compose([A.HorizontalFlip(p=0.5)])
+
+            def __call__(self, image):
+                return self.aug(image=image)['image']
+
+        class Images(torch.utils.data.Dataset):
+            def __init__(self, transform):
+                self.transform = transform
+
+            def __getitem__(self, i):
+                return self.transform(load(i))
+
+        def main():
+            aug = Aug()
+            ds = Images(transform=aug)
+            return torch.utils.data.DataLoader(ds, num_workers=8)
+        """,
+        """
+        import torch
+        from torch.utils.data import IterableDataset, DataLoader
+
+        class Stream(IterableDataset):
+            def __init__(self):
+                self.g = torch.Generator()
+
+            def __iter__(self):
+                for _ in range(4):
+                    yield torch.rand(1, generator=self.g)
+
+        loader = DataLoader(Stream(), num_workers=2)
+        """,
+        """
+        import random
+        from torch.utils.data import DataLoader, Dataset
+
+        class Crop(Dataset):
+            def __init__(self):
+                self.r = random.Random(1)
+
+            def __getitem__(self, i):
+                return self._offset()
+
+            def _offset(self):
+                return self.r.randint(0, 4)
+
+        loader = DataLoader(Crop(), num_workers=2)
+        """,
+        """
+        import albumentations as A
+        import torch
+
+        def main(args):
+            aug = A.Compose([A.HorizontalFlip()])
+            ds = Folder(args.root, transform=aug)
+            return torch.utils.data.DataLoader(ds, num_workers=args.workers)
+        """,
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:

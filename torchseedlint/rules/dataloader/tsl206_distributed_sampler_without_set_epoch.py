@@ -78,44 +78,78 @@ class DistributedSamplerWithoutSetEpoch(Rule):
     fix_safety = Applicability.SAFE
     triggers = frozenset({"DistributedSampler"})
     VALID = [
-        "from torch.utils.data.distributed import DistributedSampler\n"
-        "sampler = DistributedSampler(ds)\nfor epoch in range(3):\n    sampler.set_epoch(epoch)\n"
-        "    for batch in loader:\n        pass\n",
-        "from torch.utils.data.distributed import DistributedSampler\n"
-        "sampler = DistributedSampler(ds, shuffle=False)\n",
-        "import torch\nsampler = torch.utils.data.DistributedSampler(ds)\n"
-        "loader = torch.utils.data.DataLoader(ds, sampler=sampler)\n"
-        "for epoch in range(3):\n    loader.sampler.set_epoch(epoch)\n",
-        "from torch.utils.data.distributed import DistributedSampler\n"
-        "sampler = DistributedSampler(ds, 2, 0, False)\n",
-        "import lightning as L\nfrom torch.utils.data.distributed import DistributedSampler\n"
-        "sampler = DistributedSampler(ds)\nloader = L.LightningDataModule(sampler=sampler)\n",
-        "from torch.utils.data.distributed import DistributedSampler\n"
-        "sampler = DistributedSampler(ds, drop_last=True)\nassert sampler.num_samples == 4\n",
+        """
+        from torch.utils.data.distributed import DistributedSampler
+        sampler = DistributedSampler(ds)
+        for epoch in range(3):
+            sampler.set_epoch(epoch)
+            for batch in loader:
+                pass
+        """,
+        """
+        from torch.utils.data.distributed import DistributedSampler
+        sampler = DistributedSampler(ds, shuffle=False)
+        """,
+        """
+        import torch
+        sampler = torch.utils.data.DistributedSampler(ds)
+        loader = torch.utils.data.DataLoader(ds, sampler=sampler)
+        for epoch in range(3):
+            loader.sampler.set_epoch(epoch)
+        """,
+        """
+        from torch.utils.data.distributed import DistributedSampler
+        sampler = DistributedSampler(ds, 2, 0, False)
+        """,
+        """
+        import lightning as L
+        from torch.utils.data.distributed import DistributedSampler
+        sampler = DistributedSampler(ds)
+        loader = L.LightningDataModule(sampler=sampler)
+        """,
+        """
+        from torch.utils.data.distributed import DistributedSampler
+        sampler = DistributedSampler(ds, drop_last=True)
+        assert sampler.num_samples == 4
+        """,
     ]
     INVALID = [
         Example(
-            "import torch.utils.data as tud\nfrom torch.utils.data.distributed import DistributedSampler\n"
-            "sampler = DistributedSampler(ds, num_replicas=2, rank=0)\n"
-            "loader = tud.DataLoader(ds, sampler=sampler)\nfor epoch in range(3):\n"
-            "    for batch in loader:\n        pass\n",
-            fixed="""\
-import torch.utils.data as tud
-from torch.utils.data.distributed import DistributedSampler
-sampler = DistributedSampler(ds, num_replicas=2, rank=0)
-loader = tud.DataLoader(ds, sampler=sampler)
-for epoch in range(3):
-    sampler.set_epoch(epoch)
-    for batch in loader:
-        pass
-""",
+            """
+            import torch.utils.data as tud
+            from torch.utils.data.distributed import DistributedSampler
+            sampler = DistributedSampler(ds, num_replicas=2, rank=0)
+            loader = tud.DataLoader(ds, sampler=sampler)
+            for epoch in range(3):
+                for batch in loader:
+                    pass
+            """,
+            fixed="""
+            import torch.utils.data as tud
+            from torch.utils.data.distributed import DistributedSampler
+            sampler = DistributedSampler(ds, num_replicas=2, rank=0)
+            loader = tud.DataLoader(ds, sampler=sampler)
+            for epoch in range(3):
+                sampler.set_epoch(epoch)
+                for batch in loader:
+                    pass
+            """,
         ),
-        "import torch\n\ndef train(ds):\n"
-        "    s = torch.utils.data.distributed.DistributedSampler(ds, shuffle=True)\n"
-        "    return torch.utils.data.DataLoader(ds, sampler=s)\n",
-        "from torch.utils.data import DataLoader, DistributedSampler\n"
-        "a = DistributedSampler(ds)\nb = DistributedSampler(ds)\nloader = DataLoader(ds, sampler=a)\n"
-        "for e in range(2):\n    b.set_epoch(e)\n",
+        """
+        import torch
+
+        def train(ds):
+            s = torch.utils.data.distributed.DistributedSampler(ds, shuffle=True)
+            return torch.utils.data.DataLoader(ds, sampler=s)
+        """,
+        """
+        from torch.utils.data import DataLoader, DistributedSampler
+        a = DistributedSampler(ds)
+        b = DistributedSampler(ds)
+        loader = DataLoader(ds, sampler=a)
+        for e in range(2):
+            b.set_epoch(e)
+        """,
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:

@@ -66,31 +66,60 @@ class RandomSplitWithoutGenerator(Rule):
     fix_safety = Applicability.UNSAFE
     triggers = frozenset(_GENERATOR_POSITION)
     VALID = [
-        "import torch\nfrom torch.utils.data import random_split\n"
-        "a, b = random_split(ds, [8, 2], generator=torch.Generator().manual_seed(0))\n",
-        "import torch\nfrom torch.utils.data import random_split\n"
-        "a, b = random_split(ds, [8, 2], torch.Generator().manual_seed(0))\n",
-        "from torch.utils.data import SequentialSampler\nsampler = SequentialSampler(ds)\n",
-        "from sklearn.model_selection import train_test_split\na, b = train_test_split(x)\n",
+        """
+        import torch
+        from torch.utils.data import random_split
+        a, b = random_split(ds, [8, 2], generator=torch.Generator().manual_seed(0))
+        """,
+        """
+        import torch
+        from torch.utils.data import random_split
+        a, b = random_split(ds, [8, 2], torch.Generator().manual_seed(0))
+        """,
+        """
+        from torch.utils.data import SequentialSampler
+        sampler = SequentialSampler(ds)
+        """,
+        """
+        from sklearn.model_selection import train_test_split
+        a, b = train_test_split(x)
+        """,
         # An entry point that never seeds torch: TSL101's finding.
-        "import torch\nfrom torch.utils.data import random_split\na, b = random_split(ds, [8, 2])\n",
+        """
+        import torch
+        from torch.utils.data import random_split
+        a, b = random_split(ds, [8, 2])
+        """,
     ]
     INVALID = [
-        "from torch.utils.data import random_split\n\ndef split(ds):\n"
-        "    return random_split(ds, [0.9, 0.1])\n",
+        """
+        from torch.utils.data import random_split
+
+        def split(ds):
+            return random_split(ds, [0.9, 0.1])
+        """,
         Example(
-            "import torch\nfrom torch.utils.data import random_split\ntorch.manual_seed(0)\n"
-            "a, b = random_split(ds, [8, 2])\n",
-            fixed="""\
-import torch
-from torch.utils.data import random_split
-torch.manual_seed(0)
-a, b = random_split(ds, [8, 2], generator=torch.Generator().manual_seed(0))
-""",
+            """
+            import torch
+            from torch.utils.data import random_split
+            torch.manual_seed(0)
+            a, b = random_split(ds, [8, 2])
+            """,
+            fixed="""
+            import torch
+            from torch.utils.data import random_split
+            torch.manual_seed(0)
+            a, b = random_split(ds, [8, 2], generator=torch.Generator().manual_seed(0))
+            """,
         ),
-        "import torch.utils.data as tud\nsampler = tud.SubsetRandomSampler(indices)\n",
-        "from torch.utils.data.sampler import WeightedRandomSampler\n"
-        "sampler = WeightedRandomSampler(weights, num_samples=10)\n",
+        """
+        import torch.utils.data as tud
+        sampler = tud.SubsetRandomSampler(indices)
+        """,
+        """
+        from torch.utils.data.sampler import WeightedRandomSampler
+        sampler = WeightedRandomSampler(weights, num_samples=10)
+        """,
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:

@@ -112,33 +112,54 @@ class UnpicklableWorkerInitFn(Rule):
     fix_safety = Applicability.SAFE
     triggers = _LOADER
     VALID = [
-        "from torch.utils.data import DataLoader\n\ndef seed_worker(i):\n    pass\n\n"
-        "loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
-        "from torch.utils.data import DataLoader\n"
-        "loader = DataLoader(ds, num_workers=0, worker_init_fn=lambda i: None)\n",
-        "from torch.utils.data import DataLoader\n"
-        "loader = DataLoader(ds, num_workers=2, worker_init_fn=lambda i: None, "
-        "multiprocessing_context='fork')\n",
-        "from torch.utils.data import DataLoader\n\ndef main(ds):\n"
-        "    loader = DataLoader(ds, num_workers=2, worker_init_fn=make_init(3))\n",
+        """
+        from torch.utils.data import DataLoader
+
+        def seed_worker(i):
+            pass
+
+        loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)
+        """,
+        """
+        from torch.utils.data import DataLoader
+        loader = DataLoader(ds, num_workers=0, worker_init_fn=lambda i: None)
+        """,
+        """
+        from torch.utils.data import DataLoader
+        loader = DataLoader(ds, num_workers=2, worker_init_fn=lambda i: None, multiprocessing_context='fork')
+        """,
+        """
+        from torch.utils.data import DataLoader
+
+        def main(ds):
+            loader = DataLoader(ds, num_workers=2, worker_init_fn=make_init(3))
+        """,
     ]
     INVALID = [
         Example(
-            "import numpy as np\nfrom torch.utils.data import DataLoader\n"
-            "loader = DataLoader(ds, num_workers=2, worker_init_fn=lambda i: np.random.seed(i))\n",
-            fixed="""\
-import numpy as np
-from torch.utils.data import DataLoader
+            """
+            import numpy as np
+            from torch.utils.data import DataLoader
+            loader = DataLoader(ds, num_workers=2, worker_init_fn=lambda i: np.random.seed(i))
+            """,
+            fixed="""
+            import numpy as np
+            from torch.utils.data import DataLoader
 
 
-def _worker_init_fn(i):
-    return np.random.seed(i)
-loader = DataLoader(ds, num_workers=2, worker_init_fn=_worker_init_fn)
-""",
+            def _worker_init_fn(i):
+                return np.random.seed(i)
+            loader = DataLoader(ds, num_workers=2, worker_init_fn=_worker_init_fn)
+            """,
         ),
-        "import torch\n\ndef make(ds, seed):\n    def init(worker_id):\n"
-        "        torch.manual_seed(seed + worker_id)\n"
-        "    return torch.utils.data.DataLoader(ds, num_workers=4, worker_init_fn=init)\n",
+        """
+        import torch
+
+        def make(ds, seed):
+            def init(worker_id):
+                torch.manual_seed(seed + worker_id)
+            return torch.utils.data.DataLoader(ds, num_workers=4, worker_init_fn=init)
+        """,
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:

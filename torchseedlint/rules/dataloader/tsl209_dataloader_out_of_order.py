@@ -57,18 +57,30 @@ class DataLoaderOutOfOrder(Rule):
     fix_safety = Applicability.SAFE
     triggers = _LOADER
     VALID = [
-        "from torch.utils.data import DataLoader\nloader = DataLoader(ds, num_workers=4)\n",
-        "from torch.utils.data import DataLoader\nloader = DataLoader(ds, num_workers=4, in_order=True)\n",
+        """
+        from torch.utils.data import DataLoader
+        loader = DataLoader(ds, num_workers=4)
+        """,
+        """
+        from torch.utils.data import DataLoader
+        loader = DataLoader(ds, num_workers=4, in_order=True)
+        """,
     ]
     INVALID = [
         Example(
-            "from torch.utils.data import DataLoader\nloader = DataLoader(ds, num_workers=4, in_order=False)\n",
-            fixed="""\
-from torch.utils.data import DataLoader
-loader = DataLoader(ds, num_workers=4)
-""",
+            """
+            from torch.utils.data import DataLoader
+            loader = DataLoader(ds, num_workers=4, in_order=False)
+            """,
+            fixed="""
+            from torch.utils.data import DataLoader
+            loader = DataLoader(ds, num_workers=4)
+            """,
         ),
-        "import torch\nloader = torch.utils.data.DataLoader(ds, in_order=False)\n",
+        """
+        import torch
+        loader = torch.utils.data.DataLoader(ds, in_order=False)
+        """,
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:

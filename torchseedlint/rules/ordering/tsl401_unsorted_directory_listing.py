@@ -103,32 +103,96 @@ class UnsortedDirectoryListing(Rule):
     fix_safety = Applicability.SAFE
     triggers = K.leaves(_LISTING_FUNCTIONS) | _PATH_METHODS
     VALID = [
-        "import os\nfiles = sorted(os.listdir('data'))\n",
-        "import os\nfiles = os.listdir('data')\nfiles.sort()\n",
-        "import glob\nfiles = glob.glob('*.png')\nfiles = sorted(files)\n",
-        "import os\nn = len(os.listdir('data'))\n",
-        "import os\nok = 'a.png' in set(os.listdir('data'))\n",
-        "from pathlib import Path\nfiles = sorted(Path('data').rglob('*.jpg'))\n",
-        "import os\nfiles = sorted(f for f in os.listdir('d') if f.endswith('.png'))\n",
-        "import os\nout = []\nfor f in os.listdir('d'):\n    out.append(f)\nout.sort()\n",
-        "import os\nfor f in os.listdir('tmp'):\n    os.unlink(f)\n",
+        """
+        import os
+        files = sorted(os.listdir('data'))
+        """,
+        """
+        import os
+        files = os.listdir('data')
+        files.sort()
+        """,
+        """
+        import glob
+        files = glob.glob('*.png')
+        files = sorted(files)
+        """,
+        """
+        import os
+        n = len(os.listdir('data'))
+        """,
+        """
+        import os
+        ok = 'a.png' in set(os.listdir('data'))
+        """,
+        """
+        from pathlib import Path
+        files = sorted(Path('data').rglob('*.jpg'))
+        """,
+        """
+        import os
+        files = sorted(f for f in os.listdir('d') if f.endswith('.png'))
+        """,
+        """
+        import os
+        out = []
+        for f in os.listdir('d'):
+            out.append(f)
+        out.sort()
+        """,
+        """
+        import os
+        for f in os.listdir('tmp'):
+            os.unlink(f)
+        """,
     ]
     INVALID = [
         Example(
-            "import os\nfiles = os.listdir('data')\n",
-            fixed="""\
-import os
-files = sorted(os.listdir('data'))
-""",
+            """
+            import os
+            files = os.listdir('data')
+            """,
+            fixed="""
+            import os
+            files = sorted(os.listdir('data'))
+            """,
         ),
-        "import os\nfiles = [os.path.join('d', f) for f in os.listdir('d')]\n",
-        "from glob import glob\nout = []\nfor path in glob('*.png'):\n    out.append(path)\n",
-        "import glob as g\nfiles = list(g.iglob('**/*.png', recursive=True))\n",
-        "from pathlib import Path\n\ndef load(root):\n    return [p for p in Path(root).glob('*.jpg')]\n",
-        "import os\nfor root, dirs, files in os.walk('data'):\n    for f in files:\n"
-        "        paths.append(os.path.join(root, f))\n",
-        "import os\nfor i, entry in enumerate(os.scandir('d')):\n    print(i, entry.name)\n",
-        "import os\nfiles = []\nfiles.extend(os.listdir('d'))\n",
+        """
+        import os
+        files = [os.path.join('d', f) for f in os.listdir('d')]
+        """,
+        """
+        from glob import glob
+        out = []
+        for path in glob('*.png'):
+            out.append(path)
+        """,
+        """
+        import glob as g
+        files = list(g.iglob('**/*.png', recursive=True))
+        """,
+        """
+        from pathlib import Path
+
+        def load(root):
+            return [p for p in Path(root).glob('*.jpg')]
+        """,
+        """
+        import os
+        for root, dirs, files in os.walk('data'):
+            for f in files:
+                paths.append(os.path.join(root, f))
+        """,
+        """
+        import os
+        for i, entry in enumerate(os.scandir('d')):
+            print(i, entry.name)
+        """,
+        """
+        import os
+        files = []
+        files.extend(os.listdir('d'))
+        """,
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:

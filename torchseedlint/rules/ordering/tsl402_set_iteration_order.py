@@ -82,14 +82,33 @@ class SetIterationOrder(Rule):
     fix_safety = Applicability.UNSAFE
     triggers = _ORDER_KEEPING | _APPENDING_METHODS | {"join", "zip", "len"}
     VALID = [
-        "words = {'cat', 'dog'}\nvocab = sorted(words)\n",
+        """
+        words = {'cat', 'dog'}
+        vocab = sorted(words)
+        """,
         "ids = list({1, 2, 3})\n",
         "idx = list(set(range(10)))\n",
-        "seen = set(tokens)\nif 'a' in seen:\n    print(len(seen))\n",
-        "labels = set(names)\nfor name in labels:\n    print(name)\n",
+        """
+        seen = set(tokens)
+        if 'a' in seen:
+            print(len(seen))
+        """,
+        """
+        labels = set(names)
+        for name in labels:
+            print(name)
+        """,
         "tokens = list(words)\n",
-        "kinds = {p.device.type for p in params}\nkind = next(iter(kinds))\n",
-        "names = set(a)\nfor n in names:\n    if len(n) > 3:\n        print(n)\n",
+        """
+        kinds = {p.device.type for p in params}
+        kind = next(iter(kinds))
+        """,
+        """
+        names = set(a)
+        for n in names:
+            if len(n) > 3:
+                print(n)
+        """,
     ]
     INVALID = [
         Example(
@@ -98,11 +117,27 @@ class SetIterationOrder(Rule):
 vocab = sorted(set(words))
 """,
         ),
-        "words = {'cat', 'dog', 'emu'}\nw2i = {w: i for i, w in enumerate(words)}\n",
-        "classes = frozenset(labels)\nmapping = dict(zip(classes, range(len(classes))))\n",
-        "def build(tokens):\n    vocab = {}\n    for t in set(tokens):\n        vocab[t] = len(vocab)\n"
-        "    return vocab\n",
-        "names = {n.lower() for n in raw}\nout = []\nfor n in names:\n    out.append(n)\n",
+        """
+        words = {'cat', 'dog', 'emu'}
+        w2i = {w: i for i, w in enumerate(words)}
+        """,
+        """
+        classes = frozenset(labels)
+        mapping = dict(zip(classes, range(len(classes))))
+        """,
+        """
+        def build(tokens):
+            vocab = {}
+            for t in set(tokens):
+                vocab[t] = len(vocab)
+            return vocab
+        """,
+        """
+        names = {n.lower() for n in raw}
+        out = []
+        for n in names:
+            out.append(n)
+        """,
         "key = ''.join(set('abcdef'))\n",
     ]
 

@@ -50,18 +50,37 @@ class BuiltinHashSeed(Rule):
     severity = "warning"
     triggers = frozenset({"hash"})
     VALID = [
-        "import zlib\nbucket = zlib.crc32(name.encode()) % 10\n",
-        "key = hash(name)\ncache[key] = value\n",
+        """
+        import zlib
+        bucket = zlib.crc32(name.encode()) % 10
+        """,
+        """
+        key = hash(name)
+        cache[key] = value
+        """,
         "bucket = hash(12345) % 7\n",
-        "import torch\ntorch.manual_seed(42)\n",
+        """
+        import torch
+        torch.manual_seed(42)
+        """,
     ]
     INVALID = [
         "is_val = hash(filename) % 10 == 0\n",
-        "import torch\ntorch.manual_seed(hash(args.name))\n",
+        """
+        import torch
+        torch.manual_seed(hash(args.name))
+        """,
         "shard = abs(hash(path)) % num_shards\n",
-        "import numpy as np\nrng = np.random.default_rng(hash(f'{run}-{epoch}'))\n",
+        """
+        import numpy as np
+        rng = np.random.default_rng(hash(f'{run}-{epoch}'))
+        """,
         "seed = hash(experiment_name)\n",
-        "import torch\ng = torch.Generator()\ng.manual_seed(hash(name))\n",
+        """
+        import torch
+        g = torch.Generator()
+        g.manual_seed(hash(name))
+        """,
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:

@@ -252,47 +252,151 @@ class SeedNotInSpawnedProcess(Rule):
     triggers = frozenset({"spawn", "Process", "start_processes"})
     VALID = [
         # Seeded inside the worker, from the user's seed and the rank.
-        "import torch\nimport torch.multiprocessing as mp\n\ndef worker(rank, seed):\n"
-        "    torch.manual_seed(seed + rank)\n    model = torch.nn.Linear(2, 2)\n\n"
-        "if __name__ == '__main__':\n    torch.manual_seed(0)\n    mp.spawn(worker, args=(0,), nprocs=2)\n",
+        """
+        import torch
+        import torch.multiprocessing as mp
+
+        def worker(rank, seed):
+            torch.manual_seed(seed + rank)
+            model = torch.nn.Linear(2, 2)
+
+        if __name__ == '__main__':
+            torch.manual_seed(0)
+            mp.spawn(worker, args=(0,), nprocs=2)
+        """,
         # A seeding helper called inside the worker counts.
-        "import random\nimport torch.multiprocessing as mp\n\ndef set_seed(s):\n    random.seed(s)\n\n"
-        "def worker(rank):\n    set_seed(rank)\n    print(random.random())\n\n"
-        "if __name__ == '__main__':\n    random.seed(0)\n    mp.spawn(worker, nprocs=2)\n",
+        """
+        import random
+        import torch.multiprocessing as mp
+
+        def set_seed(s):
+            random.seed(s)
+
+        def worker(rank):
+            set_seed(rank)
+            print(random.random())
+
+        if __name__ == '__main__':
+            random.seed(0)
+            mp.spawn(worker, nprocs=2)
+        """,
         # The default start method on Linux (fork) copies the parent's RNG state.
-        "import multiprocessing as mp\nimport torch\n\ndef worker():\n    print(torch.rand(1))\n\n"
-        "if __name__ == '__main__':\n    torch.manual_seed(0)\n    mp.Process(target=worker).start()\n",
-        "import torch\nimport torch.multiprocessing as mp\n\ndef worker(rank):\n    print(torch.rand(1))\n\n"
-        "if __name__ == '__main__':\n    torch.manual_seed(0)\n"
-        "    mp.start_processes(worker, nprocs=2, start_method='fork')\n",
+        """
+        import multiprocessing as mp
+        import torch
+
+        def worker():
+            print(torch.rand(1))
+
+        if __name__ == '__main__':
+            torch.manual_seed(0)
+            mp.Process(target=worker).start()
+        """,
+        """
+        import torch
+        import torch.multiprocessing as mp
+
+        def worker(rank):
+            print(torch.rand(1))
+
+        if __name__ == '__main__':
+            torch.manual_seed(0)
+            mp.start_processes(worker, nprocs=2, start_method='fork')
+        """,
         # Seeded at module level: each child runs it again when it imports the script.
-        "import torch\nimport torch.multiprocessing as mp\ntorch.manual_seed(0)\n\n"
-        "def worker(rank):\n    print(torch.rand(1))\n\n"
-        "if __name__ == '__main__':\n    mp.spawn(worker, nprocs=2)\n",
+        """
+        import torch
+        import torch.multiprocessing as mp
+        torch.manual_seed(0)
+
+        def worker(rank):
+            print(torch.rand(1))
+
+        if __name__ == '__main__':
+            mp.spawn(worker, nprocs=2)
+        """,
         # A worker that draws nothing.
-        "import torch\nimport torch.multiprocessing as mp\n\ndef worker(rank):\n    print(rank)\n\n"
-        "if __name__ == '__main__':\n    torch.manual_seed(0)\n    mp.spawn(worker, nprocs=2)\n",
+        """
+        import torch
+        import torch.multiprocessing as mp
+
+        def worker(rank):
+            print(rank)
+
+        if __name__ == '__main__':
+            torch.manual_seed(0)
+            mp.spawn(worker, nprocs=2)
+        """,
     ]
     INVALID = [
-        "import torch\nimport torch.multiprocessing as mp\n\ndef main_worker(rank, world):\n"
-        "    model = torch.nn.Linear(2, 2)\n\ndef main():\n    torch.manual_seed(0)\n"
-        "    mp.spawn(main_worker, args=(2,), nprocs=2)\n\nif __name__ == '__main__':\n    main()\n",
+        """
+        import torch
+        import torch.multiprocessing as mp
+
+        def main_worker(rank, world):
+            model = torch.nn.Linear(2, 2)
+
+        def main():
+            torch.manual_seed(0)
+            mp.spawn(main_worker, args=(2,), nprocs=2)
+
+        if __name__ == '__main__':
+            main()
+        """,
         # Through functools.partial, and a helper that draws.
-        "import functools\nimport numpy as np\nimport torch.multiprocessing as mp\n\n"
-        "def noise():\n    return np.random.rand(3)\n\ndef worker(rank, scale):\n    print(noise() * scale)\n\n"
-        "if __name__ == '__main__':\n    np.random.seed(0)\n"
-        "    mp.spawn(functools.partial(worker, scale=2.0), nprocs=2)\n",
-        "import multiprocessing as mp\nimport random\n\ndef worker():\n    print(random.random())\n\n"
-        "if __name__ == '__main__':\n    mp.set_start_method('spawn')\n    random.seed(0)\n"
-        "    mp.Process(target=worker).start()\n",
-        "import multiprocessing\nimport torch\n\ndef worker():\n    print(torch.randn(2))\n\n"
-        "if __name__ == '__main__':\n    torch.manual_seed(0)\n"
-        "    ctx = multiprocessing.get_context('forkserver')\n    ctx.Process(target=worker).start()\n",
+        """
+        import functools
+        import numpy as np
+        import torch.multiprocessing as mp
+
+        def noise():
+            return np.random.rand(3)
+
+        def worker(rank, scale):
+            print(noise() * scale)
+
+        if __name__ == '__main__':
+            np.random.seed(0)
+            mp.spawn(functools.partial(worker, scale=2.0), nprocs=2)
+        """,
+        """
+        import multiprocessing as mp
+        import random
+
+        def worker():
+            print(random.random())
+
+        if __name__ == '__main__':
+            mp.set_start_method('spawn')
+            random.seed(0)
+            mp.Process(target=worker).start()
+        """,
+        """
+        import multiprocessing
+        import torch
+
+        def worker():
+            print(torch.randn(2))
+
+        if __name__ == '__main__':
+            torch.manual_seed(0)
+            ctx = multiprocessing.get_context('forkserver')
+            ctx.Process(target=worker).start()
+        """,
         Example(
-            "from functools import partial\nimport torch\nfrom torch.multiprocessing import "
-            "start_processes\n\ndef run(rank, cfg):\n    torch.nn.Dropout(0.1)(torch.ones(2))\n\n"
-            "if __name__ == '__main__':\n    torch.manual_seed(0)\n    job = partial(run, cfg={})\n"
-            "    start_processes(job, nprocs=2)\n"
+            """
+            from functools import partial
+            import torch
+            from torch.multiprocessing import start_processes
+
+            def run(rank, cfg):
+                torch.nn.Dropout(0.1)(torch.ones(2))
+
+            if __name__ == '__main__':
+                torch.manual_seed(0)
+                job = partial(run, cfg={})
+                start_processes(job, nprocs=2)
+            """
         ),
     ]
 

@@ -74,29 +74,101 @@ class EntropySeed(Rule):
     severity = "warning"
     triggers = K.ENTROPY_WORDS  # the seed's source
     VALID = [
-        "import torch\nSEED = 0\ntorch.manual_seed(SEED)\n",
-        "import time\nimport torch\nseed = int(time.time())\nprint(f'seed={seed}')\n"
-        "torch.manual_seed(seed)\n",
-        "import logging\nimport os\nimport random\nlog = logging.getLogger(__name__)\n"
-        "seed = int.from_bytes(os.urandom(4), 'little')\nlog.info('seed %d', seed)\nrandom.seed(seed)\n",
-        "import time\nimport wandb\nimport numpy as np\n\ndef main():\n"
-        "    seed = time.time_ns() % 2**32\n    wandb.config.seed = seed\n    np.random.seed(seed)\n",
-        "import random\nimport numpy as np\nimport torch\n\ndef seed_worker(worker_id):\n"
-        "    worker_seed = torch.initial_seed() % 2**32\n    np.random.seed(worker_seed)\n"
-        "    random.seed(worker_seed)\n",
-        "import random\nimport torch\nrandom.seed(0)\ntorch.manual_seed(random.randint(0, 2**31))\n",
-        "import torch\n\ndef set_seed(seed):\n    torch.manual_seed(seed)\n",
+        """
+        import torch
+        SEED = 0
+        torch.manual_seed(SEED)
+        """,
+        """
+        import time
+        import torch
+        seed = int(time.time())
+        print(f'seed={seed}')
+        torch.manual_seed(seed)
+        """,
+        """
+        import logging
+        import os
+        import random
+        log = logging.getLogger(__name__)
+        seed = int.from_bytes(os.urandom(4), 'little')
+        log.info('seed %d', seed)
+        random.seed(seed)
+        """,
+        """
+        import time
+        import wandb
+        import numpy as np
+
+        def main():
+            seed = time.time_ns() % 2**32
+            wandb.config.seed = seed
+            np.random.seed(seed)
+        """,
+        """
+        import random
+        import numpy as np
+        import torch
+
+        def seed_worker(worker_id):
+            worker_seed = torch.initial_seed() % 2**32
+            np.random.seed(worker_seed)
+            random.seed(worker_seed)
+        """,
+        """
+        import random
+        import torch
+        random.seed(0)
+        torch.manual_seed(random.randint(0, 2**31))
+        """,
+        """
+        import torch
+
+        def set_seed(seed):
+            torch.manual_seed(seed)
+        """,
     ]
     INVALID = [
-        "import time\nimport torch\ntorch.manual_seed(int(time.time()))\n",
-        "import time as t\nimport random\nseed = int(t.time())\nrandom.seed(seed)\n",
-        "from datetime import datetime\nimport numpy as np\n"
-        "rng = np.random.default_rng(int(datetime.now().timestamp()))\n",
-        "import os\nimport torch\ng = torch.Generator()\ng.manual_seed(os.getpid())\n",
-        "import random\nimport torch\nseed = random.randint(0, 2**31)\ntorch.manual_seed(seed)\n",
-        "import uuid\nfrom lightning import seed_everything\nseed_everything(uuid.uuid4().int % 1000)\n",
-        "import secrets\nimport numpy as np\n\ndef setup():\n"
-        "    np.random.seed(secrets.randbits(32))\n",
+        """
+        import time
+        import torch
+        torch.manual_seed(int(time.time()))
+        """,
+        """
+        import time as t
+        import random
+        seed = int(t.time())
+        random.seed(seed)
+        """,
+        """
+        from datetime import datetime
+        import numpy as np
+        rng = np.random.default_rng(int(datetime.now().timestamp()))
+        """,
+        """
+        import os
+        import torch
+        g = torch.Generator()
+        g.manual_seed(os.getpid())
+        """,
+        """
+        import random
+        import torch
+        seed = random.randint(0, 2**31)
+        torch.manual_seed(seed)
+        """,
+        """
+        import uuid
+        from lightning import seed_everything
+        seed_everything(uuid.uuid4().int % 1000)
+        """,
+        """
+        import secrets
+        import numpy as np
+
+        def setup():
+            np.random.seed(secrets.randbits(32))
+        """,
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:

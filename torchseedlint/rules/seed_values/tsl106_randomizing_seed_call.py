@@ -113,36 +113,110 @@ class RandomizingSeedCall(Rule):
     fix_safety = Applicability.UNSAFE
     triggers = K.SEEDER_WORDS
     VALID = [
-        "import torch\ntorch.manual_seed(0)\n",
-        "import random\nrandom.seed(42)\n",
-        "import numpy as np\n\ndef f(seed):\n    np.random.seed(seed)\n",
-        "import torch\ng = torch.Generator()\ng.manual_seed(3)\n",
-        "import gym\nenv = gym.make('CartPole-v1')\nenv.seed()\n",
-        "from lightning import seed_everything\nseed_everything()\n",
-        "from monai.utils import set_determinism\nset_determinism()\n",
-        "import torch\nseed = torch.seed()\nprint(f'seed: {seed}')\n",
-        "import logging\nimport torch\nlog = logging.getLogger(__name__)\n\ndef main():\n"
-        "    seed = torch.seed() % 2**32\n    log.info('seed %d', seed)\n",
-        "import torch\nimport wandb\ng = torch.Generator()\nwandb.config.seed = g.seed()\n",
+        """
+        import torch
+        torch.manual_seed(0)
+        """,
+        """
+        import random
+        random.seed(42)
+        """,
+        """
+        import numpy as np
+
+        def f(seed):
+            np.random.seed(seed)
+        """,
+        """
+        import torch
+        g = torch.Generator()
+        g.manual_seed(3)
+        """,
+        """
+        import gym
+        env = gym.make('CartPole-v1')
+        env.seed()
+        """,
+        """
+        from lightning import seed_everything
+        seed_everything()
+        """,
+        """
+        from monai.utils import set_determinism
+        set_determinism()
+        """,
+        """
+        import torch
+        seed = torch.seed()
+        print(f'seed: {seed}')
+        """,
+        """
+        import logging
+        import torch
+        log = logging.getLogger(__name__)
+
+        def main():
+            seed = torch.seed() % 2**32
+            log.info('seed %d', seed)
+        """,
+        """
+        import torch
+        import wandb
+        g = torch.Generator()
+        wandb.config.seed = g.seed()
+        """,
     ]
     INVALID = [
         Example(
-            "import torch\ntorch.manual_seed(0)\ntorch.seed()\n",
-            fixed="""\
-import torch
-torch.manual_seed(0)
-torch.manual_seed(0)
-""",
+            """
+            import torch
+            torch.manual_seed(0)
+            torch.seed()
+            """,
+            fixed="""
+            import torch
+            torch.manual_seed(0)
+            torch.manual_seed(0)
+            """,
         ),
-        "import torch\nseed = torch.seed()\nprint('seeded')\n",
-        "import torch as T\nT.random.seed()\n",
-        "import torch\ntorch.cuda.seed_all()\n",
-        "import random\nrandom.seed()\n",
-        "import numpy as np\nnp.random.seed(None)\n",
-        "from numpy import random as npr\nnpr.seed()\n",
-        "import torch\ng = torch.Generator()\ng.seed()\n",
-        "from detectron2.utils.env import seed_all_rng\nseed_all_rng(None)\n",
-        "from monai.utils import set_determinism\nset_determinism(seed=None)\n",
+        """
+        import torch
+        seed = torch.seed()
+        print('seeded')
+        """,
+        """
+        import torch as T
+        T.random.seed()
+        """,
+        """
+        import torch
+        torch.cuda.seed_all()
+        """,
+        """
+        import random
+        random.seed()
+        """,
+        """
+        import numpy as np
+        np.random.seed(None)
+        """,
+        """
+        from numpy import random as npr
+        npr.seed()
+        """,
+        """
+        import torch
+        g = torch.Generator()
+        g.seed()
+        """,
+        """
+        from detectron2.utils.env import seed_all_rng
+        seed_all_rng(None)
+        """,
+        """
+        from monai.utils import set_determinism
+        set_determinism(seed=None)
+        """,
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:

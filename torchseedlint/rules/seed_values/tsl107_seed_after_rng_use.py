@@ -98,46 +98,145 @@ class SeedAfterRngUse(Rule):
     triggers = K.CONSUMER_WORDS  # the seeder may be imported project code
     VALID = [
         # A parameter given a random value when missing, recorded, then used to seed.
-        "import random\n\ndef check_seed(seed):\n    seed = seed or random.randint(1, 10000)\n"
-        "    random.seed(seed)\n    print(seed)\n",
-        "import torch\ntorch.manual_seed(0)\nmodel = torch.nn.Linear(4, 2)\n",
-        "import torch\nimport random\nx = torch.rand(2)\nrandom.seed(0)\n",
-        "import torch\nfrom torch.utils.data import DataLoader\nloader = DataLoader([1, 2], shuffle=True)\n"
-        "torch.manual_seed(0)\n",
-        "import torch\nmodel = torch.nn.Dropout(0.1)\ntorch.manual_seed(0)\n",
-        "import random\nseed = random.randint(0, 100)\nrandom.seed(seed)\n",
-        "import torch\n\ndef build():\n    return torch.nn.Linear(2, 2)\n\ntorch.manual_seed(0)\n",
-        "import numpy as np\nimport torch\n\ndef main():\n    np.random.seed(0)\n"
-        "    x = np.random.rand(3)\n    torch.manual_seed(1)\n",
-        "import torch\n\ndef train(model, loader, optimizer):\n    for x in loader:\n"
-        "        model(x).sum().backward()\n        optimizer.step()\n    torch.manual_seed(0)\n",
-        "import random\nimport torch\n\ndef main(opt):\n    if opt.manualSeed is None:\n"
-        "        opt.manualSeed = random.randint(1, 10000)\n    print('Random Seed: ', opt.manualSeed)\n"
-        "    random.seed(opt.manualSeed)\n    torch.manual_seed(opt.manualSeed)\n",
-        "import torch\nfrom diffusers import DiffusionPipeline\nnoise = torch.randn(4)\n"
-        "pipe = DiffusionPipeline.from_pretrained('x')\n"
-        "image = pipe('a cat', generator=torch.manual_seed(0))\n",
+        """
+        import random
+
+        def check_seed(seed):
+            seed = seed or random.randint(1, 10000)
+            random.seed(seed)
+            print(seed)
+        """,
+        """
+        import torch
+        torch.manual_seed(0)
+        model = torch.nn.Linear(4, 2)
+        """,
+        """
+        import torch
+        import random
+        x = torch.rand(2)
+        random.seed(0)
+        """,
+        """
+        import torch
+        from torch.utils.data import DataLoader
+        loader = DataLoader([1, 2], shuffle=True)
+        torch.manual_seed(0)
+        """,
+        """
+        import torch
+        model = torch.nn.Dropout(0.1)
+        torch.manual_seed(0)
+        """,
+        """
+        import random
+        seed = random.randint(0, 100)
+        random.seed(seed)
+        """,
+        """
+        import torch
+
+        def build():
+            return torch.nn.Linear(2, 2)
+
+        torch.manual_seed(0)
+        """,
+        """
+        import numpy as np
+        import torch
+
+        def main():
+            np.random.seed(0)
+            x = np.random.rand(3)
+            torch.manual_seed(1)
+        """,
+        """
+        import torch
+
+        def train(model, loader, optimizer):
+            for x in loader:
+                model(x).sum().backward()
+                optimizer.step()
+            torch.manual_seed(0)
+        """,
+        """
+        import random
+        import torch
+
+        def main(opt):
+            if opt.manualSeed is None:
+                opt.manualSeed = random.randint(1, 10000)
+            print('Random Seed: ', opt.manualSeed)
+            random.seed(opt.manualSeed)
+            torch.manual_seed(opt.manualSeed)
+        """,
+        """
+        import torch
+        from diffusers import DiffusionPipeline
+        noise = torch.randn(4)
+        pipe = DiffusionPipeline.from_pretrained('x')
+        image = pipe('a cat', generator=torch.manual_seed(0))
+        """,
     ]
     INVALID = [
         Example(
-            "import torch\nmodel = torch.nn.Linear(4, 2)\ntorch.manual_seed(0)\n",
-            fixed="""\
-import torch
-torch.manual_seed(0)
-model = torch.nn.Linear(4, 2)
-""",
+            """
+            import torch
+            model = torch.nn.Linear(4, 2)
+            torch.manual_seed(0)
+            """,
+            fixed="""
+            import torch
+            torch.manual_seed(0)
+            model = torch.nn.Linear(4, 2)
+            """,
         ),
-        "import torch.nn as nn\nimport torch as T\n\ndef main():\n    net = nn.Conv2d(1, 1, 3)\n"
-        "    T.manual_seed(0)\n",
-        "import random\nitems = [1, 2, 3]\nrandom.shuffle(items)\nrandom.seed(0)\n",
-        "import numpy as np\nnoise = np.random.randn(3)\nnp.random.seed(0)\n",
-        "import torch\nfrom lightning import seed_everything\nw = torch.randn(3)\nseed_everything(1)\n",
-        "import torch\nfrom torch.utils.data import random_split\n"
-        "train, val = random_split(range(10), [8, 2])\ntorch.manual_seed(0)\n",
-        "import random\nimport torch\n\ndef main(opt):\n    opt.manualSeed = random.randint(1, 10000)\n"
-        "    items = random.sample(range(9), 3)\n    random.seed(opt.manualSeed)\n",
-        "import torch\nnoise = torch.randn(4)\ntorch.manual_seed(0)\n"
-        "image = pipe('a cat', generator=torch.manual_seed(0))\n",
+        """
+        import torch.nn as nn
+        import torch as T
+
+        def main():
+            net = nn.Conv2d(1, 1, 3)
+            T.manual_seed(0)
+        """,
+        """
+        import random
+        items = [1, 2, 3]
+        random.shuffle(items)
+        random.seed(0)
+        """,
+        """
+        import numpy as np
+        noise = np.random.randn(3)
+        np.random.seed(0)
+        """,
+        """
+        import torch
+        from lightning import seed_everything
+        w = torch.randn(3)
+        seed_everything(1)
+        """,
+        """
+        import torch
+        from torch.utils.data import random_split
+        train, val = random_split(range(10), [8, 2])
+        torch.manual_seed(0)
+        """,
+        """
+        import random
+        import torch
+
+        def main(opt):
+            opt.manualSeed = random.randint(1, 10000)
+            items = random.sample(range(9), 3)
+            random.seed(opt.manualSeed)
+        """,
+        """
+        import torch
+        noise = torch.randn(4)
+        torch.manual_seed(0)
+        image = pipe('a cat', generator=torch.manual_seed(0))
+        """,
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:

@@ -70,25 +70,59 @@ class CudaOnlySeed(Rule):
     fix_safety = Applicability.SAFE
     triggers = K.leaves(K.CUDA_ONLY_SEEDERS)
     VALID = [
-        "import torch\ntorch.manual_seed(0)\ntorch.cuda.manual_seed_all(0)\n",
-        "import torch\n\ndef set_seed(s):\n    torch.cuda.manual_seed(s)\n    torch.manual_seed(s)\n",
-        "import torch\nfrom lightning import seed_everything\nseed_everything(0)\n"
-        "torch.cuda.manual_seed(0)\n",
+        """
+        import torch
+        torch.manual_seed(0)
+        torch.cuda.manual_seed_all(0)
+        """,
+        """
+        import torch
+
+        def set_seed(s):
+            torch.cuda.manual_seed(s)
+            torch.manual_seed(s)
+        """,
+        """
+        import torch
+        from lightning import seed_everything
+        seed_everything(0)
+        torch.cuda.manual_seed(0)
+        """,
     ]
     INVALID = [
         Example(
-            "import torch\ntorch.cuda.manual_seed_all(0)\nx = torch.rand(2)\n",
-            fixed="""\
-import torch
-torch.manual_seed(0)
-torch.cuda.manual_seed_all(0)
-x = torch.rand(2)
-""",
+            """
+            import torch
+            torch.cuda.manual_seed_all(0)
+            x = torch.rand(2)
+            """,
+            fixed="""
+            import torch
+            torch.manual_seed(0)
+            torch.cuda.manual_seed_all(0)
+            x = torch.rand(2)
+            """,
         ),
-        "import random\nimport numpy as np\nimport torch\n\ndef set_seed(s):\n"
-        "    random.seed(s)\n    np.random.seed(s)\n    torch.cuda.manual_seed_all(s)\n",
-        "from torch import cuda\ncuda.manual_seed(1)\n",
-        "import torch as T\n\nif __name__ == '__main__':\n    T.cuda.manual_seed(7)\n",
+        """
+        import random
+        import numpy as np
+        import torch
+
+        def set_seed(s):
+            random.seed(s)
+            np.random.seed(s)
+            torch.cuda.manual_seed_all(s)
+        """,
+        """
+        from torch import cuda
+        cuda.manual_seed(1)
+        """,
+        """
+        import torch as T
+
+        if __name__ == '__main__':
+            T.cuda.manual_seed(7)
+        """,
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:

@@ -82,35 +82,107 @@ class UnseededRngObject(Rule):
     fix_safety = Applicability.UNSAFE
     triggers = K.leaves(_RNG_CONSTRUCTORS)
     VALID = [
-        "import numpy as np\nrng = np.random.default_rng(0)\n",
-        "import random\nSEED = 3\nr = random.Random(SEED)\n",
-        "import torch\ng = torch.Generator()\n",
-        "import numpy as np\n\ndef make(seed=None):\n    return np.random.default_rng(seed)\n",
-        "from numpy.random import Generator, PCG64\ng = Generator(PCG64(12345))\n",
-        "import random\n\nclass Shuffler:\n    def __init__(self):\n        self.rng = random.Random()\n\n"
-        "    def reset(self, seed):\n        self.rng.seed(seed)\n",
-        "import numpy as np\n\ndef main():\n    rng = np.random.default_rng()\n    return 1\n",
-        "import numpy as np\n\nclass Env:\n    def __init__(self, seed):\n"
-        "        self.rng = np.random.default_rng()\n        self.rng = np.random.default_rng(seed)\n\n"
-        "    def step(self):\n        return self.rng.random()\n",
+        """
+        import numpy as np
+        rng = np.random.default_rng(0)
+        """,
+        """
+        import random
+        SEED = 3
+        r = random.Random(SEED)
+        """,
+        """
+        import torch
+        g = torch.Generator()
+        """,
+        """
+        import numpy as np
+
+        def make(seed=None):
+            return np.random.default_rng(seed)
+        """,
+        """
+        from numpy.random import Generator, PCG64
+        g = Generator(PCG64(12345))
+        """,
+        """
+        import random
+
+        class Shuffler:
+            def __init__(self):
+                self.rng = random.Random()
+
+            def reset(self, seed):
+                self.rng.seed(seed)
+        """,
+        """
+        import numpy as np
+
+        def main():
+            rng = np.random.default_rng()
+            return 1
+        """,
+        """
+        import numpy as np
+
+        class Env:
+            def __init__(self, seed):
+                self.rng = np.random.default_rng()
+                self.rng = np.random.default_rng(seed)
+
+            def step(self):
+                return self.rng.random()
+        """,
     ]
     INVALID = [
         Example(
-            "import numpy as np\nrng = np.random.default_rng()\nx = rng.normal()\n",
-            fixed="""\
-import numpy as np
-rng = np.random.default_rng(0)
-x = rng.normal()
-""",
+            """
+            import numpy as np
+            rng = np.random.default_rng()
+            x = rng.normal()
+            """,
+            fixed="""
+            import numpy as np
+            rng = np.random.default_rng(0)
+            x = rng.normal()
+            """,
         ),
-        "import numpy\nstate = numpy.random.RandomState(None)\nstate.shuffle([1, 2])\n",
-        "import random\n\ndef pick(items):\n    r = random.Random()\n    return r.choice(items)\n",
-        "from numpy.random import Generator, PCG64\ng = Generator(PCG64())\nprint(g.random())\n",
-        "from numpy.random import default_rng as mk\n\nclass DS:\n    def __init__(self):\n"
-        "        self.rng = mk(seed=None)\n\n    def __getitem__(self, i):\n"
-        "        return self.rng.random()\n",
-        "import numpy as np\n\ndef noise():\n    rng = np.random.default_rng()\n"
-        "    x = rng.random()\n    rng = np.random.default_rng(0)\n    return x\n",
+        """
+        import numpy
+        state = numpy.random.RandomState(None)
+        state.shuffle([1, 2])
+        """,
+        """
+        import random
+
+        def pick(items):
+            r = random.Random()
+            return r.choice(items)
+        """,
+        """
+        from numpy.random import Generator, PCG64
+        g = Generator(PCG64())
+        print(g.random())
+        """,
+        """
+        from numpy.random import default_rng as mk
+
+        class DS:
+            def __init__(self):
+                self.rng = mk(seed=None)
+
+            def __getitem__(self, i):
+                return self.rng.random()
+        """,
+        """
+        import numpy as np
+
+        def noise():
+            rng = np.random.default_rng()
+            x = rng.random()
+            rng = np.random.default_rng(0)
+            return x
+        """,
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:

@@ -71,33 +71,81 @@ class NumpySeedOverflow(Rule):
     fix_safety = Applicability.SAFE
     triggers = K.leaves({"numpy.random.seed", "numpy.random.RandomState"})
     VALID = [
-        "import numpy as np\nimport torch\nnp.random.seed(torch.initial_seed() % 2**32)\n",
-        "import numpy as np\nimport torch\n\ndef seed_worker(worker_id):\n"
-        "    worker_seed = torch.initial_seed() % 2**32\n    np.random.seed(worker_seed)\n",
-        "import numpy as np\nfrom torch.utils.data import get_worker_info\n\ndef init(i):\n"
-        "    np.random.seed(get_worker_info().seed & 0xFFFFFFFF)\n",
-        "import numpy as np\nimport torch\nrng = np.random.default_rng(torch.initial_seed())\n",
-        "import numpy as np\nnp.random.seed(1234)\n",
+        """
+        import numpy as np
+        import torch
+        np.random.seed(torch.initial_seed() % 2**32)
+        """,
+        """
+        import numpy as np
+        import torch
+
+        def seed_worker(worker_id):
+            worker_seed = torch.initial_seed() % 2**32
+            np.random.seed(worker_seed)
+        """,
+        """
+        import numpy as np
+        from torch.utils.data import get_worker_info
+
+        def init(i):
+            np.random.seed(get_worker_info().seed & 0xFFFFFFFF)
+        """,
+        """
+        import numpy as np
+        import torch
+        rng = np.random.default_rng(torch.initial_seed())
+        """,
+        """
+        import numpy as np
+        np.random.seed(1234)
+        """,
     ]
     INVALID = [
         Example(
-            "import numpy as np\nimport torch\n\ndef seed_worker(worker_id):\n"
-            "    np.random.seed(torch.initial_seed())\n",
-            fixed="""\
-import numpy as np
-import torch
+            """
+            import numpy as np
+            import torch
 
-def seed_worker(worker_id):
-    np.random.seed(torch.initial_seed() % 2**32)
-""",
+            def seed_worker(worker_id):
+                np.random.seed(torch.initial_seed())
+            """,
+            fixed="""
+            import numpy as np
+            import torch
+
+            def seed_worker(worker_id):
+                np.random.seed(torch.initial_seed() % 2**32)
+            """,
         ),
-        "import numpy as np\nimport torch\n\ndef seed_worker(worker_id):\n"
-        "    s = torch.initial_seed()\n    np.random.seed(s)\n",
-        "import numpy as onp\nimport torch.utils.data as tud\n\ndef init(i):\n"
-        "    info = tud.get_worker_info()\n    onp.random.seed(info.seed)\n",
-        "import numpy as np\nimport torch\nstate = np.random.RandomState(torch.seed())\n",
-        "from numpy.random import seed\nfrom torch.utils.data import get_worker_info\n\n"
-        "def init(i):\n    seed(get_worker_info().seed + i)\n",
+        """
+        import numpy as np
+        import torch
+
+        def seed_worker(worker_id):
+            s = torch.initial_seed()
+            np.random.seed(s)
+        """,
+        """
+        import numpy as onp
+        import torch.utils.data as tud
+
+        def init(i):
+            info = tud.get_worker_info()
+            onp.random.seed(info.seed)
+        """,
+        """
+        import numpy as np
+        import torch
+        state = np.random.RandomState(torch.seed())
+        """,
+        """
+        from numpy.random import seed
+        from torch.utils.data import get_worker_info
+
+        def init(i):
+            seed(get_worker_info().seed + i)
+        """,
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:

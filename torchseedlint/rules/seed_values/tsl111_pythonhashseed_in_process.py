@@ -75,19 +75,50 @@ class PythonHashSeedInProcess(Rule):
     severity = "warning"
     triggers = frozenset({_HASHSEED})
     VALID = [
-        "import os\nos.environ['CUBLAS_WORKSPACE_CONFIG'] = ':4096:8'\n",
-        "import os\nimport subprocess\nos.environ['PYTHONHASHSEED'] = '0'\n"
-        "subprocess.run(['python', 'train.py'])\n",
-        "import os\nprint(os.environ.get('PYTHONHASHSEED'))\n",
-        "import os\nimport torch.multiprocessing as mp\nos.environ['PYTHONHASHSEED'] = '0'\n"
-        "mp.spawn(print, nprocs=2)\n",
+        """
+        import os
+        os.environ['CUBLAS_WORKSPACE_CONFIG'] = ':4096:8'
+        """,
+        """
+        import os
+        import subprocess
+        os.environ['PYTHONHASHSEED'] = '0'
+        subprocess.run(['python', 'train.py'])
+        """,
+        """
+        import os
+        print(os.environ.get('PYTHONHASHSEED'))
+        """,
+        """
+        import os
+        import torch.multiprocessing as mp
+        os.environ['PYTHONHASHSEED'] = '0'
+        mp.spawn(print, nprocs=2)
+        """,
     ]
     INVALID = [
-        "import os\nos.environ['PYTHONHASHSEED'] = '0'\n",
-        "import os\n\ndef set_seed(seed):\n    os.environ['PYTHONHASHSEED'] = str(seed)\n",
-        "from os import environ\nenviron.setdefault('PYTHONHASHSEED', '0')\n",
-        "import os\nos.putenv('PYTHONHASHSEED', '1')\n",
-        "import os\nos.environ.update(PYTHONHASHSEED='0')\n",
+        """
+        import os
+        os.environ['PYTHONHASHSEED'] = '0'
+        """,
+        """
+        import os
+
+        def set_seed(seed):
+            os.environ['PYTHONHASHSEED'] = str(seed)
+        """,
+        """
+        from os import environ
+        environ.setdefault('PYTHONHASHSEED', '0')
+        """,
+        """
+        import os
+        os.putenv('PYTHONHASHSEED', '1')
+        """,
+        """
+        import os
+        os.environ.update(PYTHONHASHSEED='0')
+        """,
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:

@@ -58,43 +58,119 @@ class MissingTorchSeed(_MissingSeed):
     rng = K.TORCH
     seeder = "torch.manual_seed"
     VALID = [
-        "import torch\ntorch.manual_seed(0)\nmodel = torch.nn.Linear(4, 2)\n",
-        "import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
-        "        super().__init__()\n        self.fc = nn.Linear(4, 2)\n",
-        "import torch\nfrom lightning import seed_everything\nseed_everything(42)\n"
-        "x = torch.randn(3)\n",
-        "import torch\nfrom transformers import set_seed\nset_seed(1)\nx = torch.rand(2)\n",
-        "import torch as T\n\ndef set_all(s):\n    T.manual_seed(s)\n\ndef setup():\n"
-        "    set_all(3)\n\nif __name__ == '__main__':\n    setup()\n    T.randn(2)\n",
-        "import torch\nfrom myproject.utils import init_seeds\ninit_seeds(0)\n"
-        "net = torch.nn.Conv2d(1, 1, 3)\n",
+        """
+        import torch
+        torch.manual_seed(0)
+        model = torch.nn.Linear(4, 2)
+        """,
+        """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 2)
+        """,
+        """
+        import torch
+        from lightning import seed_everything
+        seed_everything(42)
+        x = torch.randn(3)
+        """,
+        """
+        import torch
+        from transformers import set_seed
+        set_seed(1)
+        x = torch.rand(2)
+        """,
+        """
+        import torch as T
+
+        def set_all(s):
+            T.manual_seed(s)
+
+        def setup():
+            set_all(3)
+
+        if __name__ == '__main__':
+            setup()
+            T.randn(2)
+        """,
+        """
+        import torch
+        from myproject.utils import init_seeds
+        init_seeds(0)
+        net = torch.nn.Conv2d(1, 1, 3)
+        """,
         Example(
-            "import torch\nfrom helpers import setup\nsetup()\nx = torch.rand(1)\n",
+            """
+            import torch
+            from helpers import setup
+            setup()
+            x = torch.rand(1)
+            """,
             {"seed-functions": ["helpers.setup"]},
         ),
     ]
     INVALID = [
         Example(
-            "import torch\nmodel = torch.nn.Linear(4, 2)\n",
-            fixed="""\
-import torch
+            """
+            import torch
+            model = torch.nn.Linear(4, 2)
+            """,
+            fixed="""
+            import torch
 
-SEED = 0
-torch.manual_seed(SEED)
+            SEED = 0
+            torch.manual_seed(SEED)
 
-model = torch.nn.Linear(4, 2)
-""",
+            model = torch.nn.Linear(4, 2)
+            """,
         ),
-        "import torch as T\n\nif __name__ == '__main__':\n    x = T.randn(3)\n",
-        "import torch\nimport random\nrandom.seed(0)\nnet = torch.nn.Conv2d(1, 1, 3)\n",
-        "import torch\ntorch.cuda.manual_seed_all(0)\nx = torch.rand(2)\n",
+        """
+        import torch as T
+
+        if __name__ == '__main__':
+            x = T.randn(3)
+        """,
+        """
+        import torch
+        import random
+        random.seed(0)
+        net = torch.nn.Conv2d(1, 1, 3)
+        """,
+        """
+        import torch
+        torch.cuda.manual_seed_all(0)
+        x = torch.rand(2)
+        """,
         # Neither an attribute named like the helper nor an unused class's method runs it.
-        "import torch\n\ndef seed_all():\n    torch.manual_seed(0)\n\ncfg.seed_all = 1\n"
-        "x = torch.randn(2)\n",
-        "import torch\n\nclass Unused:\n    def seed_all(self):\n        torch.manual_seed(0)\n\n"
-        "x = torch.randn(2)\n",
+        """
+        import torch
+
+        def seed_all():
+            torch.manual_seed(0)
+
+        cfg.seed_all = 1
+        x = torch.randn(2)
+        """,
+        """
+        import torch
+
+        class Unused:
+            def seed_all(self):
+                torch.manual_seed(0)
+
+        x = torch.randn(2)
+        """,
         Example(
-            "import torch.nn as nn\nlayer = None\n\ndef build():\n    return nn.Linear(1, 1)\n",
+            """
+            import torch.nn as nn
+            layer = None
+
+            def build():
+                return nn.Linear(1, 1)
+            """,
             {"entry-points": ["train.py"]},
         ),
     ]

@@ -47,29 +47,63 @@ class MissingRandomSeed(_MissingSeed):
     rng = K.PYRANDOM
     seeder = "random.seed"
     VALID = [
-        "import random\nrandom.seed(0)\nx = random.random()\n",
-        "import random as rnd\nimport pytorch_lightning as pl\npl.seed_everything(1)\n"
-        "rnd.shuffle([1, 2])\n",
-        "import random\n\ndef augment(x):\n    return x + random.random()\n",
+        """
+        import random
+        random.seed(0)
+        x = random.random()
+        """,
+        """
+        import random as rnd
+        import pytorch_lightning as pl
+        pl.seed_everything(1)
+        rnd.shuffle([1, 2])
+        """,
+        """
+        import random
+
+        def augment(x):
+            return x + random.random()
+        """,
     ]
     INVALID = [
         Example(
-            "import random\nx = random.random()\n",
-            fixed="""\
-import random
+            """
+            import random
+            x = random.random()
+            """,
+            fixed="""
+            import random
 
-SEED = 0
-random.seed(SEED)
+            SEED = 0
+            random.seed(SEED)
 
-x = random.random()
-""",
+            x = random.random()
+            """,
         ),
-        "import random as rnd\n\nif __name__ == '__main__':\n    rnd.shuffle([1, 2, 3])\n",
-        "from random import choice\nimport torch\ntorch.manual_seed(0)\nprint(choice([1, 2]))\n",
+        """
+        import random as rnd
+
+        if __name__ == '__main__':
+            rnd.shuffle([1, 2, 3])
+        """,
+        """
+        from random import choice
+        import torch
+        torch.manual_seed(0)
+        print(choice([1, 2]))
+        """,
         # A worker_init_fn seeds the workers, not the main process that draws here.
-        "import random, torch\nfrom torch.utils.data import DataLoader\n\ndef seed_worker(i):\n"
-        "    random.seed(torch.initial_seed() % 2**32)\n\ntorch.manual_seed(0)\n"
-        "x = random.random()\nloader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)\n",
+        """
+        import random, torch
+        from torch.utils.data import DataLoader
+
+        def seed_worker(i):
+            random.seed(torch.initial_seed() % 2**32)
+
+        torch.manual_seed(0)
+        x = random.random()
+        loader = DataLoader(ds, num_workers=2, worker_init_fn=seed_worker)
+        """,
     ]
 
     def consumers(self, ctx: Context) -> List[Call]:

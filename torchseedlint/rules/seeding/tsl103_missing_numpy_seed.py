@@ -47,25 +47,50 @@ class MissingNumpySeed(_MissingSeed):
     rng = K.NUMPY
     seeder = "np.random.seed"
     VALID = [
-        "import numpy as np\nnp.random.seed(0)\nx = np.random.rand(3)\n",
-        "import numpy as np\nrng = np.random.default_rng(0)\nx = rng.random(3)\n",
-        "from numpy import random as npr\nimport accelerate.utils\n"
-        "accelerate.utils.set_seed(3)\nnpr.randn(2)\n",
+        """
+        import numpy as np
+        np.random.seed(0)
+        x = np.random.rand(3)
+        """,
+        """
+        import numpy as np
+        rng = np.random.default_rng(0)
+        x = rng.random(3)
+        """,
+        """
+        from numpy import random as npr
+        import accelerate.utils
+        accelerate.utils.set_seed(3)
+        npr.randn(2)
+        """,
     ]
     INVALID = [
         Example(
-            "import numpy as np\nx = np.random.rand(3)\n",
-            fixed="""\
-import numpy as np
+            """
+            import numpy as np
+            x = np.random.rand(3)
+            """,
+            fixed="""
+            import numpy as np
 
-SEED = 0
-np.random.seed(SEED)
+            SEED = 0
+            np.random.seed(SEED)
 
-x = np.random.rand(3)
-""",
+            x = np.random.rand(3)
+            """,
         ),
-        "import numpy as onp\n\nif __name__ == '__main__':\n    onp.random.shuffle([1, 2])\n",
-        "from numpy import random as npr\nimport torch\ntorch.manual_seed(0)\nnpr.randint(0, 5)\n",
+        """
+        import numpy as onp
+
+        if __name__ == '__main__':
+            onp.random.shuffle([1, 2])
+        """,
+        """
+        from numpy import random as npr
+        import torch
+        torch.manual_seed(0)
+        npr.randint(0, 5)
+        """,
     ]
 
     def consumers(self, ctx: Context) -> List[Call]:

@@ -51,32 +51,60 @@ class UnseededRandomTransform(Rule):
     fix_safety = Applicability.SAFE
     triggers = _ENTRY_POINT_WORDS
     VALID = [
-        "import torch\nfrom torchvision import transforms as T\ntorch.manual_seed(0)\n"
-        "aug = T.RandomCrop(28)\n",
-        "from torchvision import transforms\n\ndef build():\n"
-        "    return transforms.RandomHorizontalFlip()\n",
-        "import torch\nimport torchvision.transforms.v2 as v2\ntorch.manual_seed(0)\n"
-        "aug = v2.RandomErasing()\n",
+        """
+        import torch
+        from torchvision import transforms as T
+        torch.manual_seed(0)
+        aug = T.RandomCrop(28)
+        """,
+        """
+        from torchvision import transforms
+
+        def build():
+            return transforms.RandomHorizontalFlip()
+        """,
+        """
+        import torch
+        import torchvision.transforms.v2 as v2
+        torch.manual_seed(0)
+        aug = v2.RandomErasing()
+        """,
     ]
     INVALID = [
         Example(
-            "from torchvision import transforms\naug = transforms.RandomHorizontalFlip()\n",
-            fixed="""\
-from torchvision import transforms
-import torch
+            """
+            from torchvision import transforms
+            aug = transforms.RandomHorizontalFlip()
+            """,
+            fixed="""
+            from torchvision import transforms
+            import torch
 
-SEED = 0
-torch.manual_seed(SEED)
+            SEED = 0
+            torch.manual_seed(SEED)
 
-aug = transforms.RandomHorizontalFlip()
-""",
+            aug = transforms.RandomHorizontalFlip()
+            """,
         ),
-        "import kornia.augmentation as KA\n\nif __name__ == '__main__':\n    aug = KA.RandomAffine(10)\n",
-        "import torch\nfrom torchvision import transforms\ntorch.manual_seed(0)\n"
-        "aug = transforms.RandomChoice([transforms.RandomCrop(2)])\n",
+        """
+        import kornia.augmentation as KA
+
+        if __name__ == '__main__':
+            aug = KA.RandomAffine(10)
+        """,
+        """
+        import torch
+        from torchvision import transforms
+        torch.manual_seed(0)
+        aug = transforms.RandomChoice([transforms.RandomCrop(2)])
+        """,
         Example(
-            "import torch\nfrom torchvision import transforms\ntorch.manual_seed(0)\n"
-            "aug = transforms.RandomCrop(2)\n",
+            """
+            import torch
+            from torchvision import transforms
+            torch.manual_seed(0)
+            aug = transforms.RandomCrop(2)
+            """,
             {"torchvision-version": "0.2"},
         ),
     ]

@@ -56,13 +56,27 @@ class UnusedSuppression(Rule):
     fix_safety = Applicability.SAFE
     triggers = frozenset(marker.rstrip(":") for marker in MARKERS)
     VALID = [
-        "import torch\ntorch.manual_seed(0)\nx = torch.rand(2)\n",
+        """
+        import torch
+        torch.manual_seed(0)
+        x = torch.rand(2)
+        """,
         "x = 1  # noqa\n",
         "x = 1  # noqa: E501\n",
         "x = '# noqa: TSL101'\n",
-        Example("import torch\nx = torch.rand(2)  # noqa: TSL101\n", {"extend-select": ["TSL101"]}),
         Example(
-            "# torchseedlint: file-ignore[TSL101]\nimport torch\nx = torch.rand(2)\n",
+            """
+        import torch
+        x = torch.rand(2)  # noqa: TSL101
+        """,
+            {"extend-select": ["TSL101"]},
+        ),
+        Example(
+            """
+            # torchseedlint: file-ignore[TSL101]
+            import torch
+            x = torch.rand(2)
+            """,
             {"extend-select": ["TSL101"]},
         ),
     ]
@@ -74,11 +88,18 @@ x = 1
 """,
         ),
         Example(
-            "import torch\ntorch.manual_seed(0)\nx = torch.rand(2)  # noqa: TSL101\n",
+            """
+            import torch
+            torch.manual_seed(0)
+            x = torch.rand(2)  # noqa: TSL101
+            """,
             {"extend-select": ["TSL101"]},
         ),
         "x = 1  # torchseedlint: ignore[TSL201]\n",
-        "# torchseedlint: file-ignore[TSL999]\nx = 1\n",
+        """
+        # torchseedlint: file-ignore[TSL999]
+        x = 1
+        """,
         "x = 1  # noqa: E501, tsl302\n",
     ]
 

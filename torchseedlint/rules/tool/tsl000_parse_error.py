@@ -35,7 +35,13 @@ class ParseError(Rule):
     code = "TSL000"
     name = "parse-error"
     triggers = frozenset()
-    INVALID = ["def train(:\n    pass\n", "x = (\n"]
+    INVALID = [
+        """
+    def train(:
+        pass
+    """,
+        "x = (\n",
+    ]
     VALID = ["x = 1\n", ""]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
