@@ -249,7 +249,7 @@ class SeedNotInSpawnedProcess(Rule):
 
     code = "TSL112"
     name = "seed-not-in-spawned-process"
-    triggers = frozenset({"spawn", "Process", "start_processes"})
+    triggers = frozenset({"spawn", "Process", "start_processes"})  # what starts processes
     VALID = [
         # Seeded inside the worker, from the user's seed and the rank.
         """

@@ -54,7 +54,7 @@ class UnusedSuppression(Rule):
     default_enabled = False
     severity = "warning"
     fix_safety = Applicability.SAFE
-    triggers = frozenset(marker.rstrip(":") for marker in MARKERS)
+    triggers = frozenset(marker.rstrip(":") for marker in MARKERS)  # the suppression markers
     VALID = [
         """
         import torch

@@ -34,6 +34,7 @@ class ParseError(Rule):
 
     code = "TSL000"
     name = "parse-error"
+    # None: files the screen leaves out are compiled instead, and parsed when that fails.
     triggers = frozenset()
     INVALID = [
         """
