@@ -1,4 +1,5 @@
-"""Regenerate docs/rules.md from the rule docstrings: ``python scripts/gen_rule_docs.py``."""
+"""Regenerate docs/rules.md from the rule docstrings, and the README's rule count from the
+registry: ``python scripts/gen_rule_docs.py``."""
 
 from __future__ import annotations
 
@@ -8,15 +9,21 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the checkout's rules, even when another copy is installed
 
-from torchseedlint.rules.docs import rules_markdown  # noqa: E402
+from torchseedlint.rules.docs import rules_markdown, with_rule_count  # noqa: E402
 
 RULES_MD = REPO / "docs" / "rules.md"
+README = REPO / "README.md"
 
 
 def main() -> None:
     RULES_MD.parent.mkdir(exist_ok=True)
     RULES_MD.write_text(rules_markdown(), encoding="utf-8")
     print(f"wrote {RULES_MD}")
+    readme = README.read_text(encoding="utf-8")
+    updated = with_rule_count(readme)
+    if updated != readme:
+        README.write_text(updated, encoding="utf-8")
+        print(f"updated the rule count in {README}")
 
 
 if __name__ == "__main__":

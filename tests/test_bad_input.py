@@ -170,7 +170,7 @@ def test_crash_in_one_rule_is_reported_and_run_goes_on(tmp_path: Path) -> None:
     driver = tmp_path / "driver.py"
     driver.write_text(
         "import sys\n"
-        "from torchseedlint.rules.dataloader import DataLoaderWorkerSeeding\n"
+        "from torchseedlint.rules.dataloader.tsl201_dataloader_worker_seeding import DataLoaderWorkerSeeding\n"
         "def boom(self, ctx):\n"
         "    raise RuntimeError('simulated rule bug')\n"
         "DataLoaderWorkerSeeding.check = boom\n"

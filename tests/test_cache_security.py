@@ -16,7 +16,8 @@ from typing import Callable, Dict, List
 import pytest
 from click.testing import CliRunner
 
-from torchseedlint.engine.cache import _MAGIC, _Unpickler, stored_classes
+from torchseedlint.core.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
+from torchseedlint.engine.cache import _MAGIC, Cache, _Unpickler, stored_classes
 from torchseedlint.cli.main import main
 from torchseedlint.engine.results import FileResult
 from torchseedlint.semantic.facts import Call, ModuleFacts
@@ -117,3 +118,13 @@ def test_allowed_classes_are_the_stored_data_classes() -> None:
     assert FileResult in allowed and ModuleFacts in allowed and Call in allowed
     assert all(cls.__module__.startswith("torchseedlint.") for cls in allowed)
     assert all("." not in cls.__qualname__ for cls in allowed)
+
+
+def test_a_diagnostic_and_its_fix_round_trip(tmp_path: Path) -> None:
+    location = Location(1, 1)
+    fix = Fix(Applicability.UNSAFE, "m", (Edit("x", location, location),))
+    stored = Diagnostic("TSL202", "n", "m", "p.py", location, location, fix=fix)
+    cache = Cache(tmp_path)
+    cache.put("run", "key", [stored])
+    (loaded,) = cache.get("run", "key")
+    assert loaded == stored and loaded.fix.applicability is Applicability.UNSAFE

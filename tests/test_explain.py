@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from torchseedlint.cli.main import main
 from torchseedlint.core.diagnostics import Diagnostic, Location
 from torchseedlint.reporters.json_format import to_dict
-from torchseedlint.rules.docs import rules_markdown
+from torchseedlint.rules.docs import rule_count_sentence, rules_markdown, with_rule_count
 from torchseedlint.rules import ALL_RULES
 
 RULES_MD = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
@@ -99,4 +99,14 @@ def test_json_urls_point_at_rules_md_anchors() -> None:
 
 def test_readme_states_the_rule_count() -> None:
     readme = (RULES_MD.parent.parent / "README.md").read_text(encoding="utf-8")
-    assert f"\n{len(ALL_RULES)} rules in " in readme, "update the rule count in README.md"
+    assert with_rule_count(readme) == readme, (
+        "the README's rule count is stale: run `python scripts/gen_rule_docs.py` and commit the result"
+    )
+
+
+def test_the_rule_count_sentence_is_rewritten() -> None:
+    assert rule_count_sentence() == f"{len(ALL_RULES)} rules in five families"  # TSL0xx-TSL4xx
+    stale = "Intro.\n\n3 rules in two families (see below).\n"
+    assert with_rule_count(stale) == f"Intro.\n\n{rule_count_sentence()} (see below).\n"
+    with pytest.raises(ValueError):
+        with_rule_count("no count here\n")

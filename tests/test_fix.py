@@ -12,7 +12,7 @@ from pyflakes.api import check as pyflakes_check
 from pyflakes.reporter import Reporter
 
 from torchseedlint.settings.config import Config, config_from_mapping
-from torchseedlint.core.diagnostics import SAFE, Diagnostic, Edit, Fix, Location
+from torchseedlint.core.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
 from torchseedlint.engine.runner import lint_file_text
 from torchseedlint.edits.apply import apply_fixes, insertion
 from torchseedlint.fix.loop import MAX_PASSES, compiles, fix_text
@@ -150,20 +150,20 @@ def _diagnostic(code: str, row: int, fix: Fix) -> Diagnostic:
 
 def test_overlapping_fixes_resolve_deterministically() -> None:
     text = "a = 1\nb = 2\n"
-    first = Fix(SAFE, "x", (Edit("x = 1", Location(1, 1), Location(1, 6)),))
-    second = Fix(SAFE, "y", (Edit("y = 1", Location(1, 1), Location(1, 6)),))
+    first = Fix(Applicability.SAFE, "x", (Edit("x = 1", Location(1, 1), Location(1, 6)),))
+    second = Fix(Applicability.SAFE, "y", (Edit("y = 1", Location(1, 1), Location(1, 6)),))
     # The first in diagnostic order wins; the other is deferred to the next pass.
     assert apply_fixes(text, [first, second]) == ("x = 1\nb = 2\n", [first], [second])
     assert apply_fixes(text, [second, first]) == ("y = 1\nb = 2\n", [second], [first])
-    same = Fix(SAFE, "z", (insertion(2, 1, "c = 3\n"),))
-    twin = Fix(SAFE, "z2", (insertion(2, 1, "c = 3\n"),))
+    same = Fix(Applicability.SAFE, "z", (insertion(2, 1, "c = 3\n"),))
+    twin = Fix(Applicability.SAFE, "z2", (insertion(2, 1, "c = 3\n"),))
     assert apply_fixes(text, [same, twin])[0] == "a = 1\nc = 3\nb = 2\n"
 
 
 def test_a_fix_that_breaks_the_file_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
     text = "import torch\nmodel = torch.nn.Linear(2, 2)\n"
-    broken = _diagnostic("TSL101", 2, Fix(SAFE, "bad", (insertion(2, 1, "def (:\n"),)))
-    good = _diagnostic("TSL102", 1, Fix(SAFE, "ok", (insertion(1, 1, "x = 1\n"),)))
+    broken = _diagnostic("TSL101", 2, Fix(Applicability.SAFE, "bad", (insertion(2, 1, "def (:\n"),)))
+    good = _diagnostic("TSL102", 1, Fix(Applicability.SAFE, "ok", (insertion(1, 1, "x = 1\n"),)))
     real = fixing.lint_file_text
 
     def fake(source: str, path: str, config: Config, *args: object, **kwargs: object):

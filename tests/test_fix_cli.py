@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from torchseedlint.cli.main import main
-from torchseedlint.core.diagnostics import SAFE, UNSAFE, Diagnostic, Fix, Location
+from torchseedlint.core.diagnostics import Applicability, Diagnostic, Fix, Location
 from torchseedlint.reporters.output import summary
 
 FLAGGED = "import torch\nmodel = torch.nn.Linear(2, 2)\nx = torch.rand(3)\n"
@@ -81,12 +81,12 @@ def test_summary_counts_fixable_and_unsafe(tmp_path: Path) -> None:
         fix = Fix(applicability, "m", ())
         return Diagnostic("TSL302", "n", "m", "p.py", location, location, fix=fix)
 
-    both = [diagnostic(SAFE), diagnostic(UNSAFE), diagnostic(UNSAFE)]
+    both = [diagnostic(Applicability.SAFE), diagnostic(Applicability.UNSAFE), diagnostic(Applicability.UNSAFE)]
     assert summary(both).endswith(
         "[*] 1 fixable with the `--fix` option "
         "(2 hidden fixes can be enabled with the `--unsafe-fixes` option).\n"
     )
-    assert summary([diagnostic(UNSAFE)]).endswith(
+    assert summary([diagnostic(Applicability.UNSAFE)]).endswith(
         "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).\n"
     )
     assert summary([both[1]], fixed=2, fixable=(0, 0)) == (

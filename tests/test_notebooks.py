@@ -12,7 +12,7 @@ from typing import Any, Dict, List
 import pytest
 
 from torchseedlint.settings.config import Config
-from torchseedlint.core.diagnostics import SAFE, Diagnostic, Edit, Fix, Location
+from torchseedlint.core.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
 from torchseedlint.engine.runner import lint_paths
 from torchseedlint.fix.command import fix_run
 from torchseedlint.engine.notebook import parse_notebook, write_back
@@ -211,7 +211,7 @@ def test_a_fix_that_would_unmask_a_cell_magic_is_not_applied(tmp_path: Path) -> 
     # which would then no longer make the whole cell a shell script.
     top = Location(1, 1)
     insert = Diagnostic("TSL101", "missing-torch-seed", "m", str(path), top, top,
-                        fix=Fix(SAFE, "insert", (Edit("import os\n", top, top),)))
+                        fix=Fix(Applicability.SAFE, "insert", (Edit("import os\n", top, top),)))
     run.files[0].diagnostics = [insert]
     fixes = fix_run(run, Config(), False, [])
     assert not fixes[0].changed

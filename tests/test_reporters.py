@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from torchseedlint.cli.main import main
-from torchseedlint.core.diagnostics import SAFE, UNSAFE, Diagnostic, Edit, Fix, Location
+from torchseedlint.core.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
 from torchseedlint.edits.apply import apply_fixes
 from torchseedlint.reporters import RENDERERS, github, sarif
 from torchseedlint.reporters.output import render_output
@@ -48,7 +48,7 @@ class MissingTorchSeed(Rule):
 
     code = "TSL101"
     name = "missing-torch-seed"
-    fix_safety = "safe"
+    fix_safety = Applicability.SAFE
 
 
 class MissingRandomSeed(Rule):
@@ -89,9 +89,9 @@ RULES = [ParseError, MissingTorchSeed, MissingRandomSeed, WorkerSeeding]
 
 
 def diagnostics() -> List[Diagnostic]:
-    seed = Fix(SAFE, "Insert `torch.manual_seed(0)` after the imports",
+    seed = Fix(Applicability.SAFE, "Insert `torch.manual_seed(0)` after the imports",
                (Edit("torch.manual_seed(0)\n", Location(3, 1), Location(3, 1)),))
-    workers = Fix(UNSAFE, "Use `num_workers=0`",
+    workers = Fix(Applicability.UNSAFE, "Use `num_workers=0`",
                   (Edit("num_workers=0", Location(3, 25), Location(3, 38)),))
     return [
         Diagnostic("TSL000", "parse-error", "cannot read file: Permission denied",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import textwrap
 from typing import List, Tuple, Type
 
 import pytest
@@ -29,6 +31,7 @@ def _codes(rule: Type[Rule], example: Example) -> List[str]:
 
 @pytest.mark.parametrize("case_id,rule,example", _examples("VALID"), ids=lambda v: v if isinstance(v, str) else "")
 def test_valid_example_is_clean(case_id: str, rule: Type[Rule], example: Example) -> None:
+    assert example.fixed is None, "a VALID example has nothing to fix"
     assert rule.code not in _codes(rule, example), example.code
 
 
@@ -52,10 +55,13 @@ def test_fixes_of_invalid_examples_are_sound(case_id: str, rule: Type[Rule], exa
     config = config_from_mapping({**example.settings, "select": [rule.code]})
     found = lint_source(example.code, example.path, config)
     if not any(d.fix for d in found if d.code == rule.code):
+        assert example.fixed is None, f"{rule.code} does not fix an example that states its fixed code"
         return
     assert rule.fix_safety is not None, f"{rule.code} offers a fix but declares none"
     outcome = fix_text(example.code, example.path, config, unsafe=True)
     assert not outcome.dropped
+    if example.fixed is not None:
+        assert outcome.text == example.fixed
     compile(outcome.text, example.path, "exec")
     assert rule.code not in _codes(rule, Example(outcome.text, example.settings, example.path))
     assert fix_text(outcome.text, example.path, config, unsafe=True).text == outcome.text
@@ -71,4 +77,27 @@ def test_a_fixable_rule_fixes_one_of_its_examples(rule: Type[Rule]) -> None:
             found = lint_source(example.code, example.path, config)
             offered += [d for d in found if d.code == rule.code and d.fix is not None]
     assert offered, f"{rule.code} declares a {rule.fix_safety} fix but fixes none of its examples"
+    assert any(isinstance(e, Example) and e.fixed is not None for e in rule.INVALID), (
+        f"{rule.code}: give one INVALID example its expected `fixed` code"
+    )
     assert {d.fix.applicability for d in offered} == {rule.fix_safety}
+
+
+_CODE_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
+
+
+def _doc_examples(rule: Type[Rule]) -> Tuple[List[str], List[str]]:
+    """The Python blocks of the docs' ``## Example`` section: before ``Use instead:``
+    (the problem) and after it (the remedy; none when it is not Python, as TSL111's shell line)."""
+    example, _, instead = rule.section("Example").partition("Use instead:")
+    return _CODE_BLOCK.findall(example), _CODE_BLOCK.findall(instead)
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
+def test_doc_examples_trigger_their_rule_and_the_remedy_does_not(rule: Type[Rule]) -> None:
+    problems, remedies = _doc_examples(rule)
+    assert problems, f"{rule.code}: ## Example needs a python block before 'Use instead:'"
+    for code in problems:
+        assert rule.code in _codes(rule, Example(textwrap.dedent(code))), code
+    for code in remedies:
+        assert rule.code not in _codes(rule, Example(textwrap.dedent(code))), code

@@ -13,14 +13,14 @@ import pytest
 
 from torchseedlint import lint_source
 from torchseedlint.settings.config import config_from_mapping
-from torchseedlint.core.diagnostics import SAFE, UNSAFE, Diagnostic
+from torchseedlint.core.diagnostics import Applicability, Diagnostic
 from torchseedlint.edits.apply import apply_fixes
 from torchseedlint.rules import RULES_BY_CODE
 
 CATALOG_DEFAULTS = {"TSL001": False, "TSL105": True, "TSL106": True, "TSL107": True,
                     "TSL108": True, "TSL109": True, "TSL110": True, "TSL111": True}
-FIX_SAFETY = {"TSL001": SAFE, "TSL105": None, "TSL106": UNSAFE, "TSL107": UNSAFE,
-              "TSL108": SAFE, "TSL109": UNSAFE, "TSL110": SAFE, "TSL111": None}
+FIX_SAFETY = {"TSL001": Applicability.SAFE, "TSL105": None, "TSL106": Applicability.UNSAFE, "TSL107": Applicability.UNSAFE,
+              "TSL108": Applicability.SAFE, "TSL109": Applicability.UNSAFE, "TSL110": Applicability.SAFE, "TSL111": None}
 
 
 def _lint(source: str, codes: List[str], settings: Optional[Dict[str, Any]] = None) -> List[Diagnostic]:

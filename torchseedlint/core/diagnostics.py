@@ -7,10 +7,23 @@ sent between worker processes unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Optional, Tuple
 
-SAFE = "safe"
-UNSAFE = "unsafe"
+
+class Applicability(str, Enum):
+    """Whether a fix may be applied without review (ruff's model): ``--fix`` applies
+    the safe ones, ``--unsafe-fixes`` the others too.
+
+    A ``str`` enum, so JSON and SARIF output hold the plain value ("safe").
+    """
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+    def __str__(self) -> str:
+        # The value in f-strings and ``format()`` on every Python version.
+        return self.value
 
 
 @dataclass(frozen=True, order=True)
@@ -42,7 +55,7 @@ class Edit:
 
 @dataclass(frozen=True)
 class Fix:
-    applicability: str  # SAFE or UNSAFE
+    applicability: Applicability
     message: str
     edits: Tuple[Edit, ...]
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, FrozenSet, List, Optional, Set, Tuple, TypeVar
 
 from torchseedlint.semantic import rng_api as K
-from torchseedlint.core.diagnostics import SAFE, UNSAFE, Edit, Fix, Location
+from torchseedlint.core.diagnostics import Applicability, Edit, Fix, Location
 from torchseedlint.semantic.facts import Assign, Call, ModuleFacts
 from torchseedlint.core.text import newline_of
 from torchseedlint.edits.apply import insertion
@@ -858,8 +858,8 @@ def seeding_fix(ctx: Context, worker_rngs: Optional[FrozenSet[str]]) -> Optional
     if block is None:
         return None
     if block.unsafe:
-        return Fix(UNSAFE, "Give the seed option a default and seed from it", block.edits)
-    return Fix(SAFE, "Seed from the program's seed", block.edits)
+        return Fix(Applicability.UNSAFE, "Give the seed option a default and seed from it", block.edits)
+    return Fix(Applicability.SAFE, "Seed from the program's seed", block.edits)
 
 
 # --- TSL201: the loader's keywords --------------------------------------------------
@@ -875,7 +875,7 @@ def worker_fix(ctx: Context, call: Call, worker_rngs: FrozenSet[str]) -> Optiona
     edits = _keyword_edits(ctx.source, call, generator, worker=True)
     if edits is None:
         return None
-    applicability = UNSAFE if block.unsafe else SAFE
+    applicability = Applicability.UNSAFE if block.unsafe else Applicability.SAFE
     return Fix(applicability, f"Seed the DataLoader's workers with `{WORKER_FN}`",
                (*block.edits, *before_loop, *edits))
 
@@ -893,7 +893,7 @@ def generator_fix(ctx: Context, call: Call) -> Optional[Fix]:
     if not edits:
         return None
     where = " (one generator, created before the loop)" if before_loop else ""
-    return Fix(UNSAFE, f"Add `generator={generator}`{where}", (*before_loop, *edits))
+    return Fix(Applicability.UNSAFE, f"Add `generator={generator}`{where}", (*before_loop, *edits))
 
 
 def _seed_in_scope(ctx: Context, call: Call) -> Optional[str]:

@@ -43,7 +43,7 @@ from torchseedlint.semantic.facts import ModuleFacts
 
 CACHE_DIR_NAME = ".torchseedlint_cache"
 ENV_VAR = "TORCHSEEDLINT_CACHE_DIR"
-_MAGIC = b"torchseedlint-cache 1\n"
+_MAGIC = b"torchseedlint-cache 2\n"
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by torchseedlint.\n"

@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from torchseedlint.core.diagnostics import Diagnostic
 from torchseedlint.core.text import split_lines
-from torchseedlint.rules.tool import ParseError
+from torchseedlint.rules.tool.tsl000_parse_error import ParseError
 from torchseedlint.suppression.noqa import NOQA  # the pattern that decides what is honoured
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, List, Optional, Set, Tuple
 
 from torchseedlint.settings.config import Config
-from torchseedlint.core.diagnostics import SAFE, Diagnostic, Fix
+from torchseedlint.core.diagnostics import Applicability, Diagnostic, Fix
 from torchseedlint.engine.runner import lint_file_text, parse
 from torchseedlint.edits.apply import apply_fixes
 from torchseedlint.semantic.project import ProjectIndex
@@ -42,7 +42,7 @@ def fix_filter(config: Config, unsafe: bool) -> Callable[[Diagnostic], bool]:
         fix = diagnostic.fix
         return (
             fix is not None
-            and (unsafe or fix.applicability == SAFE)
+            and (unsafe or fix.applicability == Applicability.SAFE)
             and (fixable is None or diagnostic.code in fixable)
             and diagnostic.code not in unfixable
         )

@@ -31,7 +31,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Ty
 from torchseedlint import __version__
 from torchseedlint.fix.add_noqa import add_noqa
 from torchseedlint.settings.config import Config, ConfigError, ConfigResolver
-from torchseedlint.core.diagnostics import SAFE, Diagnostic
+from torchseedlint.core.diagnostics import Applicability, Diagnostic
 from torchseedlint.engine.discovery import discover
 from torchseedlint.engine.runner import lint_bytes, lint_file_text, load_facts, project_root, screened_facts, text_facts
 from torchseedlint.engine.results import FileResult
@@ -492,7 +492,7 @@ class TorchSeedLintServer(LanguageServer):
         fixed, applied, _ = apply_fixes(text, [d.fix])
         if not applied or not compiles(fixed, d.path):
             return None
-        safe = d.fix.applicability == SAFE
+        safe = d.fix.applicability == Applicability.SAFE
         lines = split_lines(text)
         edits = [lsp.TextEdit(range=_range(self.codec, lines, edit.location, edit.end_location),
                               new_text=edit.content) for edit in d.fix.edits]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 from typing import List, Optional
 
-from torchseedlint.core.diagnostics import UNSAFE, Diagnostic
+from torchseedlint.core.diagnostics import Applicability, Diagnostic
 from torchseedlint.edits.apply import apply_fixes
 from torchseedlint.reporters.json_format import rule_url
 from torchseedlint.reporters.report import Report, one_line, position
@@ -94,7 +94,7 @@ def format_diagnostic(report: Report, d: Diagnostic) -> str:
     ]
     out.extend(_frame(d, text, color) if text else [])
     out.append(f"{paint('help', color, fg='green', bold=True)}: {_help(report, d)}")
-    if d.fix is not None and d.fix.applicability == UNSAFE:
+    if d.fix is not None and d.fix.applicability == Applicability.UNSAFE:
         out.append("note: This is an unsafe fix and may change runtime behavior")
     out.extend(_diff(d, text, color))
     return "\n".join(out) + "\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Optional, Sequence, Tuple
 
-from torchseedlint.core.diagnostics import SAFE, Diagnostic
+from torchseedlint.core.diagnostics import Applicability, Diagnostic
 from torchseedlint.reporters import RENDERERS, statistics
 from torchseedlint.reporters.report import Report
 
@@ -27,8 +27,8 @@ def summary(
         text = f"Found {total} {noun}.\n"
     if fixable is None:
         fixes = [d.fix for d in diagnostics if d.fix is not None]
-        fixable = (sum(f.applicability == SAFE for f in fixes),
-                   sum(f.applicability != SAFE for f in fixes))
+        fixable = (sum(f.applicability == Applicability.SAFE for f in fixes),
+                   sum(f.applicability != Applicability.SAFE for f in fixes))
     now, hidden = fixable
     hint = (f"{hidden} hidden {'fix' if hidden == 1 else 'fixes'} can be enabled with the "
             "`--unsafe-fixes` option")

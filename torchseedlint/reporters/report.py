@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Callable, Dict, List, Sequence, Tuple, Type
 
-from torchseedlint.core.diagnostics import SAFE, Diagnostic
+from torchseedlint.core.diagnostics import Applicability, Diagnostic
 from torchseedlint.rules import RULES_BY_CODE
 from torchseedlint.rules.base import Rule
 
 
 def has_safe_fix(diagnostic: Diagnostic) -> bool:
-    return diagnostic.fix is not None and diagnostic.fix.applicability == SAFE
+    return diagnostic.fix is not None and diagnostic.fix.applicability == Applicability.SAFE
 
 
 @dataclass(frozen=True)

@@ -1,33 +1,55 @@
-"""The rule registry; selection (``--select``, ``--ignore``, ...) over it is ``settings.selection``."""
+"""The rule registry; selection (``--select``, ``--ignore``, ...) over it is ``settings.selection``.
+
+Each package under ``rules/`` is a family, and each of its ``tslNNN_<name>.py``
+modules defines one rule: adding a rule is adding its module (then regenerating
+the docs, ``scripts/gen_rule_docs.py``). Nothing lists the rules by hand.
+"""
 
 from __future__ import annotations
 
-import sys
+import importlib
+import pkgutil
 from functools import lru_cache
-from typing import Dict, FrozenSet, Iterable, List, Tuple, Type
+from types import ModuleType
+from typing import Dict, FrozenSet, Iterable, List, Set, Tuple, Type
 
+from torchseedlint.rules.base import Example, Rule
 from torchseedlint.settings import selection
 from torchseedlint.settings.config import Config
-from torchseedlint.rules import (
-    cuda, dataloader, ordering, processes, seed_values, seeding, suppressions, tool,
-)
-from torchseedlint.rules.base import Example, Rule
-
-# Each family module defines its rules as classes with a ``code``; registering a
-# rule is writing it in one of these modules.
-_FAMILIES = (tool, suppressions, seeding, seed_values, processes, dataloader, cuda, ordering)
 
 
-def _rules_in(module: object) -> List[Type[Rule]]:
+def _rule_modules() -> Tuple[ModuleType, ...]:
+    """The ``tsl*`` modules of every family package, imported."""
+    found = []
+    for family in pkgutil.iter_modules(__path__):
+        if not family.ispkg:
+            continue
+        package = importlib.import_module(f"{__name__}.{family.name}")
+        for module in pkgutil.iter_modules(package.__path__):
+            if module.name.startswith("tsl"):
+                found.append(importlib.import_module(f"{package.__name__}.{module.name}"))
+    return tuple(found)
+
+
+def rules_defined_in(module: ModuleType) -> List[Type[Rule]]:
+    """The rules (classes with a ``code``) that ``module`` defines, not those it imports."""
     return [
         value
         for value in vars(module).values()
-        if isinstance(value, type) and issubclass(value, Rule) and "code" in vars(value)
+        if isinstance(value, type)
+        and issubclass(value, Rule)
+        and "code" in vars(value)
+        and value.__module__ == module.__name__
     ]
 
 
+RULE_MODULES: Tuple[ModuleType, ...] = _rule_modules()
+
 ALL_RULES: Tuple[Type[Rule], ...] = tuple(
-    sorted({rule for family in _FAMILIES for rule in _rules_in(family)}, key=lambda r: r.code)
+    sorted(
+        (rule for module in RULE_MODULES for rule in rules_defined_in(module)),
+        key=lambda rule: rule.code,
+    )
 )
 
 RULES_BY_CODE: Dict[str, Type[Rule]] = {rule.code: rule for rule in ALL_RULES}
@@ -52,12 +74,10 @@ def selected_codes(config: Config) -> Tuple[str, ...]:
 @lru_cache(maxsize=None)
 def triggers(codes: Tuple[str, ...]) -> FrozenSet[str]:
     """The lower-cased words one of which a file must contain for one of ``codes`` to
-    report anything in it (see ``torchseedlint.engine.screen``); each family declares
-    ``TRIGGERS``, a code -> words table, beside its rules."""
-    found = set()
+    report anything in it (see ``torchseedlint.engine.screen``): each rule's ``triggers``."""
+    found: Set[str] = set()
     for code in codes:
-        family = sys.modules[RULES_BY_CODE[code].__module__]
-        found.update(word.lower() for word in getattr(family, "TRIGGERS")[code])
+        found.update(word.lower() for word in RULES_BY_CODE[code].triggers)
     return frozenset(found)
 
 
@@ -65,10 +85,12 @@ __all__ = [
     "ALL_RULES",
     "RULES_BY_CODE",
     "RULES_BY_NAME",
+    "RULE_MODULES",
     "Example",
     "Rule",
     "expand",
     "matching",
+    "rules_defined_in",
     "selected_codes",
     "triggers",
 ]

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import inspect
 import re
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Dict, Iterator, Optional, Sequence
+import textwrap
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, Dict, FrozenSet, Iterator, Optional, Sequence, Union
 
-from torchseedlint.core.diagnostics import Diagnostic, Fix, Location
+from torchseedlint.core.diagnostics import Applicability, Diagnostic, Fix, Location
 from torchseedlint.semantic.context import Context
 from torchseedlint.semantic.facts import Call
 
@@ -22,11 +23,30 @@ _SECTION = re.compile(r"^## (.+)$", re.MULTILINE)
 
 @dataclass(frozen=True)
 class Example:
-    """A code example for a rule; ``settings`` are ``[tool.torchseedlint]`` keys."""
+    """A code example for a rule; ``settings`` are ``[tool.torchseedlint]`` keys.
+
+    ``fixed``, on an ``INVALID`` example: the code once every fix is applied
+    (``--fix --unsafe-fixes``), checked by the tests. In a rule's ``VALID`` and
+    ``INVALID``, code may be written as an indented triple-quoted block, as in
+    Fixit: the rule stores it without its first newline and common indentation.
+    """
 
     code: str
     settings: Dict[str, Any] = field(default_factory=dict)
     path: str = "train.py"
+    fixed: Optional[str] = None
+
+
+def _code_block(text: str) -> str:
+    """A triple-quoted example as code: its first newline and common indentation removed."""
+    return textwrap.dedent(text[1:] if text.startswith("\n") else text)
+
+
+def _as_written(example: Union[str, Example]) -> Union[str, Example]:
+    if isinstance(example, str):
+        return _code_block(example)
+    fixed = None if example.fixed is None else _code_block(example.fixed)
+    return replace(example, code=_code_block(example.code), fixed=fixed)
 
 
 class Rule:
@@ -34,9 +54,21 @@ class Rule:
     name: ClassVar[str]
     default_enabled: ClassVar[bool] = True
     severity: ClassVar[str] = "error"  # error | warning | note, as SARIF levels
-    fix_safety: ClassVar[Optional[str]] = None  # "safe", "unsafe" or None (no fix)
-    VALID: ClassVar[Sequence[Any]] = ()
-    INVALID: ClassVar[Sequence[Any]] = ()
+    fix_safety: ClassVar[Optional[Applicability]] = None  # None: the rule offers no fix
+    # Words for the text screen (``torchseedlint.engine.screen``): a file without any
+    # of them (compared case-insensitively) cannot hold a finding of this rule, so it
+    # is not parsed for it. No default: a rule that forgets them fails the registry test.
+    triggers: ClassVar[FrozenSet[str]]
+    VALID: ClassVar[Sequence[Union[str, Example]]] = ()
+    INVALID: ClassVar[Sequence[Union[str, Example]]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Examples are written as indented triple-quoted blocks, as in Fixit: they are
+        # stored as the code they stand for.
+        for kind in ("VALID", "INVALID"):
+            if kind in vars(cls):
+                setattr(cls, kind, [_as_written(example) for example in vars(cls)[kind]])
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
         raise NotImplementedError
@@ -87,5 +119,7 @@ class Rule:
             noqa_rows=rows,
         )
 
-    def at_call(self, ctx: Context, call: Call, message: str, fix: Optional[Fix] = None) -> Diagnostic:
+    def at_call(
+        self, ctx: Context, call: Call, message: str, fix: Optional[Fix] = None
+    ) -> Diagnostic:
         return self.diagnostic(ctx, message, call.start, call.end, call.stmt_end_row, fix)

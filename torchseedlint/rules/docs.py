@@ -7,15 +7,38 @@ the one linked from each diagnostic's ``url`` are the same text.
 
 from __future__ import annotations
 
-from typing import List, Optional, Type
+import re
+from typing import Dict, List, Optional, Type
 
+from torchseedlint.core.diagnostics import Applicability
 from torchseedlint.rules import ALL_RULES, RULES_BY_CODE, RULES_BY_NAME, Rule
 
-_FIX_TEXT = {
-    "safe": "Fix is always available (safe).",
-    "unsafe": "Fix is available (unsafe).",
+_FIX_TEXT: Dict[Optional[Applicability], str] = {
+    Applicability.SAFE: "Fix is always available (safe).",
+    Applicability.UNSAFE: "Fix is available (unsafe).",
     None: "No fix available.",
 }
+
+
+# "32 rules in five families" at the start of a README line.
+_RULE_COUNT = re.compile(r"^\d+ rules in \w+ famil(?:y|ies)", re.MULTILINE)
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def rule_count_sentence() -> str:
+    """The README's count: the rules, and their families by code range (TSL0xx, TSL1xx, ...)."""
+    families = len({rule.code[:4] for rule in ALL_RULES})
+    word = _NUMBER_WORDS[families] if families < len(_NUMBER_WORDS) else str(families)
+    return f"{len(ALL_RULES)} rules in {word} famil{'y' if families == 1 else 'ies'}"
+
+
+def with_rule_count(readme: str) -> str:
+    """``readme`` with its rule count sentence brought up to date (written by
+    ``scripts/gen_rule_docs.py``); a README without one raises ValueError."""
+    updated, found = _RULE_COUNT.subn(rule_count_sentence(), readme, count=1)
+    if not found:
+        raise ValueError("no 'N rules in N families' sentence at the start of a README line")
+    return updated
 
 
 def find_rule(selector: str) -> Optional[Type[Rule]]:

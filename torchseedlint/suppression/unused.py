@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Optional, Protocol, Sequence
 
-from torchseedlint.core.diagnostics import SAFE, Diagnostic, Edit, Fix, Location
+from torchseedlint.core.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
 from torchseedlint.suppression.noqa import NOQA, TOOL_IGNORE, Suppression, Suppressions
 
 _PREFIX = "TSL"
@@ -86,7 +86,7 @@ def _removal_fix(suppression: Suppression, lines: List[str], stale: List[str]) -
     if remaining:
         codes_start, codes_end = match.span("codes")
         new = text[:codes_start] + ", ".join(remaining) + text[codes_end:]
-        return Fix(SAFE, f"Remove unused {label}", (Edit(new, start, end),))
+        return Fix(Applicability.SAFE, f"Remove unused {label}", (Edit(new, start, end),))
     before = text[: match.start()].rstrip()
     after = text[match.end():].strip()
     line = lines[row - 1]
@@ -96,9 +96,9 @@ def _removal_fix(suppression: Suppression, lines: List[str], stale: List[str]) -
             new = f"{before}  {after}" if after else before
         else:
             new = after if after.startswith("#") else f"# {after}"
-        return Fix(SAFE, f"Remove unused {label}", (Edit(new, start, end),))
+        return Fix(Applicability.SAFE, f"Remove unused {label}", (Edit(new, start, end),))
     if not code_part.strip():  # the comment is alone on its line: drop the line
-        return Fix(SAFE, "Remove the unused suppression comment",
+        return Fix(Applicability.SAFE, "Remove the unused suppression comment",
                    (Edit("", Location(row, 1), Location(row + 1, 1)),))
     code_end = Location(row, len(code_part.rstrip()) + 1)
-    return Fix(SAFE, "Remove the unused suppression comment", (Edit("", code_end, end),))
+    return Fix(Applicability.SAFE, "Remove the unused suppression comment", (Edit("", code_end, end),))

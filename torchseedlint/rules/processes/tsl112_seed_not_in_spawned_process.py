@@ -1,31 +1,43 @@
-"""TSL112: seeds set in the parent do not reach processes started with a fresh interpreter."""
+"""TSL112 seed-not-in-spawned-process."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Set
 
+from torchseedlint.core.diagnostics import Diagnostic
+from torchseedlint.rules.base import Example, Rule
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.semantic.analysis import Draw
-from torchseedlint.core.diagnostics import Diagnostic
-from torchseedlint.semantic.facts import Call, Expr, ModuleFacts
-from torchseedlint.rules.base import Example, Rule
 from torchseedlint.semantic.context import Context
+from torchseedlint.semantic.facts import Call, Expr, ModuleFacts
 
 # ``torch.multiprocessing`` re-exports the standard library's names.
 _MP_MODULES = ("multiprocessing", "torch.multiprocessing")
+
 # Always a fresh interpreter: ``spawn`` accepts no other start method (it warns and
 # uses "spawn"), ``start_processes`` defaults to it.
-_SPAWN_CALLS = frozenset({"torch.multiprocessing.spawn", "torch.multiprocessing.start_processes",
-                          "torch.multiprocessing.spawn.spawn",
-                          "torch.multiprocessing.spawn.start_processes"})
+_SPAWN_CALLS = frozenset(
+    {
+        "torch.multiprocessing.spawn",
+        "torch.multiprocessing.start_processes",
+        "torch.multiprocessing.spawn.spawn",
+        "torch.multiprocessing.spawn.start_processes",
+    }
+)
+
 _PROCESS_CLASSES = frozenset(f"{module}.Process" for module in _MP_MODULES)
+
 _SET_START_METHOD = frozenset(f"{module}.set_start_method" for module in _MP_MODULES)
+
 _GET_CONTEXT = frozenset(f"{module}.get_context" for module in _MP_MODULES)
+
 # Start methods whose children import the main module afresh instead of copying
 # the parent's memory (and with it its RNG states), as ``fork`` does.
 _FRESH_METHODS = frozenset({"spawn", "forkserver"})
+
 _PARTIAL = frozenset({"functools.partial"})
+
 _RNG_ORDER = (K.TORCH, K.PYRANDOM, K.NUMPY)
 
 
@@ -51,7 +63,8 @@ def _fresh_contexts(facts: ModuleFacts) -> Set[str]:
     return {
         call.assigned_to
         for call in facts.calls
-        if call.qualname in _GET_CONTEXT and call.assigned_to
+        if call.qualname in _GET_CONTEXT
+        and call.assigned_to
         and _literal(_method_argument(call, "method")) in _FRESH_METHODS
     }
 
@@ -59,7 +72,9 @@ def _fresh_contexts(facts: ModuleFacts) -> Set[str]:
 def _inline_fresh_context(facts: ModuleFacts, call: Call) -> bool:
     """``mp.get_context("spawn").Process(...)``: the receiver call starts where ``call`` does."""
     return any(
-        other.qualname in _GET_CONTEXT and other.start == call.start and other.index != call.index
+        other.qualname in _GET_CONTEXT
+        and other.start == call.start
+        and other.index != call.index
         and _literal(_method_argument(other, "method")) in _FRESH_METHODS
         for other in facts.calls
     )
@@ -73,8 +88,9 @@ def _global_fresh_method(facts: ModuleFacts) -> bool:
     )
 
 
-def _starts_fresh(facts: ModuleFacts, call: Call, contexts: Set[str],
-                  global_fresh: bool) -> Optional[Expr]:
+def _starts_fresh(
+    facts: ModuleFacts, call: Call, contexts: Set[str], global_fresh: bool
+) -> Optional[Expr]:
     """The target expression if ``call`` starts processes in a fresh interpreter."""
     if call.qualname in _SPAWN_CALLS:
         if _literal(call.kwargs.get("start_method")) == "fork":
@@ -100,15 +116,22 @@ def _target_function(ctx: Context, spawn: Call, target: Optional[Expr]) -> Optio
         if _is_module_function(ctx.facts, target):
             return target.text
         partial_call = next(
-            (c for c in ctx.facts.calls
-             if c.qualname in _PARTIAL and c.assigned_to == target.text
-             and c.scope in (spawn.scope, "")),
+            (
+                c
+                for c in ctx.facts.calls
+                if c.qualname in _PARTIAL
+                and c.assigned_to == target.text
+                and c.scope in (spawn.scope, "")
+            ),
             None,
         )
     elif target.kind == "call":
         partial_call = next(
-            (c for c in ctx.facts.calls
-             if c.qualname in _PARTIAL and target.start is not None and c.start == target.start),
+            (
+                c
+                for c in ctx.facts.calls
+                if c.qualname in _PARTIAL and target.start is not None and c.start == target.start
+            ),
             None,
         )
     if partial_call is None or not partial_call.args:
@@ -226,48 +249,155 @@ class SeedNotInSpawnedProcess(Rule):
 
     code = "TSL112"
     name = "seed-not-in-spawned-process"
+    triggers = frozenset({"spawn", "Process", "start_processes"})  # what starts processes
     VALID = [
         # Seeded inside the worker, from the user's seed and the rank.
-        "import torch\nimport torch.multiprocessing as mp\n\ndef worker(rank, seed):\n"
-        "    torch.manual_seed(seed + rank)\n    model = torch.nn.Linear(2, 2)\n\n"
-        "if __name__ == '__main__':\n    torch.manual_seed(0)\n    mp.spawn(worker, args=(0,), nprocs=2)\n",
+        """
+        import torch
+        import torch.multiprocessing as mp
+
+        def worker(rank, seed):
+            torch.manual_seed(seed + rank)
+            model = torch.nn.Linear(2, 2)
+
+        if __name__ == '__main__':
+            torch.manual_seed(0)
+            mp.spawn(worker, args=(0,), nprocs=2)
+        """,
         # A seeding helper called inside the worker counts.
-        "import random\nimport torch.multiprocessing as mp\n\ndef set_seed(s):\n    random.seed(s)\n\n"
-        "def worker(rank):\n    set_seed(rank)\n    print(random.random())\n\n"
-        "if __name__ == '__main__':\n    random.seed(0)\n    mp.spawn(worker, nprocs=2)\n",
+        """
+        import random
+        import torch.multiprocessing as mp
+
+        def set_seed(s):
+            random.seed(s)
+
+        def worker(rank):
+            set_seed(rank)
+            print(random.random())
+
+        if __name__ == '__main__':
+            random.seed(0)
+            mp.spawn(worker, nprocs=2)
+        """,
         # The default start method on Linux (fork) copies the parent's RNG state.
-        "import multiprocessing as mp\nimport torch\n\ndef worker():\n    print(torch.rand(1))\n\n"
-        "if __name__ == '__main__':\n    torch.manual_seed(0)\n    mp.Process(target=worker).start()\n",
-        "import torch\nimport torch.multiprocessing as mp\n\ndef worker(rank):\n    print(torch.rand(1))\n\n"
-        "if __name__ == '__main__':\n    torch.manual_seed(0)\n"
-        "    mp.start_processes(worker, nprocs=2, start_method='fork')\n",
+        """
+        import multiprocessing as mp
+        import torch
+
+        def worker():
+            print(torch.rand(1))
+
+        if __name__ == '__main__':
+            torch.manual_seed(0)
+            mp.Process(target=worker).start()
+        """,
+        """
+        import torch
+        import torch.multiprocessing as mp
+
+        def worker(rank):
+            print(torch.rand(1))
+
+        if __name__ == '__main__':
+            torch.manual_seed(0)
+            mp.start_processes(worker, nprocs=2, start_method='fork')
+        """,
         # Seeded at module level: each child runs it again when it imports the script.
-        "import torch\nimport torch.multiprocessing as mp\ntorch.manual_seed(0)\n\n"
-        "def worker(rank):\n    print(torch.rand(1))\n\n"
-        "if __name__ == '__main__':\n    mp.spawn(worker, nprocs=2)\n",
+        """
+        import torch
+        import torch.multiprocessing as mp
+        torch.manual_seed(0)
+
+        def worker(rank):
+            print(torch.rand(1))
+
+        if __name__ == '__main__':
+            mp.spawn(worker, nprocs=2)
+        """,
         # A worker that draws nothing.
-        "import torch\nimport torch.multiprocessing as mp\n\ndef worker(rank):\n    print(rank)\n\n"
-        "if __name__ == '__main__':\n    torch.manual_seed(0)\n    mp.spawn(worker, nprocs=2)\n",
+        """
+        import torch
+        import torch.multiprocessing as mp
+
+        def worker(rank):
+            print(rank)
+
+        if __name__ == '__main__':
+            torch.manual_seed(0)
+            mp.spawn(worker, nprocs=2)
+        """,
     ]
     INVALID = [
-        "import torch\nimport torch.multiprocessing as mp\n\ndef main_worker(rank, world):\n"
-        "    model = torch.nn.Linear(2, 2)\n\ndef main():\n    torch.manual_seed(0)\n"
-        "    mp.spawn(main_worker, args=(2,), nprocs=2)\n\nif __name__ == '__main__':\n    main()\n",
+        """
+        import torch
+        import torch.multiprocessing as mp
+
+        def main_worker(rank, world):
+            model = torch.nn.Linear(2, 2)
+
+        def main():
+            torch.manual_seed(0)
+            mp.spawn(main_worker, args=(2,), nprocs=2)
+
+        if __name__ == '__main__':
+            main()
+        """,
         # Through functools.partial, and a helper that draws.
-        "import functools\nimport numpy as np\nimport torch.multiprocessing as mp\n\n"
-        "def noise():\n    return np.random.rand(3)\n\ndef worker(rank, scale):\n    print(noise() * scale)\n\n"
-        "if __name__ == '__main__':\n    np.random.seed(0)\n"
-        "    mp.spawn(functools.partial(worker, scale=2.0), nprocs=2)\n",
-        "import multiprocessing as mp\nimport random\n\ndef worker():\n    print(random.random())\n\n"
-        "if __name__ == '__main__':\n    mp.set_start_method('spawn')\n    random.seed(0)\n"
-        "    mp.Process(target=worker).start()\n",
-        "import multiprocessing\nimport torch\n\ndef worker():\n    print(torch.randn(2))\n\n"
-        "if __name__ == '__main__':\n    torch.manual_seed(0)\n"
-        "    ctx = multiprocessing.get_context('forkserver')\n    ctx.Process(target=worker).start()\n",
-        Example("from functools import partial\nimport torch\nfrom torch.multiprocessing import "
-                "start_processes\n\ndef run(rank, cfg):\n    torch.nn.Dropout(0.1)(torch.ones(2))\n\n"
-                "if __name__ == '__main__':\n    torch.manual_seed(0)\n    job = partial(run, cfg={})\n"
-                "    start_processes(job, nprocs=2)\n"),
+        """
+        import functools
+        import numpy as np
+        import torch.multiprocessing as mp
+
+        def noise():
+            return np.random.rand(3)
+
+        def worker(rank, scale):
+            print(noise() * scale)
+
+        if __name__ == '__main__':
+            np.random.seed(0)
+            mp.spawn(functools.partial(worker, scale=2.0), nprocs=2)
+        """,
+        """
+        import multiprocessing as mp
+        import random
+
+        def worker():
+            print(random.random())
+
+        if __name__ == '__main__':
+            mp.set_start_method('spawn')
+            random.seed(0)
+            mp.Process(target=worker).start()
+        """,
+        """
+        import multiprocessing
+        import torch
+
+        def worker():
+            print(torch.randn(2))
+
+        if __name__ == '__main__':
+            torch.manual_seed(0)
+            ctx = multiprocessing.get_context('forkserver')
+            ctx.Process(target=worker).start()
+        """,
+        Example(
+            """
+            from functools import partial
+            import torch
+            from torch.multiprocessing import start_processes
+
+            def run(rank, cfg):
+                torch.nn.Dropout(0.1)(torch.ones(2))
+
+            if __name__ == '__main__':
+                torch.manual_seed(0)
+                job = partial(run, cfg={})
+                start_processes(job, nprocs=2)
+            """
+        ),
     ]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
@@ -278,8 +408,7 @@ class SeedNotInSpawnedProcess(Rule):
             if not draws:
                 continue
             listed = " and ".join(
-                f"the {K.RNG_LABELS[rng]} RNG ({_describe(draw)})"
-                for rng, draw in draws.items()
+                f"the {K.RNG_LABELS[rng]} RNG ({_describe(draw)})" for rng, draw in draws.items()
             )
             yield self.at_call(
                 ctx,
@@ -314,10 +443,8 @@ class SeedNotInSpawnedProcess(Rule):
         return {
             rng: draws[rng]
             for rng in _RNG_ORDER
-            if rng in draws and rng in parent_seeds and rng not in child_seeds
+            if rng in draws
+            and rng in parent_seeds
+            and rng not in child_seeds
             and not _reseeded_on_import(ctx, rng)
         }
-
-
-# Words for the text screen (``torchseedlint.engine.screen``): the calls that start processes.
-TRIGGERS = {"TSL112": frozenset({"spawn", "Process", "start_processes"})}

@@ -1,4 +1,4 @@
-"""TSL0xx: diagnostics about the linted file itself rather than its code."""
+"""TSL000 parse-error."""
 
 from __future__ import annotations
 
@@ -34,14 +34,17 @@ class ParseError(Rule):
 
     code = "TSL000"
     name = "parse-error"
-    INVALID = ["def train(:\n    pass\n", "x = (\n"]
+    # None: files the screen leaves out are compiled instead, and parsed when that fails.
+    triggers = frozenset()
+    INVALID = [
+        """
+    def train(:
+        pass
+    """,
+        "x = (\n",
+    ]
     VALID = ["x = 1\n", ""]
 
     def check(self, ctx: Context) -> Iterator[Diagnostic]:
         # The engine reports parse errors before any rule runs.
         return iter(())
-
-
-# Words for the text screen (``torchseedlint.engine.screen``): none; files the screen
-# leaves out are compiled instead, and parsed when that fails.
-TRIGGERS = {"TSL000": frozenset()}

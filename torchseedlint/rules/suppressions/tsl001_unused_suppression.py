@@ -1,10 +1,10 @@
-"""TSL001: suppression comments that suppress nothing."""
+"""TSL001 unused-suppression."""
 
 from __future__ import annotations
 
 from typing import Iterator
 
-from torchseedlint.core.diagnostics import SAFE, Diagnostic
+from torchseedlint.core.diagnostics import Applicability, Diagnostic
 from torchseedlint.rules.base import Example, Rule
 from torchseedlint.semantic.context import Context
 from torchseedlint.suppression.noqa import MARKERS
@@ -53,22 +53,53 @@ class UnusedSuppression(Rule):
     name = "unused-suppression"
     default_enabled = False
     severity = "warning"
-    fix_safety = SAFE
+    fix_safety = Applicability.SAFE
+    triggers = frozenset(marker.rstrip(":") for marker in MARKERS)  # the suppression markers
     VALID = [
-        "import torch\ntorch.manual_seed(0)\nx = torch.rand(2)\n",
+        """
+        import torch
+        torch.manual_seed(0)
+        x = torch.rand(2)
+        """,
         "x = 1  # noqa\n",
         "x = 1  # noqa: E501\n",
         "x = '# noqa: TSL101'\n",
-        Example("import torch\nx = torch.rand(2)  # noqa: TSL101\n", {"extend-select": ["TSL101"]}),
-        Example("# torchseedlint: file-ignore[TSL101]\nimport torch\nx = torch.rand(2)\n",
-                {"extend-select": ["TSL101"]}),
+        Example(
+            """
+        import torch
+        x = torch.rand(2)  # noqa: TSL101
+        """,
+            {"extend-select": ["TSL101"]},
+        ),
+        Example(
+            """
+            # torchseedlint: file-ignore[TSL101]
+            import torch
+            x = torch.rand(2)
+            """,
+            {"extend-select": ["TSL101"]},
+        ),
     ]
     INVALID = [
-        "x = 1  # noqa: TSL101\n",
-        Example("import torch\ntorch.manual_seed(0)\nx = torch.rand(2)  # noqa: TSL101\n",
-                {"extend-select": ["TSL101"]}),
+        Example(
+            "x = 1  # noqa: TSL101\n",
+            fixed="""\
+x = 1
+""",
+        ),
+        Example(
+            """
+            import torch
+            torch.manual_seed(0)
+            x = torch.rand(2)  # noqa: TSL101
+            """,
+            {"extend-select": ["TSL101"]},
+        ),
         "x = 1  # torchseedlint: ignore[TSL201]\n",
-        "# torchseedlint: file-ignore[TSL999]\nx = 1\n",
+        """
+        # torchseedlint: file-ignore[TSL999]
+        x = 1
+        """,
         "x = 1  # noqa: E501, tsl302\n",
     ]
 
@@ -76,7 +107,3 @@ class UnusedSuppression(Rule):
         # Whether a suppression was used is known only after every other rule ran:
         # the engine reports them then (``torchseedlint.suppression.unused``).
         return iter(())
-
-
-# Words for the text screen (``torchseedlint.engine.screen``): the suppression markers.
-TRIGGERS = {"TSL001": frozenset(marker.rstrip(":") for marker in MARKERS)}
