@@ -110,7 +110,7 @@ def diagnostics() -> List[Diagnostic]:
 @pytest.fixture
 def report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Report:
     monkeypatch.chdir(tmp_path)
-    return Report(diagnostics(), sources={"train.py": TRAIN, ODD_PATH: ODD}, rules=RULES,
+    return Report(diagnostics(), sources={"train.py": TRAIN, ODD_PATH: ODD}, given_rules=RULES,
                   root=str(tmp_path))
 
 
@@ -233,7 +233,7 @@ def shifted(report: Report, lines: int) -> Report:
         for d in report.diagnostics
     ]
     sources = dict(report.sources, **{"train.py": "\n" * lines + TRAIN})
-    return Report(moved, sources=sources, rules=report.rules, root=report.root)
+    return Report(moved, sources=sources, given_rules=report.given_rules, root=report.root)
 
 
 def test_fingerprints_survive_lines_inserted_above(report: Report) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -9,6 +11,7 @@ import pytest
 
 import torchseedlint.rules as registry
 from torchseedlint.rules import ALL_RULES, RULE_MODULES, rules_defined_in
+from torchseedlint.rules.docs import catalog_source
 
 RULES_DIR = Path(registry.__file__).parent
 
@@ -36,3 +39,23 @@ def test_every_module_of_a_family_is_a_rule_or_its_helpers() -> None:
     registered = {module.__file__ for module in RULE_MODULES}
     on_disk = {str(path) for family in families for path in family.glob("tsl*.py")}
     assert registered == on_disk
+
+
+def test_the_generated_catalogue_is_current() -> None:
+    # Selection and the screen read the catalogue, not the rules: a stale one would
+    # select or screen with yesterday's rules (`python scripts/gen_rule_docs.py`).
+    assert (RULES_DIR / "catalog.py").read_text(encoding="utf-8") == catalog_source()
+
+
+def test_screening_a_clean_file_imports_no_rule(tmp_path: Path) -> None:
+    # The catalogue is what lets a run that parses nothing skip importing every rule.
+    clean = tmp_path / "clean.py"
+    clean.write_text("def add(a, b):\n    return a + b\n", encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from torchseedlint.engine.runner import lint_paths\n"
+        f"lint_paths([{str(clean)!r}])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('torchseedlint.rules.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['torchseedlint.rules.catalog']"

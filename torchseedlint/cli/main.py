@@ -26,7 +26,8 @@ from torchseedlint.reporters.output import TEXT_FORMATS, render_output
 from torchseedlint.reporters.progress import Progress
 from torchseedlint.reporters.report import Report
 from torchseedlint.reporters.style import use_color
-from torchseedlint.rules import ALL_RULES, RULES_BY_CODE, expand, selected_codes
+from torchseedlint import rules as registry
+from torchseedlint.rules import expand, selected_codes
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -315,7 +316,7 @@ def _print_rule_docs(explain: Optional[str]) -> None:
     from torchseedlint.rules.docs import find_rule, rule_line, rule_page
 
     if explain is None:
-        for rule in ALL_RULES:
+        for rule in registry.ALL_RULES:
             click.echo(rule_line(rule))
         return
     rule = find_rule(explain)
@@ -389,8 +390,8 @@ def _build_report(
         if result.notebook is not None
         for cell in result.notebook.cells
     }
-    rules = [RULES_BY_CODE[code] for code in selected_codes(config)]
-    return Report(run.diagnostics, sources=sources, cell_sources=cell_sources, rules=rules,
+    return Report(run.diagnostics, sources=sources, cell_sources=cell_sources,
+                  codes=selected_codes(config),
                   root=root, color=color, applicable=fix_filter(config, unsafe))
 
 

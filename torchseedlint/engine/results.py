@@ -6,15 +6,17 @@ Plain data, stored as is by the result cache (``engine.cache``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 from torchseedlint.core.diagnostics import Diagnostic
 from torchseedlint.engine.notebook import Notebook
 from torchseedlint.engine.sources import DecodedSource
 from torchseedlint.semantic.facts import ModuleFacts
-from torchseedlint.semantic.project import ProjectIndex
 from torchseedlint.settings.config import Config, ConfigResolver
 from torchseedlint.suppression.noqa import Suppressions
+
+if TYPE_CHECKING:  # the index is built where files are parsed
+    from torchseedlint.semantic.project import ProjectIndex
 
 
 @dataclass

@@ -18,28 +18,32 @@ from typing import (
     TypeVar, Union,
 )
 
-from torchseedlint.semantic.analysis import ModuleAnalysis
-from torchseedlint.settings.versions import parse_version
-from torchseedlint.semantic.ast_facts import collect_facts_ast
+from torchseedlint.settings.versions import parse_version, with_inferred_versions
 from torchseedlint.engine.cache import Cache, cache_directory, content_hash, file_hashes
 from torchseedlint.settings.config import Config, ConfigResolver
+from torchseedlint.settings.project_root import find_project_root
 from torchseedlint.core.diagnostics import Diagnostic, Location
 from torchseedlint.engine.discovery import Discovered, as_resolver, discover, excluded
 from torchseedlint.semantic.facts import ModuleFacts
 from torchseedlint.engine.results import FileResult, RunResult
 from torchseedlint.engine.parse_guard import PYTHON_MAX_NESTING, on_big_stack, too_deep
 from torchseedlint.engine.notebook import NotebookError, parse_notebook
-from torchseedlint.semantic.project import ProjectIndex, find_project_root
-from torchseedlint.semantic.roles import ModuleRole, Role, decide_role
 from torchseedlint.engine.screen import compiles, may_report
-from torchseedlint.rules import RULES_BY_CODE, expand, selected_codes, triggers
-from torchseedlint.semantic.context import Context
+from torchseedlint import rules
+from torchseedlint.rules import expand, selected_codes, triggers
 from torchseedlint.engine.sources import SourceError, cpython_syntax_error, decode_source
-from torchseedlint.suppression.unused import unused_suppressions
-from torchseedlint.suppression.noqa import Suppressions, parse_suppressions
-from torchseedlint.settings.versions import with_inferred_versions
 
-if TYPE_CHECKING:  # imported where a file is parsed with it: most runs need it for few files
+# The analysis, the rules and libcst are imported where a file is parsed: a run
+# whose files the screen rules out (a clean file in an editor or a hook) needs
+# none of them, and importing them costs more than such a run.
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from torchseedlint.semantic.analysis import ModuleAnalysis
+    from torchseedlint.semantic.project import ProjectIndex
+    from torchseedlint.semantic.roles import ModuleRole
+
+if TYPE_CHECKING:
     import libcst as cst
 
 
@@ -56,7 +60,7 @@ UNUSED_SUPPRESSION = "TSL001"
 
 def parse_error(path: str, message: str, row: int = 1, column: int = 1) -> Diagnostic:
     location = Location(max(row, 1), max(column, 1))
-    rule = RULES_BY_CODE[PARSE_ERROR]
+    rule = rules.RULES_BY_CODE[PARSE_ERROR]
     return Diagnostic(
         code=rule.code,
         name=rule.name,
@@ -119,6 +123,8 @@ def analyse(text: str, path: str, fast: bool) -> Union[ModuleFacts, Diagnostic]:
     """
     if fast:
         try:
+            from torchseedlint.semantic.ast_facts import collect_facts_ast
+
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # about the user's code: not ours to print
                 return collect_facts_ast(text, path)
@@ -210,6 +216,12 @@ def run_rules(
     result: FileResult,
     project: Optional[ProjectIndex] = None,
 ) -> None:
+    from torchseedlint.semantic.context import Context
+    from torchseedlint.semantic.roles import Role
+    from torchseedlint.suppression.noqa import Suppressions, parse_suppressions
+    from torchseedlint.suppression.unused import unused_suppressions
+
+    by_code = rules.RULES_BY_CODE
     path = result.path
     analysis = module_analysis(facts, config, project)
     role = module_role(path, analysis, config, project)
@@ -231,7 +243,7 @@ def run_rules(
     )
     found: List[Diagnostic] = []
     for code in codes:
-        rule = RULES_BY_CODE[code]()
+        rule = by_code[code]()
         try:
             found.extend(rule.check(ctx))
         except Exception:  # noqa: BLE001 - one broken rule must not stop the run
@@ -252,8 +264,8 @@ def run_rules(
     result.suppressions = suppressions
     if not result.internal_errors:  # a crashed rule would make its suppressions look unused
         result.diagnostics.extend(
-            unused_suppressions(text, path, suppressions, codes, list(RULES_BY_CODE),
-                                RULES_BY_CODE[UNUSED_SUPPRESSION])
+            unused_suppressions(text, path, suppressions, codes, list(by_code),
+                                by_code[UNUSED_SUPPRESSION])
         )
         result.diagnostics.sort(key=Diagnostic.sort_key)
 
@@ -262,6 +274,8 @@ def module_analysis(
     facts: ModuleFacts, config: Config, project: Optional[ProjectIndex] = None
 ) -> ModuleAnalysis:
     """The module's analysis, seeing into the project's other modules when there is an index."""
+    from torchseedlint.semantic.analysis import ModuleAnalysis
+
     path = Path(facts.path)
     # What runs a configured entry point is not in the code (a launcher, a
     # framework): every function may run.
@@ -284,6 +298,8 @@ def module_role(
     path: str, analysis: ModuleAnalysis, config: Config, project: Optional[ProjectIndex] = None
 ) -> ModuleRole:
     """Entry point, library module or test (see ``torchseedlint.semantic.roles``)."""
+    from torchseedlint.semantic.roles import decide_role
+
     entry, test = config.is_entry_point(path), config.is_test_path(path)
     if project is not None:
         return project.role(Path(path), analysis, entry, test)
@@ -397,27 +413,30 @@ def lint_paths(
                 progress(len(files), len(files))
             return RunResult(cached, missing_paths=discovered.missing, config=config,
                              configs=configs)
-    project = new_project_index(root, configs, state.cache)
+    project: Optional[ProjectIndex] = None
     with _Workers(jobs, len(files), state) as workers:
         for path, facts in zip(files, workers.map(_first_pass, files)):
             if facts is not None:
+                # No index (nor the analysis it imports) when the screen passed nothing.
+                project = project or new_project_index(root, configs, state.cache)
                 project.add(Path(path), facts)
         # The modules those import (left out by the text screen, or not linted),
         # read here in parallel rather than one by one by ``build``.
-        pending = project.unread_imports()
-        while pending:
-            loaded = workers.map(_read_module, [str(module) for module in pending])
-            for module, facts in zip(pending, loaded):
+        pending = project.unread_imports() if project is not None else []
+        while project is not None and pending:
+            modules = workers.map(_read_module, [str(module) for module in pending])
+            for module, facts in zip(pending, modules):
                 project.preload(module, facts)
             pending = project.unread_imports()
-    project.build()
-    state.project = project
-    state.reported = project.files_read()
+    if project is not None:
+        project.build()
+        state.project = project
+        state.reported = project.files_read()
     results: List[FileResult] = []
     read = set(state.reported)
     with _Workers(jobs, len(files), state) as workers:
         for result, analysed, loaded in workers.map(_second_pass, files):
-            if analysed:
+            if analysed and project is not None:
                 result.facts = project.facts_for(result.path)
             results.append(result)
             read.update(loaded)
@@ -481,7 +500,7 @@ class _Workers:
     def __init__(self, jobs: int, files: int, state: _RunState) -> None:
         self.state = state
         self.jobs = min(jobs, files // _MIN_FILES_PER_PROCESS)
-        self.pool: Optional[Any] = None
+        self.pool: Optional[ProcessPoolExecutor] = None
 
     def __enter__(self) -> "_Workers":
         if self.jobs > 1:
@@ -520,13 +539,12 @@ def _second_pass(state: _RunState, path: str) -> Tuple[FileResult, bool, Set[Pat
 
     The facts are left out (the caller has them) so that a worker does not send them back.
     """
-    assert state.project is not None
     result = lint_path(path, state.configs.config_for(path), state.project)
     # A file with nothing to report keeps neither its source nor its facts: what a
     # run holds grows with its findings, not with the tree.
     quiet = not (result.diagnostics or result.suppressed or result.internal_errors)
     analysed = result.facts is not None and not quiet
-    loaded = state.project.files_read() - state.reported
+    loaded = state.project.files_read() - state.reported if state.project is not None else set()
     state.reported |= loaded
     return replace(result, facts=None, source=None if quiet else result.source), analysed, loaded
 
@@ -551,7 +569,8 @@ def _cached_facts(
         return compute()
     key = cache.key(kind, (str(path), digest))
     stored = cache.get(kind, key)
-    if isinstance(stored, tuple) and len(stored) == 1:
+    if isinstance(stored, tuple) and len(stored) == 1 and (
+            stored[0] is None or isinstance(stored[0], ModuleFacts)):
         return stored[0]
     facts = compute()
     cache.put(kind, key, (facts,))
@@ -592,6 +611,8 @@ def _store_run(
 def new_project_index(
     root: Path, configs: ConfigResolver, cache: Optional[Cache] = None
 ) -> ProjectIndex:
+    from torchseedlint.semantic.project import ProjectIndex
+
     seed_functions = configs.config_for(str(root)).seed_functions
     project = ProjectIndex(root, partial(_load_module, cache), seed_functions)
     project.list_files = partial(_project_files, str(root), configs)
@@ -609,6 +630,8 @@ def module_roles(
 
     Files that cannot be parsed are left out (linting them reports why).
     """
+    from torchseedlint.semantic.roles import decide_role
+
     discovered, root, configs = _prepare_run(list(paths), config)
     project = new_project_index(root, configs)
     for path in discovered.files:

@@ -24,7 +24,7 @@ import difflib
 import os
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import List, Optional, Tuple
+from typing import TYPE_CHECKING, List, Optional, Tuple
 
 from torchseedlint.fix.atomic_write import WRITE_ERRORS, write_atomic
 from torchseedlint.settings.config import Config
@@ -33,8 +33,10 @@ from torchseedlint.engine.results import FileResult, RunResult
 from torchseedlint.fix.loop import FixOutcome, fix_filter, fix_text
 from torchseedlint.engine.notebook import CELL_MARKER, Notebook, parse_notebook
 from torchseedlint.engine.notebook import write_back as notebook_write_back
-from torchseedlint.semantic.project import ProjectIndex
 from torchseedlint.engine.sources import DecodedSource
+
+if TYPE_CHECKING:  # the index is built where files are parsed
+    from torchseedlint.semantic.project import ProjectIndex
 
 
 @dataclass

@@ -10,15 +10,17 @@ compile is dropped and reported, never written.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Iterable, List, Optional, Set, Tuple
 
 from torchseedlint.settings.config import Config
 from torchseedlint.core.diagnostics import Applicability, Diagnostic, Fix
 from torchseedlint.engine.runner import lint_file_text, parse
 from torchseedlint.edits.apply import apply_fixes
-from torchseedlint.semantic.project import ProjectIndex
 from torchseedlint.rules import expand
 from torchseedlint.engine.sources import cpython_syntax_error
+
+if TYPE_CHECKING:  # the index is built where files are parsed
+    from torchseedlint.semantic.project import ProjectIndex
 
 MAX_PASSES = 10
 

@@ -37,7 +37,7 @@ from torchseedlint.settings.config import Config, ConfigError, ConfigResolver
 from torchseedlint.core.diagnostics import Diagnostic
 from torchseedlint.engine.runner import lint_file_text, lint_paths, lint_source, project_root
 from torchseedlint.engine.results import RunResult
-from torchseedlint.semantic.project import ROOT_MARKERS
+from torchseedlint.settings.project_root import ROOT_MARKERS
 from torchseedlint.rules import ALL_RULES
 
 Finding = Tuple[int, int, str, type]

@@ -11,11 +11,13 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import Callable, Dict, List, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Callable, Dict, List, Sequence, Tuple, Type
 
 from torchseedlint.core.diagnostics import Applicability, Diagnostic
-from torchseedlint.rules import RULES_BY_CODE
-from torchseedlint.rules.base import Rule
+from torchseedlint import rules as registry
+
+if TYPE_CHECKING:
+    from torchseedlint.rules.base import Rule
 
 
 def has_safe_fix(diagnostic: Diagnostic) -> bool:
@@ -29,8 +31,11 @@ class Report:
     sources: Dict[str, str] = field(default_factory=dict)
     # A notebook's code cells, by (path, cell number): its diagnostics count rows per cell.
     cell_sources: Dict[Tuple[str, int], str] = field(default_factory=dict)
-    # The rules enabled for the run, in code order (SARIF lists every one).
-    rules: Sequence[Type[Rule]] = ()
+    # The rules enabled for the run, in code order (SARIF lists every one): given as
+    # classes, or as codes whose classes are imported on first use (a clean run
+    # reports none, and importing every rule costs more than linting a clean file).
+    codes: Sequence[str] = ()
+    given_rules: Sequence[Type[Rule]] = ()
     # Paths in SARIF, GitLab and GitHub output are made relative to this directory.
     root: str = "."
     color: bool = False
@@ -38,12 +43,17 @@ class Report:
     # `[*]` marks (as in ruff: safe fixes, unsafe ones too with --unsafe-fixes).
     applicable: Callable[[Diagnostic], bool] = has_safe_fix
 
+    @property
+    def rules(self) -> List[Type[Rule]]:
+        """The enabled rules."""
+        return [*self.given_rules, *(registry.RULES_BY_CODE[code] for code in self.codes)]
+
     def rule(self, code: str) -> Type[Rule]:
         """The rule behind a code: an enabled one, else the registry's (TSL000)."""
-        for rule in self.rules:
+        for rule in self.given_rules:
             if rule.code == code:
                 return rule
-        return RULES_BY_CODE[code]
+        return registry.RULES_BY_CODE[code]
 
     def text_of(self, diagnostic: Diagnostic) -> str:
         """The text the diagnostic's rows count in (a notebook cell's), "" when unknown."""

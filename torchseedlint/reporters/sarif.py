@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Sequence, Type
+from typing import TYPE_CHECKING, Any, Dict, List, Sequence, Type
 from urllib.parse import quote
 
 from torchseedlint import __version__
@@ -28,7 +28,9 @@ from torchseedlint.reporters.report import (
     fingerprints,
     relative_posix,
 )
-from torchseedlint.rules.base import Rule
+
+if TYPE_CHECKING:
+    from torchseedlint.rules.base import Rule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/torchseedlint/torchseedlint"

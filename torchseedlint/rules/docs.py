@@ -114,3 +114,48 @@ def rules_markdown() -> str:
             _body(rule, "### "),
         ]
     return "\n".join(out) + "\n"
+
+
+_CATALOG_HEADER = '''"""The rule catalogue: what selection and the text screen read of every rule.
+
+Generated from the rules by ``python scripts/gen_rule_docs.py``; do not edit
+(``tests/test_rule_registry.py`` fails when it is stale). It lets a run select
+rules and screen files without importing the rule modules.
+"""
+
+from __future__ import annotations
+
+from typing import FrozenSet, NamedTuple, Tuple
+
+
+class RuleEntry(NamedTuple):
+    code: str
+    name: str
+    default_enabled: bool
+    module: str
+    triggers: FrozenSet[str]
+
+
+CATALOG: Tuple[RuleEntry, ...] = (
+'''
+
+
+def catalog_source() -> str:
+    """The source of ``torchseedlint/rules/catalog.py``, from the registry (ruff-formatted)."""
+    lines = [_CATALOG_HEADER]
+    for rule in ALL_RULES:
+        words = "".join(f"                {word!r},\n".replace("'", '"')
+                        for word in sorted(rule.triggers))
+        triggers = f"frozenset(\n            {{\n{words}            }}\n        )" if words \
+            else "frozenset()"
+        lines.append(
+            "    RuleEntry(\n"
+            f'        code="{rule.code}",\n'
+            f'        name="{rule.name}",\n'
+            f"        default_enabled={rule.default_enabled},\n"
+            f'        module="{rule.__module__}",\n'
+            f"        triggers={triggers},\n"
+            "    ),\n"
+        )
+    lines.append(")\n")
+    return "".join(lines)

@@ -31,9 +31,6 @@ from torchseedlint.semantic.roles import ModuleRole, decide_role, test_code_reas
 # Reads and analyses one file: its facts, or None when it cannot be parsed.
 FactsLoader = Callable[[Path], Optional[ModuleFacts]]
 
-# Directories that mark the top of a project.
-ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git", ".hg")
-
 # Re-exports can chain (``pkg/__init__`` -> ``pkg/sub/__init__`` -> ...); a chain
 # longer than this is an alias cycle.
 _MAX_ALIAS_HOPS = 16
@@ -47,15 +44,6 @@ _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 _IMPORT_STATEMENT = re.compile(r"^[ \t]*(?:from[ \t]+\S+[ \t]+)?import[ \t]+(?:\([^)]*\)|[^\n]*)",
                                re.MULTILINE)
 _WORD = re.compile(r"\w+")
-
-
-def find_project_root(start: Path) -> Path:
-    """The nearest directory at or above ``start`` holding a project marker."""
-    directory = (start if start.is_dir() else start.parent).resolve()
-    for candidate in (directory, *directory.parents):
-        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
-            return candidate
-    return directory
 
 
 def _module_file(base: Path, parts: Tuple[str, ...]) -> Optional[Path]:

@@ -12,11 +12,16 @@ from torchseedlint.settings.config import Config, ConfigError
 
 
 class RuleInfo(Protocol):
-    """What selection reads of a rule class."""
+    """What selection reads of a rule (a rule class, or its catalogue entry)."""
 
-    code: str
-    name: str
-    default_enabled: bool
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def default_enabled(self) -> bool: ...
 
 
 R = TypeVar("R", bound=RuleInfo)
