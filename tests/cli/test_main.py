@@ -1,4 +1,5 @@
-"""The command line, through a real subprocess of the installed console script.
+"""The command line, run in this process by click's runner (``run_cli``); the console
+script, ``python -m`` and Ctrl-C in real processes.
 
 Every test builds a small project in a temporary directory (with a ``.git``
 marker, so configuration lookup stops there) and runs ``torchseedlint`` in it:
@@ -9,25 +10,20 @@ discovery and bad input.
 from __future__ import annotations
 
 import json
-import os
 import platform
 import re
 import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List
 
 import pytest
-from click.testing import CliRunner
 
 import torchseedlint
+from tests.conftest import CONSOLE_SCRIPT, CliResult, run_cli, run_cli_process
 from torchseedlint.settings import versions
-from torchseedlint.cli.main import main
-
-SCRIPT = Path(sys.executable).parent / "torchseedlint"
 
 # One TSL101 at 4:13.
 UNSEEDED = "import torch\n\nif __name__ == '__main__':\n    model = torch.nn.Linear(2, 2)\n"
@@ -74,37 +70,17 @@ CONCISE = re.compile(
 )
 
 
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def findings(self) -> List[str]:
-        """``path:row:col CODE`` for every concise diagnostic line on stdout."""
-        found = []
-        for line in self.stdout.splitlines():
-            match = CONCISE.match(line)
-            if match:
-                path = match.group("path").replace("\\", "/")
-                path = path[2:] if path.startswith("./") else path
-                row, col, code = match.group("row", "col", "code")
-                found.append(f"{path}:{row}:{col} {code}")
-        return found
-
-
-def tsl(*args: str, cwd: Path, executable: Optional[Sequence[str]] = None) -> Result:
-    command = [*(executable or [str(SCRIPT)]), *args]
-    proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120,
-                          env=_env())
-    return Result(proc.returncode, proc.stdout, proc.stderr)
-
-
-def _env() -> Dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TORCHSEEDLINT_")}
-    env.pop("FORCE_COLOR", None)
-    env["NO_COLOR"] = "1"
-    return env
+def findings(result: CliResult) -> List[str]:
+    """``path:row:col CODE`` for every concise diagnostic line on stdout."""
+    found = []
+    for line in result.stdout.splitlines():
+        match = CONCISE.match(line)
+        if match:
+            path = match.group("path").replace("\\", "/")
+            path = path[2:] if path.startswith("./") else path
+            row, col, code = match.group("row", "col", "code")
+            found.append(f"{path}:{row}:{col} {code}")
+    return found
 
 
 @pytest.fixture
@@ -131,7 +107,7 @@ def pyproject(root: Path, body: str) -> None:
 
 
 def test_console_script_is_installed_next_to_the_interpreter() -> None:
-    assert SCRIPT.is_file(), f"{SCRIPT} missing: install the package (pip install -e .)"
+    assert CONSOLE_SCRIPT.is_file(), f"{CONSOLE_SCRIPT} missing: install the package (pip install -e .)"
 
 
 # --- exit codes and the concise format ---------------------------------------------
@@ -139,16 +115,16 @@ def test_console_script_is_installed_next_to_the_interpreter() -> None:
 
 def test_clean_project_exits_0(project: Path) -> None:
     write(project, {"train.py": CLEAN})
-    result = tsl(cwd=project)
-    assert result.returncode == 0, result
+    result = run_cli(cwd=project)
+    assert result.exit_code == 0, result
     assert result.stdout == "All checks passed!\n"
     assert result.stderr == ""
 
 
 def test_findings_exit_1_with_concise_lines_and_summary(project: Path) -> None:
     write(project, {"train.py": THREE})
-    result = tsl("train.py", cwd=project)
-    assert result.returncode == 1, result
+    result = run_cli("train.py", cwd=project)
+    assert result.exit_code == 1, result
     lines = result.stdout.splitlines()
     assert [CONCISE.match(line) is not None for line in lines[:3]] == [True] * 3, lines
     first = CONCISE.match(lines[0])
@@ -157,22 +133,22 @@ def test_findings_exit_1_with_concise_lines_and_summary(project: Path) -> None:
     assert (first.group("code"), first.group("name")) == ("TSL101", "missing-torch-seed")
     assert "`torch.nn.Linear(...)` draws from the torch RNG" in first.group("message")
     assert lines[3] == "Found 3 errors."
-    assert result.findings() == ["train.py:5:13 TSL101", "train.py:6:12 TSL102",
+    assert findings(result) == ["train.py:5:13 TSL101", "train.py:6:12 TSL102",
                                  "train.py:7:14 TSL201"]
 
 
 def test_one_finding_says_error_in_the_singular(project: Path) -> None:
     write(project, {"train.py": UNSEEDED})
-    result = tsl(cwd=project)
-    assert result.returncode == 1
+    result = run_cli(cwd=project)
+    assert result.exit_code == 1
     assert "Found 1 error." in result.stdout.splitlines()
 
 
 def test_output_is_sorted_by_path_line_column_and_code(project: Path) -> None:
     write(project, {"b.py": THREE, "a.py": UNSEEDED, "sub/c.py": LOADER, "a_b.py": LOADER})
-    result = tsl("sub", "b.py", "a_b.py", "a.py", cwd=project)
-    assert result.returncode == 1
-    assert result.findings() == [
+    result = run_cli("sub", "b.py", "a_b.py", "a.py", cwd=project)
+    assert result.exit_code == 1
+    assert findings(result) == [
         "a.py:4:13 TSL101",
         "a_b.py:5:10 TSL201",
         "b.py:5:13 TSL101",
@@ -185,18 +161,18 @@ def test_output_is_sorted_by_path_line_column_and_code(project: Path) -> None:
 def test_exit_zero_keeps_the_report(project: Path) -> None:
     write(project, {"train.py": UNSEEDED})
     for flag in ("--exit-zero", "-e"):
-        result = tsl(flag, cwd=project)
-        assert result.returncode == 0, result
-        assert result.findings() == ["train.py:4:13 TSL101"]
+        result = run_cli(flag, cwd=project)
+        assert result.exit_code == 0, result
+        assert findings(result) == ["train.py:4:13 TSL101"]
 
 
 def test_missing_path_exits_2_naming_it(project: Path) -> None:
     write(project, {"train.py": CLEAN})
-    result = tsl("train.py", "no_such_dir", cwd=project)
-    assert result.returncode == 2
+    result = run_cli("train.py", "no_such_dir", cwd=project)
+    assert result.exit_code == 2
     assert "no_such_dir" in result.stderr
     # --exit-zero does not hide usage errors.
-    assert tsl("--exit-zero", "nope.py", cwd=project).returncode == 2
+    assert run_cli("--exit-zero", "nope.py", cwd=project).exit_code == 2
 
 
 @pytest.mark.parametrize(
@@ -209,8 +185,8 @@ def test_missing_path_exits_2_naming_it(project: Path) -> None:
 )
 def test_unknown_selector_exits_2_naming_it(project: Path, args: List[str], named: str) -> None:
     write(project, {"train.py": UNSEEDED})
-    result = tsl(*args, cwd=project)
-    assert result.returncode == 2, result
+    result = run_cli(*args, cwd=project)
+    assert result.exit_code == 2, result
     assert named in result.stderr
     assert result.stdout == ""
 
@@ -218,8 +194,8 @@ def test_unknown_selector_exits_2_naming_it(project: Path, args: List[str], name
 def test_unknown_config_key_exits_2_naming_it(project: Path) -> None:
     write(project, {"train.py": UNSEEDED})
     pyproject(project, 'select = ["TSL1"]\nseed-function = ["a.b"]\n')
-    result = tsl(cwd=project)
-    assert result.returncode == 2, result
+    result = run_cli(cwd=project)
+    assert result.exit_code == 2, result
     assert "seed-function" in result.stderr
     assert result.stdout == ""
 
@@ -227,8 +203,8 @@ def test_unknown_config_key_exits_2_naming_it(project: Path) -> None:
 def test_unknown_selector_in_config_exits_2(project: Path) -> None:
     write(project, {"train.py": UNSEEDED})
     pyproject(project, 'per-file-ignores = { "*.py" = ["TSL77X"] }\n')
-    result = tsl(cwd=project)
-    assert result.returncode == 2
+    result = run_cli(cwd=project)
+    assert result.exit_code == 2
     assert "TSL77X" in result.stderr
 
 
@@ -240,8 +216,8 @@ REQUIRED_JSON_KEYS = {"code", "name", "message", "filename", "location", "end_lo
 
 def test_json_has_ruffs_fields_and_nothing_else_on_stdout(project: Path) -> None:
     write(project, {"train.py": THREE, "pkg/loader.py": LOADER})
-    result = tsl("--output-format", "json", "train.py", "pkg", cwd=project)
-    assert result.returncode == 1
+    result = run_cli("--output-format", "json", "train.py", "pkg", cwd=project)
+    assert result.exit_code == 1
     items = json.loads(result.stdout)  # the whole of stdout is one JSON document
     assert [(i["filename"], i["code"]) for i in items] == [
         ("pkg/loader.py", "TSL201"),
@@ -270,8 +246,8 @@ def test_json_has_ruffs_fields_and_nothing_else_on_stdout(project: Path) -> None
 
 def test_json_of_a_clean_run_is_an_empty_list(project: Path) -> None:
     write(project, {"train.py": CLEAN})
-    result = tsl("--output-format", "json", cwd=project)
-    assert result.returncode == 0
+    result = run_cli("--output-format", "json", cwd=project)
+    assert result.exit_code == 0
     assert json.loads(result.stdout) == []
 
 
@@ -315,9 +291,9 @@ def test_noqa(project: Path) -> None:
         for name, (_, findings) in NOQA_CASES.items()
         for finding in findings
     )
-    result = tsl(cwd=project)
-    assert result.returncode == 1
-    found = [tuple(f.replace(":", " ", 1).split(" ", 1)) for f in result.findings()]
+    result = run_cli(cwd=project)
+    assert result.exit_code == 1
+    found = [tuple(f.replace(":", " ", 1).split(" ", 1)) for f in findings(result)]
     assert sorted(found) == expected, result.stdout
 
 
@@ -339,9 +315,9 @@ def test_file_ignore_comment(project: Path) -> None:
             "import random\n", "import random  # torchseedlint: file-ignore[TSL101]\n"
         ),
     })
-    result = tsl(cwd=project)
-    assert result.returncode == 1
-    assert result.findings() == [
+    result = run_cli(cwd=project)
+    assert result.exit_code == 1
+    assert findings(result) == [
         "ignored.py:8:7 TSL102",
         "plain.py:5:7 TSL101",
         "plain.py:7:7 TSL102",
@@ -404,9 +380,9 @@ def test_config_keys(
 ) -> None:
     write(project, files)
     pyproject(project, settings)
-    result = tsl(cwd=project)
-    assert result.findings() == expected, result.stdout + result.stderr
-    assert result.returncode == (1 if expected else 0)
+    result = run_cli(cwd=project)
+    assert findings(result) == expected, result.stdout + result.stderr
+    assert result.exit_code == (1 if expected else 0)
 
 
 def test_torch_version_message_says_which_case_applies(
@@ -414,10 +390,9 @@ def test_torch_version_message_says_which_case_applies(
 ) -> None:
     write(project, {"t.py": NOISY_LOADER})
     pyproject(project, AUTO)
-    monkeypatch.chdir(project)
 
     def lint(*args: str) -> str:
-        return CliRunner().invoke(main, ["t.py", *args]).output
+        return run_cli("t.py", *args, cwd=project).output
 
     # Nothing declares torch, so the installed distribution decides; without one the
     # version is unknown, which the rule treats like an old torch.
@@ -434,8 +409,8 @@ def test_torch_version_message_says_which_case_applies(
 def test_config_is_found_from_a_subdirectory(project: Path) -> None:
     write(project, {"src/pkg/t.py": THREE})
     pyproject(project, 'select = ["TSL102"]\n')
-    result = tsl("pkg", cwd=project / "src")
-    assert result.findings() == ["pkg/t.py:6:12 TSL102"]
+    result = run_cli("pkg", cwd=project / "src")
+    assert findings(result) == ["pkg/t.py:6:12 TSL102"]
 
 
 def test_pyproject_without_our_table_is_skipped(project: Path) -> None:
@@ -443,32 +418,32 @@ def test_pyproject_without_our_table_is_skipped(project: Path) -> None:
     pyproject(project, 'select = ["TSL102"]\n')
     # The nearer pyproject.toml has no [tool.torchseedlint]: the outer one applies.
     write(project, {"sub/pyproject.toml": "[project]\nname = 'inner'\n", "sub/t.py": THREE})
-    result = tsl("sub", cwd=project)
-    assert result.findings() == ["sub/t.py:6:12 TSL102"]
+    result = run_cli("sub", cwd=project)
+    assert findings(result) == ["sub/t.py:6:12 TSL102"]
 
 
 def test_config_option_and_isolated(project: Path) -> None:
     write(project, {"t.py": THREE, "configs/pyproject.toml":
                     "[tool.torchseedlint]\nselect = [\"TSL201\"]\n" + BLANKET})
     pyproject(project, 'select = ["TSL102"]\n')
-    assert tsl(cwd=project).findings() == ["t.py:6:12 TSL102"]
-    assert tsl("--config", "configs/pyproject.toml", cwd=project).findings() == [
+    assert findings(run_cli(cwd=project)) == ["t.py:6:12 TSL102"]
+    assert findings(run_cli("--config", "configs/pyproject.toml", cwd=project)) == [
         "t.py:7:14 TSL201"]
     # The defaults: every rule on, and TSL201 in its default mode (a loader over ``range(8)``
     # draws nothing worker-side), so neither config's select nor the blanket mode applies.
-    isolated = tsl("--isolated", cwd=project)
-    assert isolated.findings() == ["t.py:5:13 TSL101", "t.py:6:12 TSL102"]
+    isolated = run_cli("--isolated", cwd=project)
+    assert findings(isolated) == ["t.py:5:13 TSL101", "t.py:6:12 TSL102"]
     # --isolated also ignores a broken config.
     write(project, {"pyproject.toml": "[tool.torchseedlint]\nnot-a-key = 1\n"})
-    assert tsl(cwd=project).returncode == 2
-    assert tsl("--isolated", cwd=project).returncode == 1
+    assert run_cli(cwd=project).exit_code == 2
+    assert run_cli("--isolated", cwd=project).exit_code == 1
 
 
 def test_cli_options_override_the_config(project: Path) -> None:
     write(project, {"t.py": THREE})
     pyproject(project, 'select = ["TSL102"]\n')
-    assert tsl("--select", "TSL101", cwd=project).findings() == ["t.py:5:13 TSL101"]
-    assert tsl("--ignore", "TSL102", cwd=project).findings() == []
+    assert findings(run_cli("--select", "TSL101", cwd=project)) == ["t.py:5:13 TSL101"]
+    assert findings(run_cli("--ignore", "TSL102", cwd=project)) == []
 
 
 @pytest.mark.parametrize(
@@ -484,7 +459,7 @@ def test_cli_options_override_the_config(project: Path) -> None:
 )
 def test_selectors_on_the_command_line(project: Path, args: List[str], expected: List[str]) -> None:
     write(project, {"t.py": THREE})
-    assert tsl(*args, cwd=project).findings() == expected
+    assert findings(run_cli(*args, cwd=project)) == expected
 
 
 def test_select_all_enables_off_by_default_rules(project: Path) -> None:
@@ -492,8 +467,8 @@ def test_select_all_enables_off_by_default_rules(project: Path) -> None:
     source = ("import torch\nfrom torch.utils.data import DataLoader\n\ntorch.manual_seed(0)\n"
               "loader = DataLoader(range(8), shuffle=True)\n")
     write(project, {"t.py": source})
-    assert tsl(cwd=project).findings() == []
-    assert "t.py:5:10 TSL202" in tsl("--select", "ALL", cwd=project).findings()
+    assert findings(run_cli(cwd=project)) == []
+    assert "t.py:5:10 TSL202" in findings(run_cli("--select", "ALL", cwd=project))
 
 
 # --- discovery --------------------------------------------------------------------
@@ -504,61 +479,61 @@ def test_default_excludes(project: Path) -> None:
               ".eggs", ".mypy_cache", ".pytest_cache", "x_cache", "src/build", ".hg"]
     write(project, {f"{d}/t.py": UNSEEDED for d in hidden})
     write(project, {"t.py": UNSEEDED, "src/t.py": UNSEEDED, "builder/t.py": UNSEEDED})
-    result = tsl(cwd=project)
-    assert result.findings() == ["builder/t.py:4:13 TSL101", "src/t.py:4:13 TSL101",
+    result = run_cli(cwd=project)
+    assert findings(result) == ["builder/t.py:4:13 TSL101", "src/t.py:4:13 TSL101",
                                  "t.py:4:13 TSL101"]
     # Naming the directory does not walk into excluded subdirectories either.
-    assert tsl("src", cwd=project).findings() == ["src/t.py:4:13 TSL101"]
+    assert findings(run_cli("src", cwd=project)) == ["src/t.py:4:13 TSL101"]
 
 
 def test_explicit_file_is_linted_unless_force_exclude(project: Path) -> None:
     write(project, {"build/gen.py": UNSEEDED, "t.py": CLEAN})
-    assert tsl("build/gen.py", cwd=project).findings() == ["build/gen.py:4:13 TSL101"]
-    forced = tsl("--force-exclude", "build/gen.py", "t.py", cwd=project)
-    assert forced.returncode == 0
-    assert forced.findings() == []
+    assert findings(run_cli("build/gen.py", cwd=project)) == ["build/gen.py:4:13 TSL101"]
+    forced = run_cli("--force-exclude", "build/gen.py", "t.py", cwd=project)
+    assert forced.exit_code == 0
+    assert findings(forced) == []
     pyproject(project, 'extend-exclude = ["t.py"]\n')
-    only_excluded = tsl("--force-exclude", "t.py", cwd=project)
-    assert only_excluded.returncode == 0
+    only_excluded = run_cli("--force-exclude", "t.py", cwd=project)
+    assert only_excluded.exit_code == 0
     assert "no Python files" in only_excluded.stderr
 
 
 def test_no_files_found_warns_and_exits_0(project: Path) -> None:
     write(project, {"README.md": "nothing to lint\n", "data/x.txt": "1\n"})
-    result = tsl(cwd=project)
-    assert result.returncode == 0, result
+    result = run_cli(cwd=project)
+    assert result.exit_code == 0, result
     assert "warning" in result.stderr.lower()
     assert "no Python files" in result.stderr
 
 
 def test_syntax_error_next_to_a_good_file(project: Path) -> None:
     write(project, {"broken.py": "def train(:\n    pass\n", "good.py": THREE})
-    result = tsl(cwd=project)
-    assert result.returncode == 1
-    findings = result.findings()
-    assert findings[0].startswith("broken.py:") and findings[0].endswith(" TSL000"), findings
-    assert findings[1:] == ["good.py:5:13 TSL101", "good.py:6:12 TSL102", "good.py:7:14 TSL201"]
+    result = run_cli(cwd=project)
+    assert result.exit_code == 1
+    found = findings(result)
+    assert found[0].startswith("broken.py:") and found[0].endswith(" TSL000"), found
+    assert found[1:] == ["good.py:5:13 TSL101", "good.py:6:12 TSL102", "good.py:7:14 TSL201"]
     assert "syntax error" in result.stdout
     assert "Found 4 errors." in result.stdout.splitlines()
 
 
 def test_syntax_error_alone_exits_1(project: Path) -> None:
     write(project, {"broken.py": "x = (\n"})
-    result = tsl("--output-format", "json", cwd=project)
-    assert result.returncode == 1
+    result = run_cli("--output-format", "json", cwd=project)
+    assert result.exit_code == 1
     assert [item["code"] for item in json.loads(result.stdout)] == ["TSL000"]
 
 
 # --- version ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("executable", [[str(SCRIPT)], [sys.executable, "-m", "torchseedlint"]],
+@pytest.mark.parametrize("command", [[str(CONSOLE_SCRIPT)], [sys.executable, "-m", "torchseedlint"]],
                          ids=["console-script", "python-m"])
-def test_version(project: Path, executable: List[str]) -> None:
+def test_version(project: Path, command: List[str]) -> None:
     from importlib.metadata import version
 
-    result = tsl("--version", cwd=project, executable=executable)
-    assert result.returncode == 0
+    result = run_cli_process("--version", cwd=project, command=command)
+    assert result.exit_code == 0
     text = result.stdout
     assert f"torchseedlint {torchseedlint.__version__}" in text
     assert f"libcst {version('libcst')}" in text

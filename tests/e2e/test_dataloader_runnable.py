@@ -17,12 +17,12 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from scriptruns import run_scripts
+from tests.e2e.scriptruns import run_scripts
 from torchseedlint import lint_source
 from torchseedlint.settings.config import config_from_mapping
 from torchseedlint.edits.apply import apply_fixes
 
-FIXTURES = Path(__file__).parent / "fixtures" / "runnable_dataloader"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "runnable_dataloader"
 CASES = {
     "TSL203": "tsl203_constant_seed.py",
     "TSL204": "tsl204_epoch_invariant_seed.py",

@@ -19,10 +19,10 @@ from typing import Dict, List
 
 import pytest
 
-from scriptruns import run_scripts
+from tests.e2e.scriptruns import run_scripts
 from torchseedlint import Config, lint_paths
 
-RUNNABLE = Path(__file__).parent / "fixtures" / "runnable"
+RUNNABLE = Path(__file__).parents[1] / "fixtures" / "runnable"
 UNSEEDED = RUNNABLE / "train_unseeded.py"
 SEEDED = RUNNABLE / "train_seeded.py"
 SCRIPT = Path(sys.executable).parent / "torchseedlint"

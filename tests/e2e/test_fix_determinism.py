@@ -17,9 +17,9 @@ from typing import List, Tuple
 
 import pytest
 
-from scriptruns import ENV, run_scripts
+from tests.e2e.scriptruns import ENV, run_scripts
 
-RUNNABLE = Path(__file__).parent / "fixtures" / "fix" / "runnable"
+RUNNABLE = Path(__file__).parents[1] / "fixtures" / "fix" / "runnable"
 # fixture -> whether its two runs differ before the fix on the torch of this suite.
 FIXTURES = {
     "stage1_no_seed.py": True,

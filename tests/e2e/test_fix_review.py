@@ -10,7 +10,7 @@ second ``--fix`` must change nothing.
 After a rule or fix change, regenerate the goldens and review the diff before
 committing it::
 
-    python tests/test_fix_review.py --update
+    python -m tests.e2e.test_fix_review --update
 
 The runnable fixtures (CPU torch, tiny synthetic data) then run, fixed, in fresh
 processes, and show the four properties a maintainer checks: the same flags give
@@ -30,12 +30,10 @@ from typing import Dict, List, Optional, Tuple
 import pytest
 from click.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).parent))
+from tests.e2e.scriptruns import run_scripts
+from torchseedlint.cli.main import main
 
-from scriptruns import run_scripts  # noqa: E402
-from torchseedlint.cli.main import main  # noqa: E402
-
-REVIEW = Path(__file__).parent / "fixtures" / "review"
+REVIEW = Path(__file__).parents[1] / "fixtures" / "review"
 MODES = {"fixed": (), "unsafe": ("--unsafe-fixes",)}
 
 

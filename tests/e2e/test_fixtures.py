@@ -7,7 +7,7 @@ means the fixture must lint clean. An optional ``<name>.toml`` holds
 an unknown torch version (the installed torch distribution, which a real run falls
 back on, is hidden so that the expectations do not depend on the environment). Only the top level of
 ``tests/fixtures`` is collected here; ``tests/fixtures/runnable/`` holds the
-scripts that tests/test_e2e_determinism.py runs.
+scripts that tests/e2e/test_determinism.py runs.
 
 The expected files are written by hand after reading each diagnostic. When a
 rule change moves them, review every changed line; never regenerate them
@@ -27,7 +27,7 @@ from torchseedlint import lint_paths
 from torchseedlint.settings.config import Config, load_config
 from torchseedlint.semantic.cst_facts import collect_facts
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 LINE = re.compile(r"^(\d+):(\d+) (TSL\d{3})$")
 
 FIXTURE_NAMES = sorted(path.stem for path in FIXTURES.glob("*.py"))

@@ -1,7 +1,7 @@
 """Fuzzing: generated programs (hypothesmith) and mutated fixtures never crash the
 linter, and every fix applied together leaves code that parses and needs no more fixes.
 
-Bounded for CI; ``TSL_FUZZ_EXAMPLES=5000 pytest tests/test_fuzz.py`` runs a long
+Bounded for CI; ``TSL_FUZZ_EXAMPLES=5000 pytest tests/e2e/test_fuzz.py`` runs a long
 campaign (the example count is per test).
 """
 
@@ -32,7 +32,7 @@ FUZZ = settings(
 )
 CONFIG = Config().with_overrides(select=("ALL",))
 PATH = "fuzz.py"
-FIXTURES = sorted(Path(__file__).parent.joinpath("fixtures").rglob("*.py"))
+FIXTURES = sorted(Path(__file__).parents[1].joinpath("fixtures").rglob("*.py"))
 
 
 def within(text: str, location: Location) -> bool:

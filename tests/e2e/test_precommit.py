@@ -20,7 +20,7 @@ from typing import Dict, Iterator, Tuple
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # What `pip install .` of the project needs, and the hook definition.
 PROJECT_FILES = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "torchseedlint")
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]

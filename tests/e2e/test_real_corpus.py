@@ -14,7 +14,7 @@ from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "real_corpus.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "real_corpus.py"
 SUBSET = 40
 
 

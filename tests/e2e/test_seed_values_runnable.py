@@ -12,11 +12,11 @@ from typing import List, Tuple
 
 import pytest
 
-from scriptruns import run_scripts
+from tests.e2e.scriptruns import run_scripts
 from torchseedlint.settings.config import config_from_mapping
 from torchseedlint.engine.runner import lint_path
 
-FIXTURES = Path(__file__).parent / "fixtures" / "runnable_rules"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "runnable_rules"
 OVERFLOW = "ValueError: Seed must be between 0 and 2**32 - 1"
 
 # (rule, fixture, what two runs show)

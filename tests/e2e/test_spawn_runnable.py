@@ -13,11 +13,11 @@ from typing import Dict, List
 
 import pytest
 
-from scriptruns import run_scripts
+from tests.e2e.scriptruns import run_scripts
 from torchseedlint.settings.config import config_from_mapping
 from torchseedlint.engine.runner import lint_path
 
-FIXTURES = Path(__file__).parent / "fixtures" / "runnable_spawn"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "runnable_spawn"
 PARENT_ONLY = FIXTURES / "seeded_in_parent.py"
 IN_WORKER = FIXTURES / "seeded_in_worker.py"
 

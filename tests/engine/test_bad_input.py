@@ -15,8 +15,10 @@ from typing import Dict, List
 
 import pytest
 
+from tests.conftest import run_cli
 from torchseedlint import Config, lint_paths, lint_source
 from torchseedlint.engine.runner import lint_path
+from torchseedlint.rules import RULES_BY_CODE
 
 TSL = [sys.executable, "-m", "torchseedlint"]
 FLAGGED = "import torch\nmodel = torch.nn.Linear(2, 2)\n"
@@ -33,11 +35,6 @@ def codes_by_file(root: Path) -> Dict[str, List[str]]:
 def with_good_file(tmp_path: Path) -> Path:
     (tmp_path / "good.py").write_text(FLAGGED, encoding="utf-8")
     return tmp_path
-
-
-def run_cli(*args: str, cwd: Path, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([*TSL, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -125,9 +122,9 @@ def test_huge_generated_file_is_bounded(tmp_path: Path) -> None:
 def test_directory_named_like_a_python_file(tmp_path: Path) -> None:
     (tmp_path / "x.py").mkdir()
     (tmp_path / "x.py" / "inner.py").write_text(FLAGGED, encoding="utf-8")
-    proc = run_cli("--isolated", "x.py", cwd=tmp_path)
-    assert proc.returncode == 1
-    assert "inner.py:2:9: TSL101" in proc.stdout.replace(os.sep, "/")
+    result = run_cli("--isolated", "x.py", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert "inner.py:2:9: TSL101" in result.stdout.replace(os.sep, "/")
 
 
 def test_broken_symlink_and_symlink_loop(tmp_path: Path) -> None:
@@ -162,28 +159,19 @@ def test_unreadable_file(tmp_path: Path) -> None:
     assert found["good.py"].code == "TSL101"
 
 
-def test_crash_in_one_rule_is_reported_and_run_goes_on(tmp_path: Path) -> None:
+def test_crash_in_one_rule_is_reported_and_run_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = with_good_file(tmp_path)
     (root / "second.py").write_text(FLAGGED, encoding="utf-8")
-    # A sitecustomize-free way to break one rule in the child process: run the CLI
-    # through a tiny driver that patches TSL201's check to raise.
-    driver = tmp_path / "driver.py"
-    driver.write_text(
-        "import sys\n"
-        "from torchseedlint.rules.dataloader import DataLoaderWorkerSeeding\n"
-        "def boom(self, ctx):\n"
-        "    raise RuntimeError('simulated rule bug')\n"
-        "DataLoaderWorkerSeeding.check = boom\n"
-        "from torchseedlint.cli.main import run\n"
-        "sys.argv = ['torchseedlint', '--isolated', sys.argv[1]]\n"
-        "run()\n",
-        encoding="utf-8",
-    )
-    proc = subprocess.run([sys.executable, str(driver), str(root)], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2
-    assert "TSL201" in proc.stderr and "simulated rule bug" in proc.stderr
-    assert "report" in proc.stderr
-    for name in ("good.py", "second.py"):
-        assert f"{name}:2:9: TSL101" in proc.stdout
 
+    def boom(self: object, ctx: object) -> None:
+        raise RuntimeError("simulated rule bug")
+
+    monkeypatch.setattr(RULES_BY_CODE["TSL201"], "check", boom)
+    result = run_cli("--isolated", str(root), cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "TSL201" in result.stderr and "simulated rule bug" in result.stderr
+    assert "report" in result.stderr
+    for name in ("good.py", "second.py"):
+        assert f"{name}:2:9: TSL101" in result.stdout

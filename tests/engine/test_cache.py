@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Callable, Dict, List
 
 import pytest
-from click.testing import CliRunner
 
+from tests.conftest import run_cli
 from torchseedlint.engine.cache import _MAGIC, _Unpickler, stored_classes
-from torchseedlint.cli.main import main
 from torchseedlint.engine.results import FileResult
 from torchseedlint.semantic.facts import Call, ModuleFacts
 
@@ -63,7 +62,7 @@ def _project(root: Path) -> Path:
 
 
 def _lint(root: Path, *args: str) -> str:
-    result = CliRunner().invoke(main, ["--isolated", "--jobs", "1", *args, str(root)])
+    result = run_cli("--isolated", "--jobs", "1", *args, str(root))
     assert result.exit_code == 1, result.output
     return result.output
 

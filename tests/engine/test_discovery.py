@@ -10,11 +10,11 @@ from typing import List
 
 import pytest
 
-from inprocess_cli import tsl
-from torchseedlint.settings.config import Config, config_from_mapping, glob_match
+from tests.conftest import run_cli
 from torchseedlint.engine.discovery import discover
+from torchseedlint.settings.config import Config, config_from_mapping, glob_match
 
-PROJECTS = Path(__file__).parent / "fixtures" / "projects"
+PROJECTS = Path(__file__).parents[1] / "fixtures" / "projects"
 
 # What the default walk of the `gitignored` tree lints: not the copies of the code
 # in wandb/, Hydra's outputs/ (.gitignore), lightning_logs/ (.ignore), nor
@@ -39,7 +39,7 @@ def tree(tmp_path: Path) -> Path:
 
 
 def shown(root: Path, *args: str) -> List[str]:
-    result = tsl(root, "--show-files", *args)
+    result = run_cli("--no-cache", "--show-files", *args, cwd=root)
     assert result.exit_code == 0, result.output
     return sorted(Path(line).as_posix() for line in result.stdout.splitlines())
 
@@ -50,7 +50,7 @@ def test_ignored_files_are_not_walked(tree: Path) -> None:
 
 
 def test_findings_come_only_from_files_not_ignored(tree: Path) -> None:
-    result = tsl(tree, "--select", "TSL101")
+    result = run_cli("--no-cache", "--select", "TSL101", cwd=tree)
     assert result.exit_code == 1
     reported = sorted(line.split(":")[0] for line in result.stdout.splitlines()
                       if ": TSL101" in line)
@@ -107,12 +107,12 @@ def test_an_ignored_directory_named_on_the_command_line_stays_ignored(tree: Path
 
 
 def test_stdin_filename_with_force_exclude_respects_gitignore(tree: Path) -> None:
-    result = tsl(tree, "--force-exclude", "--stdin-filename", EXPLICIT, "-",
-                 stdin=(tree / "train.py").read_text())
+    result = run_cli("--no-cache", "--force-exclude", "--stdin-filename", EXPLICIT, "-", cwd=tree,
+                     stdin=(tree / "train.py").read_text())
     assert result.exit_code == 0, result.output
     assert "TSL101" not in result.stdout
-    assert "TSL101" in tsl(tree, "--stdin-filename", EXPLICIT, "-",
-                           stdin=(tree / "train.py").read_text()).stdout
+    assert "TSL101" in run_cli("--no-cache", "--stdin-filename", EXPLICIT, "-", cwd=tree,
+                               stdin=(tree / "train.py").read_text()).stdout
 
 
 # --- globs: ruff's documented examples ------------------------------------------------
@@ -182,7 +182,7 @@ def test_exclude_globs_from_the_config_root(tmp_path: Path) -> None:
 # --- a missing path -------------------------------------------------------------------
 
 def test_a_missing_path_is_reported_and_the_other_paths_are_linted(tree: Path) -> None:
-    result = tsl(tree, "--select", "TSL101", "no_such_dir", "train.py", "gone.py")
+    result = run_cli("--no-cache", "--select", "TSL101", "no_such_dir", "train.py", "gone.py", cwd=tree)
     assert result.exit_code == 2
     assert result.stderr == ("error: no_such_dir: No such file or directory\n"
                              "error: gone.py: No such file or directory\n")
@@ -191,15 +191,15 @@ def test_a_missing_path_is_reported_and_the_other_paths_are_linted(tree: Path) -
 
 
 def test_a_missing_path_exits_2_even_with_exit_zero_or_nothing_found(tree: Path) -> None:
-    assert tsl(tree, "--exit-zero", "train.py", "gone.py").exit_code == 2
-    clean = tsl(tree, "--select", "TSL102", "pkg/model.py", "gone.py")
+    assert run_cli("--no-cache", "--exit-zero", "train.py", "gone.py", cwd=tree).exit_code == 2
+    clean = run_cli("--no-cache", "--select", "TSL102", "pkg/model.py", "gone.py", cwd=tree)
     assert clean.exit_code == 2
     assert "All checks passed!" in clean.stdout
     assert "no Python files found" not in clean.stderr
 
 
 def test_show_files_reports_a_missing_path(tree: Path) -> None:
-    result = tsl(tree, "--show-files", "train.py", "gone.py")
+    result = run_cli("--no-cache", "--show-files", "train.py", "gone.py", cwd=tree)
     assert result.exit_code == 2
     assert result.stdout == "train.py\n"
     assert result.stderr == "error: gone.py: No such file or directory\n"

@@ -13,8 +13,8 @@ from typing import Iterator
 import libcst as cst
 import pytest
 
-from torchseedlint.settings.config import Config
 from torchseedlint.engine.runner import lint_file_text
+from torchseedlint.settings.config import Config
 
 SCRIPT = """\
 import torch

@@ -4,31 +4,28 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
 
+from tests.conftest import CliResult, run_cli
 from torchseedlint.settings.config import Config
 from torchseedlint.core.diagnostics import SAFE, Diagnostic, Edit, Fix, Location
 from torchseedlint.engine.runner import lint_paths
 from torchseedlint.fix.command import fix_run
 from torchseedlint.engine.notebook import parse_notebook, write_back
 
-FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
 TRAIN = FIXTURES / "train.ipynb"
-CLI = [sys.executable, "-c", "from torchseedlint.cli.main import run; run()"]
 
 
-def torchseedlint(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+def torchseedlint(cwd: Path, *args: str) -> CliResult:
     # The defaults but the blanket TSL201 mode: the notebook's loader iterates an unknown
     # `ds`, which the default mode leaves alone.
     config = cwd / "pyproject.toml"
     config.write_text('[tool.torchseedlint]\ndataloader-worker-seeding = "always"\n')
-    return subprocess.run([*CLI, "--config", str(config), *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+    return run_cli("--config", str(config), *args, cwd=cwd)
 
 
 def test_magics_are_masked_and_rows_are_kept() -> None:
@@ -47,7 +44,7 @@ def test_magics_are_masked_and_rows_are_kept() -> None:
 def test_diagnostics_are_located_by_cell(tmp_path: Path) -> None:
     shutil.copy(TRAIN, tmp_path / "train.ipynb")
     proc = torchseedlint(tmp_path, "train.ipynb")
-    assert proc.returncode == 1
+    assert proc.exit_code == 1
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("train.ipynb:cell 3:2:5: TSL101 ")
     assert lines[1].startswith("train.ipynb:cell 6:1:10: TSL201 ")
@@ -77,7 +74,7 @@ def test_discovery_includes_notebooks_unless_excluded(tmp_path: Path) -> None:
     proc = torchseedlint(tmp_path, ".")
     assert "train.ipynb:cell 3:2:5: TSL101" in proc.stdout
     proc = torchseedlint(tmp_path, "--extend-exclude", "*.ipynb", ".")
-    assert proc.returncode == 0, proc.stdout
+    assert proc.exit_code == 0, proc.stdout
     assert "ipynb" not in proc.stdout
 
 
@@ -155,7 +152,7 @@ def test_fix_writes_the_changed_cells_back_and_nothing_else(tmp_path: Path) -> N
     assert "[*] 2 fixable with the `--fix` option." in proc.stdout
 
     proc = torchseedlint(tmp_path, "--fix", "train.ipynb")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.exit_code == 0, proc.stdout + proc.stderr
     assert "Found 2 errors (2 fixed, 0 remaining)." in proc.stdout
     after = notebook.read_text(encoding="utf-8")
     # Valid JSON; outputs, metadata and layout byte for byte; only two cells changed.
@@ -175,8 +172,8 @@ def test_fix_writes_the_changed_cells_back_and_nothing_else(tmp_path: Path) -> N
     assert "%time" in parse_notebook(after).magics[3]
 
     relint = torchseedlint(tmp_path, "train.ipynb")
-    assert relint.returncode == 0, relint.stdout
-    assert torchseedlint(tmp_path, "--fix", "train.ipynb").returncode == 0
+    assert relint.exit_code == 0, relint.stdout
+    assert torchseedlint(tmp_path, "--fix", "train.ipynb").exit_code == 0
     assert notebook.read_text(encoding="utf-8") == after
 
 
@@ -184,7 +181,7 @@ def test_diff_shows_one_diff_per_changed_cell_and_writes_nothing(tmp_path: Path)
     notebook = tmp_path / "train.ipynb"
     shutil.copy(TRAIN, notebook)
     proc = torchseedlint(tmp_path, "--diff", "train.ipynb")
-    assert proc.returncode == 1
+    assert proc.exit_code == 1
     assert notebook.read_bytes() == TRAIN.read_bytes()
     headers = [line for line in proc.stdout.splitlines() if line.startswith(("---", "+++"))]
     assert headers == ["--- train.ipynb:cell 2", "+++ train.ipynb:cell 2",

@@ -6,18 +6,20 @@ check that the shortcuts never change what is reported.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Iterator, List, Tuple
 
 import pytest
 
+from tests.conftest import run_cli, run_cli_process
 from torchseedlint.engine import runner as engine
-from torchseedlint.settings.config import Config, config_from_mapping, load_config
 from torchseedlint.engine.runner import lint_paths, lint_source
-from torchseedlint.rules import ALL_RULES, Example, triggers
 from torchseedlint.engine.screen import may_report
+from torchseedlint.rules import ALL_RULES, Example, triggers
+from torchseedlint.settings.config import Config, config_from_mapping, load_config
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
 def _sources() -> Iterator[Tuple[str, str, Config]]:
@@ -120,19 +122,12 @@ def test_fast_path_prints_what_the_libcst_path_prints(
     output_format: str, fixture_tree: Path
 ) -> None:
     """The whole fixture tree through the CLI, with and without ``ast`` facts."""
-    import os
-    import subprocess
-    import sys
-
     outputs = []
     for parser in ("ast", "libcst"):
-        env = {**os.environ, "TORCHSEEDLINT_PARSER": parser}
-        done = subprocess.run(
-            [sys.executable, "-m", "torchseedlint", "--no-cache", "--select", "ALL",
-             "--output-format", output_format, fixture_tree.name],
-            capture_output=True, text=True, env=env, cwd=fixture_tree.parent,
-        )
-        outputs.append((done.returncode, done.stdout, done.stderr))
+        done = run_cli("--no-cache", "--select", "ALL", "--output-format", output_format,
+                       fixture_tree.name, cwd=fixture_tree.parent,
+                       env={"TORCHSEEDLINT_PARSER": parser})
+        outputs.append((done.exit_code, done.stdout, done.stderr))
     assert outputs[0][1].count("TSL") > 50  # the run did report what the fixtures hold
     assert outputs[0] == outputs[1]
 
@@ -223,14 +218,11 @@ def test_positions_match_libcst_position_provider(path: Path) -> None:
 def test_startup_imports_no_parser_it_does_not_use(args: List[str], tmp_path: Path) -> None:
     """libcst (a third of a small run's start-up) is imported only to parse a file
     with findings or to fix one."""
-    import subprocess
-    import sys
-
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
     (tmp_path / "clean.py").write_text("import torch\ntorch.manual_seed(0)\nx = torch.randn(3)\n")
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "torchseedlint", *args],
-                          capture_output=True, text=True, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr[-2000:]
+    done = run_cli_process(*args, cwd=tmp_path,
+                           command=(sys.executable, "-X", "importtime", "-m", "torchseedlint"))
+    assert done.exit_code == 0, done.stderr[-2000:]
     imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines()
                 if line.startswith("import time:")}
     assert "torchseedlint.cli.main" in imported
@@ -274,15 +266,9 @@ def fixture_tree(tmp_path: Path) -> Path:
 
 
 def test_parallel_run_prints_the_same_bytes_in_the_same_order(fixture_tree: Path) -> None:
-    from click.testing import CliRunner
-
-    from torchseedlint.cli.main import main
-
     outputs = []
     for jobs in ("1", "2"):
-        result = CliRunner().invoke(
-            main, ["--no-cache", "--jobs", jobs, "--output-format", "full", str(fixture_tree)]
-        )
+        result = run_cli("--no-cache", "--jobs", jobs, "--output-format", "full", str(fixture_tree))
         assert result.exit_code == 1, result.output
         outputs.append(result.output)
     assert outputs[0] == outputs[1] and outputs[0].count("TSL") > 20
@@ -394,21 +380,15 @@ def test_planted_pickle_is_not_loaded(tmp_path: Path) -> None:
     assert cache.get("facts", key) == ("kept",)
 
 
-def test_cli_cache_location_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from click.testing import CliRunner
-
-    from torchseedlint.cli.main import main
-
+def test_cli_cache_location_flags(tmp_path: Path) -> None:
     root = _project(tmp_path / "p")
-    monkeypatch.chdir(root)
-    runner = CliRunner()
-    assert runner.invoke(main, ["--no-cache", "."]).exit_code == 1
+    assert run_cli("--no-cache", ".", cwd=root).exit_code == 1
     assert not (root / ".torchseedlint_cache").exists()
-    assert runner.invoke(main, ["."]).exit_code == 1
+    assert run_cli(".", cwd=root).exit_code == 1
     assert (root / ".torchseedlint_cache" / "CACHEDIR.TAG").is_file()
     elsewhere = tmp_path / "elsewhere"
-    result = runner.invoke(main, ["."], env={"TORCHSEEDLINT_CACHE_DIR": str(elsewhere)})
+    result = run_cli(".", cwd=root, env={"TORCHSEEDLINT_CACHE_DIR": str(elsewhere)})
     assert result.exit_code == 1 and (elsewhere / "CACHEDIR.TAG").is_file()
     flagged = tmp_path / "flagged"
-    assert runner.invoke(main, ["--cache-dir", str(flagged), "."]).exit_code == 1
+    assert run_cli("--cache-dir", str(flagged), ".", cwd=root).exit_code == 1
     assert (flagged / "run").is_dir()

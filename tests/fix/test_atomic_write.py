@@ -1,5 +1,5 @@
 """The shared writer of ``--fix`` and ``--add-noqa``: one rename, mode kept, links kept,
-a file edited meanwhile left alone. (Interrupted writes: ``test_fix_safety.py``.)"""
+a file edited meanwhile left alone. (Interrupted writes: ``test_write_safety.py``.)"""
 
 from __future__ import annotations
 

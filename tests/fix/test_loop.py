@@ -18,7 +18,7 @@ from torchseedlint.edits.apply import apply_fixes, insertion
 from torchseedlint.fix.loop import MAX_PASSES, compiles, fix_text
 from torchseedlint.fix import loop as fixing
 
-FIXTURES = Path(__file__).parent / "fixtures" / "fix"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "fix"
 ALL_FIXTURES = sorted(FIXTURES.glob("*.py")) + sorted((FIXTURES / "runnable").glob("*.py"))
 
 

@@ -24,7 +24,7 @@ from torchseedlint.reporters.report import Report, fingerprints, relative_posix
 from torchseedlint.reporters.style import use_color
 from torchseedlint.rules.base import Rule
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parents[1] / "golden"
 ODD_PATH = "pkg/we:ird,50%.py"
 
 TRAIN = (
@@ -200,7 +200,7 @@ def test_sarif_of_a_real_run_with_every_rule_validates(tmp_path: Path) -> None:
     assert any("fixes" in r for r in results)  # real fixes validate too
 
 
-NOTEBOOK = Path(__file__).parent / "fixtures" / "notebooks" / "train.ipynb"
+NOTEBOOK = Path(__file__).parents[1] / "fixtures" / "notebooks" / "train.ipynb"
 
 
 def test_notebook_diagnostics_show_their_cell(

@@ -11,7 +11,7 @@ from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "eval_real.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "eval_real.py"
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from torchseedlint.semantic.ast_facts import collect_facts_ast
 from torchseedlint.semantic.cst_facts import collect_facts
 from torchseedlint.rules import ALL_RULES, Example
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
 def first_difference(left: Any, right: Any, where: str = "facts") -> Optional[str]:

@@ -13,7 +13,7 @@ from torchseedlint.engine import runner as engine
 from torchseedlint.settings.config import Config
 from torchseedlint.engine.runner import lint_paths
 
-FIXTURE = Path(__file__).parent / "fixtures" / "projects" / "seeded"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "projects" / "seeded"
 MISSING_SEED = ("TSL101", "TSL102", "TSL103", "TSL104")
 
 

@@ -17,7 +17,7 @@ from torchseedlint.settings.config import Config, load_config
 from torchseedlint.engine.runner import module_roles
 from torchseedlint.semantic.roles import Role
 
-ROLES = Path(__file__).parent / "fixtures" / "roles"
+ROLES = Path(__file__).parents[1] / "fixtures" / "roles"
 
 
 def _project(tmp_path: Path, name: str) -> Path:

@@ -9,7 +9,7 @@ from typing import Dict, List
 
 import pytest
 
-from inprocess_cli import tsl
+from tests.conftest import run_cli
 
 UNSEEDED = "import torch\n\nif __name__ == '__main__':\n    print(torch.rand(2))\n"
 
@@ -46,7 +46,7 @@ def test_a_broken_config_file_exits_2_naming_it(
     project: Path, name: str, text: str, problem: str
 ) -> None:
     write(project, {name: text})
-    result = tsl(project)
+    result = run_cli("--no-cache", cwd=project)
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
     assert result.stderr.startswith(f"error: {project / name}: ")
@@ -56,7 +56,7 @@ def test_a_broken_config_file_exits_2_naming_it(
 def test_a_broken_pyproject_without_our_table_is_still_an_error(project: Path) -> None:
     # It might hold [tool.torchseedlint]: using the defaults would hide that.
     write(project, {"pyproject.toml": "[project\nname = 'p'\n"})
-    result = tsl(project)
+    result = run_cli("--no-cache", cwd=project)
     assert result.exit_code == 2
     assert "pyproject.toml: not valid TOML" in result.stderr
 
@@ -66,7 +66,7 @@ def test_a_broken_nested_config_is_reported_when_a_file_under_it_is_linted(
 ) -> None:
     write(project, {"sub/torchseedlint.toml": "torch-version = \"latest\"\n",
                     "sub/t.py": UNSEEDED})
-    result = tsl(project)
+    result = run_cli("--no-cache", cwd=project)
     assert result.exit_code == 2
     assert f"error: {project / 'sub' / 'torchseedlint.toml'}: torch-version" in result.stderr
 
@@ -76,14 +76,14 @@ def test_config_option_pointing_at_a_file_without_the_table_exits_2(
     project: Path, text: str
 ) -> None:
     write(project, {"settings/pyproject.toml": text})
-    result = tsl(project, "--config", "settings/pyproject.toml", ".")
+    result = run_cli("--no-cache", "--config", "settings/pyproject.toml", ".", cwd=project)
     assert result.exit_code == 2
     assert result.stderr == "error: settings/pyproject.toml: no [tool.torchseedlint] table\n"
 
 
 @pytest.mark.parametrize("args", [["--config", "nowhere.toml"], ["--config", "."]])
 def test_config_option_that_cannot_be_read_exits_2(project: Path, args: List[str]) -> None:
-    result = tsl(project, *args)
+    result = run_cli("--no-cache", *args, cwd=project)
     assert result.exit_code == 2
     assert result.stdout == ""
 
@@ -92,7 +92,7 @@ def test_extend_cycle_exits_2_showing_the_cycle(project: Path) -> None:
     write(project, {"a/torchseedlint.toml": "extend = \"../b/torchseedlint.toml\"\n",
                     "b/torchseedlint.toml": "extend = \"../a/torchseedlint.toml\"\n",
                     "a/t.py": UNSEEDED})
-    result = tsl(project, "a")
+    result = run_cli("--no-cache", "a", cwd=project)
     assert result.exit_code == 2
     assert "`extend` makes a cycle" in result.stderr
     assert "a/torchseedlint.toml -> " in result.stderr
@@ -101,6 +101,6 @@ def test_extend_cycle_exits_2_showing_the_cycle(project: Path) -> None:
 def test_a_valid_config_still_lints(project: Path) -> None:
     write(project, {"pyproject.toml": "[tool.torchseedlint]\ntorch-version = \"2.3.0+cu121\"\n"
                                       "select = [\"TSL101\"]\n"})
-    result = tsl(project)
+    result = run_cli("--no-cache", cwd=project)
     assert result.exit_code == 1, result.output
     assert "train.py:4:11: TSL101" in result.stdout

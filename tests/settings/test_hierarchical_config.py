@@ -13,15 +13,14 @@ from pathlib import Path
 from typing import List
 
 import pytest
-from click.testing import CliRunner, Result
 
-from inprocess_cli import tsl
-from torchseedlint.cli.main import main, resolve_configs
-from torchseedlint.settings.config import ConfigResolver
+from tests.conftest import CliResult, run_cli
+from torchseedlint.cli.main import resolve_configs
 from torchseedlint.engine.runner import lint_paths
+from torchseedlint.settings.config import ConfigResolver
 from torchseedlint.settings.versions import with_inferred_versions
 
-PROJECTS = Path(__file__).parent / "fixtures" / "projects"
+PROJECTS = Path(__file__).parents[1] / "fixtures" / "projects"
 
 # Every train.py draws from torch at 5:13 (TSL101) and from `random` at 6:12 (TSL102).
 BY_CLOSEST_CONFIG = [
@@ -46,28 +45,28 @@ def tree(tmp_path: Path) -> Path:
     return root
 
 
-def findings(result: Result) -> List[str]:
+def findings(result: CliResult) -> List[str]:
     return [line.split(" ")[0] + " " + line.split(" ")[1] for line in result.stdout.splitlines()
             if ": TSL" in line]
 
 
 def test_each_file_uses_the_closest_config(tree: Path) -> None:
-    result = tsl(tree)
+    result = run_cli("--no-cache", cwd=tree)
     assert findings(result) == BY_CLOSEST_CONFIG, result.output
 
 
 def test_a_subdirectory_run_uses_the_same_configs(tree: Path) -> None:
-    assert findings(tsl(tree / "legacy", ".")) == ["train.py:5:13: TSL101"]
-    assert findings(tsl(tree, "experiments/train.py")) == ["experiments/train.py:6:12: TSL102"]
+    assert findings(run_cli("--no-cache", ".", cwd=tree / "legacy")) == ["train.py:5:13: TSL101"]
+    assert findings(run_cli("--no-cache", "experiments/train.py", cwd=tree)) == ["experiments/train.py:6:12: TSL102"]
 
 
 def test_the_command_line_applies_on_top_of_every_config(tree: Path) -> None:
-    result = tsl(tree, "--ignore", "TSL101")
+    result = run_cli("--no-cache", "--ignore", "TSL101", cwd=tree)
     assert findings(result) == [f for f in BY_CLOSEST_CONFIG if "TSL101" not in f]
 
 
 def test_config_option_overrides_every_file(tree: Path) -> None:
-    result = tsl(tree, "--config", "experiments/torchseedlint.toml")
+    result = run_cli("--no-cache", "--config", "experiments/torchseedlint.toml", cwd=tree)
     assert findings(result) == [
         "experiments/train.py:5:13: TSL101",
         "legacy/old_train.py:5:13: TSL101",
@@ -79,11 +78,11 @@ def test_config_option_overrides_every_file(tree: Path) -> None:
 
 def test_isolated_ignores_them_all(tree: Path) -> None:
     (tree / "legacy" / "torchseedlint.toml").write_text("not toml [")
-    assert tsl(tree, "--isolated", "--select", "TSL102").exit_code == 1
+    assert run_cli("--no-cache", "--isolated", "--select", "TSL102", cwd=tree).exit_code == 1
 
 
 def test_show_settings_for_a_file_names_its_config_and_what_it_extends(tree: Path) -> None:
-    result = tsl(tree, "--show-settings", "legacy/old_train.py")
+    result = run_cli("--no-cache", "--show-settings", "legacy/old_train.py", cwd=tree)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[:4] == [
@@ -105,7 +104,7 @@ def test_show_settings_for_a_file_names_its_config_and_what_it_extends(tree: Pat
     ("train.py", "pyproject.toml"),
 ])
 def test_show_settings_names_the_config_that_applies(tree: Path, path: str, source: str) -> None:
-    result = tsl(tree, "--show-settings", path)
+    result = run_cli("--no-cache", "--show-settings", path, cwd=tree)
     assert f"config file: {tree / source}\n" in result.stdout
 
 
@@ -115,7 +114,7 @@ def test_extend_inherits_what_is_not_set_and_adds_extend_select(tree: Path) -> N
     (tree / "pyproject.toml").write_text(
         '[tool.torchseedlint]\nselect = ["TSL102"]\nextend-select = ["TSL104"]\n'
         'torch-version = "1.8"\n')
-    lines = tsl(tree, "--show-settings", "legacy/train.py").stdout.splitlines()
+    lines = run_cli("--no-cache", "--show-settings", "legacy/train.py", cwd=tree).stdout.splitlines()
     assert "select: TSL102" in lines
     assert "extend-select: TSL104, TSL105" in lines
     assert f"torch-version: 1.8 (set in {tree / 'pyproject.toml'})" in lines
@@ -131,10 +130,7 @@ def test_the_api_takes_a_resolver(tree: Path) -> None:
 
 def test_the_cache_notices_a_nested_config_change(tree: Path, tmp_path: Path) -> None:
     def cached_run() -> List[str]:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.chdir(tree)
-            result = CliRunner().invoke(main, ["--cache-dir", str(tmp_path / "cache"), "legacy"])
-        return findings(result)
+        return findings(run_cli("--cache-dir", str(tmp_path / "cache"), "legacy", cwd=tree))
 
     assert cached_run() == ["legacy/train.py:5:13: TSL101"]
     (tree / "legacy" / "torchseedlint.toml").write_text('extend = "../pyproject.toml"\n')

@@ -9,17 +9,19 @@ from typing import Dict, Optional
 
 import pytest
 
-from inprocess_cli import tsl
+from tests.conftest import run_cli
 from torchseedlint import lint_source
-from torchseedlint.settings.versions import parse_version
-from torchseedlint.settings.config import Config, config_from_mapping
 from torchseedlint.engine.runner import lint_paths
+from torchseedlint.settings.config import Config, config_from_mapping
 from torchseedlint.settings.versions import (
-    installed_version, requirement_lower_bound, with_inferred_versions
+    installed_version,
+    parse_version,
+    requirement_lower_bound,
+    with_inferred_versions,
 )
 
 TORCH = ("torch", "pytorch")
-PROJECTS = Path(__file__).parent / "fixtures" / "projects"
+PROJECTS = Path(__file__).parents[1] / "fixtures" / "projects"
 
 
 @pytest.fixture
@@ -201,7 +203,7 @@ def test_lint_source_on_a_string_does_not_read_the_environment(
 
 
 # A dataset drawing from NumPy in its workers: TSL201 reports it before torch 1.9
-# (tests/test_dataloader_worker_seeding.py has the per-version cases).
+# (tests/rules/test_dataloader.py has the per-version cases).
 LOADER = (
     "import numpy as np\nimport torch\nfrom torch.utils.data import DataLoader, Dataset\n\n"
     "class Noisy(Dataset):\n    def __getitem__(self, i):\n        return np.random.rand()\n\n"
@@ -226,7 +228,7 @@ def test_show_settings_says_which_source_won(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
 
     def torch_line(*args: str) -> str:
-        result = tsl(tmp_path, "--show-settings", *args)
+        result = run_cli("--no-cache", "--show-settings", *args, cwd=tmp_path)
         assert result.exit_code == 0, result.output
         (line,) = [ln for ln in result.stdout.splitlines() if ln.startswith("torch-version:")]
         return line
