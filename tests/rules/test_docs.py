@@ -14,8 +14,8 @@ from torchseedlint.reporters.json_format import to_dict
 from torchseedlint.rules.docs import rules_markdown
 from torchseedlint.rules import ALL_RULES
 
-RULES_MD = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
-FIXTURE = Path(__file__).parent / "fixtures" / "projects" / "seeded"
+RULES_MD = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "projects" / "seeded"
 
 
 def _run(*args: str):  # type: ignore[no-untyped-def]
