@@ -9,18 +9,17 @@ from pathlib import Path
 from typing import Any, List, Sequence, Tuple
 
 import pytest
-from click.testing import CliRunner, Result
 
+from tests.conftest import CliResult, run_cli
 from torchseedlint.fix import add_noqa as add_noqa_module
 from torchseedlint.fix.atomic_write import NotWritten, signals_held, write_atomic
-from torchseedlint.cli.main import main
 
 FLAGGED = "import torch\nmodel = torch.nn.Linear(2, 2)\n"
 NOQA_LINE = "model = torch.nn.Linear(2, 2)  # noqa: TSL101\n"
 
 
-def add_noqa(*paths: Path) -> Result:
-    return CliRunner().invoke(main, ["--isolated", "--add-noqa", *map(str, paths)])
+def add_noqa(*paths: Path) -> CliResult:
+    return run_cli("--isolated", "--add-noqa", *map(str, paths))
 
 
 def test_write_replaces_by_rename_and_keeps_the_mode(tmp_path: Path) -> None:

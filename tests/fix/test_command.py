@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
+from tests.conftest import run_cli
 
-from torchseedlint.cli.main import main
 from torchseedlint.core.diagnostics import SAFE, UNSAFE, Diagnostic, Fix, Location
 from torchseedlint.reporters.output import summary
 
@@ -19,8 +18,7 @@ FIXED = "import torch\n\nSEED = 0\ntorch.manual_seed(SEED)\nmodel = torch.nn.Lin
 def _run(tmp_path: Path, *args: str, text: str = FLAGGED):
     path = tmp_path / "train.py"
     path.write_text(text)
-    result = CliRunner().invoke(main, ["--isolated", *args, str(path)])
-    return result, path
+    return run_cli("--isolated", *args, str(path)), path
 
 
 def test_diff_prints_a_unified_diff_and_writes_nothing(tmp_path: Path) -> None:
@@ -98,7 +96,7 @@ def test_fixable_setting_in_pyproject(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.torchseedlint]\nunfixable = ["TSL101"]\n')
     path = tmp_path / "train.py"
     path.write_text(FLAGGED)
-    result = CliRunner().invoke(main, ["--fix", str(path)])
+    result = run_cli("--fix", str(path), cwd=tmp_path)
     assert result.exit_code == 1
     assert path.read_text() == FLAGGED
     assert "Found 1 error.\n" in result.stdout

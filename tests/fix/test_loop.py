@@ -17,6 +17,7 @@ from torchseedlint.engine.runner import lint_file_text
 from torchseedlint.edits.apply import apply_fixes, insertion
 from torchseedlint.fix.loop import MAX_PASSES, compiles, fix_text
 from torchseedlint.fix import loop as fixing
+from tests.conftest import run_cli
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "fix"
 ALL_FIXTURES = sorted(FIXTURES.glob("*.py")) + sorted((FIXTURES / "runnable").glob("*.py"))
@@ -115,17 +116,13 @@ def test_every_seeding_diagnostic_carries_one_identical_block() -> None:
     ids=["crlf", "bom-crlf", "latin1-crlf"],
 )
 def test_bytes_outside_the_edit_are_kept(prefix: bytes, encoding: str, tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
-    from torchseedlint.cli.main import main
-
     body = ("import torch\r\n\r\nname = 'caf\u00e9'  # \u00e9t\u00e9\r\n"
             "model = torch.nn.Linear(2, 2)\r\n")
     data = prefix + body.encode(encoding)
     path = tmp_path / "train.py"
     path.write_bytes(data)
     path.chmod(0o750)
-    result = CliRunner().invoke(main, ["--isolated", "--fix", str(path)])
+    result = run_cli("--isolated", "--fix", str(path))
     assert result.exit_code == 0, result.output
     written = path.read_bytes()
     block = "\r\nSEED = 0\r\ntorch.manual_seed(SEED)\r\n".encode(encoding)

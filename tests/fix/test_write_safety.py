@@ -9,6 +9,7 @@ symbolic link is never written through (warning, its diagnostics stay).
 from __future__ import annotations
 
 import codecs
+import itertools
 import os
 import signal
 import subprocess
@@ -18,18 +19,17 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
-from click.testing import CliRunner, Result
 
+from tests.conftest import CliResult, run_cli, run_cli_process
 from torchseedlint.fix import atomic_write
 from torchseedlint.fix import command as fix_command
-from torchseedlint.cli.main import main
 
 FLAGGED = "import torch\nmodel = torch.nn.Linear(2, 2)\nx = torch.rand(3)\n"
 FIXED = "import torch\n\nSEED = 0\ntorch.manual_seed(SEED)\n\nmodel = torch.nn.Linear(2, 2)\n"
 
 
-def run_fix(*args: str) -> Result:
-    return CliRunner().invoke(main, ["--isolated", "--fix", *args])
+def run_fix(*args: str) -> CliResult:
+    return run_cli("--isolated", "--fix", *args)
 
 
 def test_fix_replaces_the_file_by_rename_and_keeps_its_mode(tmp_path: Path) -> None:
@@ -175,27 +175,59 @@ def test_linted_code_is_never_imported_or_executed(tmp_path: Path) -> None:
     (project / "conftest.py").write_text(
         f"import pathlib\npathlib.Path({str(marker)!r}).write_text('conftest')\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(project)}
     for args in (["--isolated"], ["--isolated", "--fix", "--unsafe-fixes"]):
-        result = subprocess.run(
-            [sys.executable, "-m", "torchseedlint", *args, str(project)],
-            cwd=project, env=env, capture_output=True, text=True, timeout=120,
-        )
-        assert result.returncode in (0, 1), result.stderr
+        # A fresh interpreter that could import the project's modules, as a test runner would.
+        result = run_cli_process(*args, str(project), cwd=project,
+                                 env={"PYTHONPATH": str(project)})
+        assert result.exit_code in (0, 1), result.stderr
         assert not marker.exists()
     assert "torch.manual_seed" in (project / "train.py").read_text()  # --fix did run
 
 
 # --- interrupted runs ---------------------------------------------------------------
+#
+# The real command runs in a child process through a launcher that wraps ``os.replace``
+# (the rename that puts a fixed file in place) so that the process signals itself at a
+# chosen moment of the k-th file's write: before the rename (the complete temporary file
+# exists) or just after it. SIGINT and SIGTERM are held by the writer and delivered once
+# that file's write is over; SIGKILL cannot be held. So the outcome is exact, whatever
+# the machine's load.
 
-TREE_FILES = 300
+TREE_FILES = 8
+INTERRUPTER = """
+import os, signal, sys
+from torchseedlint.cli.main import run
+
+k, signum, moment = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+root = os.path.realpath(sys.argv[-1])
+real_replace = os.replace
+renames = 0
+
+def replace(source, destination, **kwargs):
+    global renames
+    if not os.fspath(destination).startswith(root + os.sep):
+        return real_replace(source, destination, **kwargs)
+    renames += 1
+    if renames == k and moment == "before-rename":
+        os.kill(os.getpid(), signum)
+    real_replace(source, destination, **kwargs)
+    if renames == k and moment == "after-rename":
+        os.kill(os.getpid(), signum)
+
+os.replace = replace
+sys.argv = ["torchseedlint", *sys.argv[4:]]
+run()
+"""
+MOMENTS = ["before-rename", "after-rename"]
+# How the run ends: SIGINT is Ctrl-C (exit 130), the others end the process.
+EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: -signal.SIGTERM, signal.SIGKILL: -signal.SIGKILL}
 
 
 def make_tree(root: Path) -> Dict[str, bytes]:
-    """Hundreds of fixable files, each different so a misplaced write would show."""
+    """Fixable files, each different so a misplaced write would show."""
     files = {}
     for index in range(TREE_FILES):
-        path = root / f"pkg{index % 10}" / f"train_{index:03d}.py"
+        path = root / f"pkg{index % 3}" / f"train_{index:03d}.py"
         path.parent.mkdir(parents=True, exist_ok=True)
         data = (f"# file {index}\n" + FLAGGED).encode()
         path.write_bytes(data)
@@ -203,62 +235,81 @@ def make_tree(root: Path) -> Dict[str, bytes]:
     return files
 
 
-def fix_tree(root: Path) -> "subprocess.Popen[bytes]":
-    return subprocess.Popen(
-        [sys.executable, "-m", "torchseedlint", "--isolated", "--fix", "--unsafe-fixes",
-         "--silent", str(root)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-
-
 @pytest.fixture(scope="module")
 def fully_fixed(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, bytes]:
     root = tmp_path_factory.mktemp("reference")
     originals = make_tree(root)
-    process = fix_tree(root)
-    _, stderr = process.communicate(timeout=300)
-    assert process.returncode in (0, 1), stderr.decode()
+    result = run_cli("--isolated", "--fix", "--unsafe-fixes", "--silent", str(root))
+    assert result.exit_code in (0, 1), result.stderr
     fixed = {name: (root / name).read_bytes() for name in originals}
     assert all(fixed[name] != originals[name] for name in originals)
     return fixed
 
 
-def first_write_seen(
-    paths: List[Path], originals: List[bytes], process: "subprocess.Popen[bytes]"
-) -> bool:
-    """Poll the first files to be written until one changes (or the run ends)."""
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and process.poll() is None:
-        if any(path.read_bytes() != data for path, data in zip(paths, originals)):
-            return True
-        time.sleep(0.0005)  # leave the CPU to the run
-    return False
+def fix_interrupted(root: Path, k: int, signum: int, moment: str) -> CliResult:
+    """``--fix`` on the tree in a child process that signals itself during the k-th write."""
+    return run_cli_process(
+        "--isolated", "--fix", "--unsafe-fixes", "--silent", str(root),
+        command=(sys.executable, "-c", INTERRUPTER, str(k), str(signum), moment),
+    )
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL],
-                         ids=["SIGINT", "SIGTERM", "SIGKILL"])
-def test_interrupted_fix_leaves_each_file_original_or_fully_fixed(
-    tmp_path: Path, fully_fixed: Dict[str, bytes], signum: int
+def check_interrupted_run(
+    root: Path, fully_fixed: Dict[str, bytes], k: int, signum: int, moment: str
 ) -> None:
-    originals = make_tree(tmp_path)
-    names = sorted(originals)
-    process = fix_tree(tmp_path)
-    watched = names[:3]
-    seen = first_write_seen([tmp_path / n for n in watched], [originals[n] for n in watched],
-                            process)
-    process.send_signal(signum)
-    process.wait(timeout=60)
-    assert seen, "the run ended before any file was written; the tree is too small"
-    states = []
-    for name in names:
-        data = (tmp_path / name).read_bytes()
-        assert data in (originals[name], fully_fixed[name]), name
-        states.append(data == fully_fixed[name])
-    # The signal landed while writing: some files were written, not all.
-    assert 0 < sum(states) < len(states), sum(states)
-    leftovers = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".py"]
-    if signum != signal.SIGKILL:  # SIGKILL cannot be caught: a temporary file may remain
+    """Each file is its original or its fully fixed bytes; exactly the files written
+    before the signal changed; no temporary file is left unless SIGKILL cut a write."""
+    originals = make_tree(root)
+    result = fix_interrupted(root, k, signum, moment)
+    assert result.exit_code == EXIT_CODES[signum], result.stderr
+    changed = []
+    for name, original in originals.items():
+        data = (root / name).read_bytes()
+        assert data in (original, fully_fixed[name]), name
+        if data != original:
+            changed.append(name)
+    leftovers = [p for p in root.rglob("*") if p.is_file() and p.suffix != ".py"]
+    if signum == signal.SIGKILL and moment == "before-rename":
+        # Killed with the k-th file's complete temporary file not yet renamed.
+        assert len(changed) == k - 1, changed
+        [leftover] = leftovers
+        assert leftover.read_bytes() in fully_fixed.values()
+    else:
+        assert len(changed) == k, changed
         assert leftovers == []
+
+
+# Each signal at both moments; the first, a middle and the last file (k = all: the
+# signal still ends the run after the last write).
+@pytest.mark.parametrize("signum,moment,k", [
+    (signal.SIGINT, "before-rename", 1),
+    (signal.SIGINT, "after-rename", TREE_FILES),
+    (signal.SIGTERM, "before-rename", 3),
+    (signal.SIGTERM, "after-rename", 1),
+    (signal.SIGKILL, "before-rename", TREE_FILES),
+    (signal.SIGKILL, "after-rename", 3),
+], ids=lambda value: getattr(value, "name", str(value)))
+def test_interrupted_fix_leaves_each_file_original_or_fully_fixed(
+    tmp_path: Path, fully_fixed: Dict[str, bytes], signum: int, k: int, moment: str
+) -> None:
+    check_interrupted_run(tmp_path, fully_fixed, k, signum, moment)
+
+
+STRESS_RUNS = 50
+
+
+@pytest.mark.slow
+def test_interrupted_fix_stress_loop(
+    tmp_path: Path, fully_fixed: Dict[str, bytes]
+) -> None:
+    """The interrupted run, 50 times in a row, cycling through every file, both moments,
+    SIGINT and SIGTERM (the signals that must never leave a temporary file)."""
+    cases = itertools.cycle(itertools.product(range(1, TREE_FILES + 1),
+                                              (signal.SIGINT, signal.SIGTERM), MOMENTS))
+    for run, (k, signum, moment) in zip(range(STRESS_RUNS), cases):
+        root = tmp_path / f"run{run}"
+        root.mkdir()
+        check_interrupted_run(root, fully_fixed, k, signum, moment)
 
 
 # A process that does nothing but write one file back and forth through
