@@ -19,8 +19,8 @@ import pytest
 
 from tests.e2e.scriptruns import run_scripts
 from torchseedlint import lint_source
-from torchseedlint.settings.config import config_from_mapping
 from torchseedlint.edits.apply import apply_fixes
+from torchseedlint.settings.config import config_from_mapping
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "runnable_dataloader"
 CASES = {
@@ -89,6 +89,7 @@ def _epoch(records: List[Record], epoch: int) -> List[Tuple[int, str]]:
     return [(index, value) for rec_epoch, _, index, value in records if rec_epoch == epoch]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code", sorted(CASES))
 def test_two_processes_agree(runs: Dict[str, List[Record]], code: str) -> None:
     # The defects are deterministic: both runs print the same 16 values.
@@ -96,6 +97,7 @@ def test_two_processes_agree(runs: Dict[str, List[Record]], code: str) -> None:
     assert runs[f"{code}-run1"] == runs[f"{code}-run2"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code", ["TSL203", "TSL205"])
 def test_every_worker_produces_the_same_stream(runs: Dict[str, List[Record]], code: str) -> None:
     for epoch in (0, 1):
@@ -105,17 +107,20 @@ def test_every_worker_produces_the_same_stream(runs: Dict[str, List[Record]], co
         assert len(set(streams[0])) == 4  # the values do vary within a worker
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code", ["TSL203", "TSL204", "TSL205"])
 def test_epochs_repeat(runs: Dict[str, List[Record]], code: str) -> None:
     records = runs[f"{code}-run1"]
     assert _epoch(records, 0) == _epoch(records, 1)
 
 
+@pytest.mark.slow
 def test_epoch_invariant_seed_workers_differ(runs: Dict[str, List[Record]]) -> None:
     streams = _by_worker(runs["TSL204-run1"], 0)
     assert streams[0] != streams[1]
 
 
+@pytest.mark.slow
 def test_distributed_sampler_repeats_a_shuffled_order(runs: Dict[str, List[Record]]) -> None:
     records = runs["TSL206-run1"]
     order = [index for index, _ in _epoch(records, 0)]
@@ -123,6 +128,7 @@ def test_distributed_sampler_repeats_a_shuffled_order(runs: Dict[str, List[Recor
     assert order == [index for index, _ in _epoch(records, 1)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code", FIXABLE)
 def test_fixed_script_changes_across_epochs(runs: Dict[str, List[Record]], code: str) -> None:
     records = runs[f"{code}-fixed"]
@@ -133,6 +139,7 @@ def test_fixed_script_changes_across_epochs(runs: Dict[str, List[Record]], code:
         assert streams[0] != streams[1]
 
 
+@pytest.mark.slow
 def test_lambda_worker_init_fails_under_spawn_and_the_fix_runs(tmp_path: Path) -> None:
     source = (FIXTURES / "tsl208_lambda_worker_init.py").read_text()
     assert "TSL208" in _codes(source, "TSL208")
@@ -279,6 +286,7 @@ def test_in_order_fix(call: str, expected: str) -> None:
 # --- TSL201: seeded NumPy draws in workers on a modern torch ------------------------
 
 
+@pytest.mark.slow
 def test_numpy_in_workers_is_reproducible_on_modern_torch_and_reported_only_before_1_9() -> None:
     """The case TSL201 no longer reports from torch 1.9: ``torch.manual_seed`` only, a
     dataset drawing from legacy ``np.random``, two workers. Since torch 1.9 each

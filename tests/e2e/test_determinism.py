@@ -12,20 +12,18 @@ from __future__ import annotations
 import difflib
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Dict, List
 
 import pytest
 
+from tests.conftest import run_cli
 from tests.e2e.scriptruns import run_scripts
 from torchseedlint import Config, lint_paths
 
 RUNNABLE = Path(__file__).parents[1] / "fixtures" / "runnable"
 UNSEEDED = RUNNABLE / "train_unseeded.py"
 SEEDED = RUNNABLE / "train_seeded.py"
-SCRIPT = Path(sys.executable).parent / "torchseedlint"
 LOSS_LINE = re.compile(r"^batch (\d+): loss (\d+\.\d{6})$")
 
 
@@ -79,18 +77,19 @@ def test_seeded_script_is_the_unseeded_one_plus_the_seeding_block() -> None:
 def test_fix_turns_the_unseeded_script_into_the_seeded_one(tmp_path: Path) -> None:
     target = tmp_path / "train.py"
     shutil.copy(UNSEEDED, target)
-    proc = subprocess.run([str(SCRIPT), "--fix", "--isolated", str(target)], capture_output=True,
-                          text=True, timeout=120)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = run_cli("--fix", "--isolated", str(target))
+    assert result.exit_code == 0, result.output
     assert target.read_text(encoding="utf-8") == SEEDED.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_unseeded_runs_differ(losses: Dict[str, List[List[str]]]) -> None:
     first, second = losses["unseeded"]
     # Table 1 of the article: the runs print different losses.
     assert first != second, first
 
 
+@pytest.mark.slow
 def test_seeded_runs_are_identical(losses: Dict[str, List[List[str]]]) -> None:
     first, second = losses["seeded"]
     # Table 2 of the article: identical to the last printed digit.

@@ -10,14 +10,13 @@ The table is written to the pytest report (``-rP`` shows it).
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import List, Tuple
 
 import pytest
 
-from tests.e2e.scriptruns import ENV, run_scripts
+from tests.conftest import run_cli
+from tests.e2e.scriptruns import run_scripts
 
 RUNNABLE = Path(__file__).parents[1] / "fixtures" / "fix" / "runnable"
 # fixture -> whether its two runs differ before the fix on the torch of this suite.
@@ -49,11 +48,7 @@ def _twice(script: Path) -> Tuple[List[str], List[str]]:
     return outputs[0], outputs[1]
 
 
-def _cli(*args: str) -> "subprocess.CompletedProcess[str]":
-    return subprocess.run([sys.executable, "-m", "torchseedlint", "--isolated", *args],
-                          env=ENV, capture_output=True, text=True, timeout=300)
-
-
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(FIXTURES))
 def test_fixed_script_is_reproducible(name: str, tmp_path: Path) -> None:
     original = RUNNABLE / name
@@ -62,12 +57,12 @@ def test_fixed_script_is_reproducible(name: str, tmp_path: Path) -> None:
 
     copy = tmp_path / name
     shutil.copyfile(original, copy)
-    fixed = _cli("--fix", *OPTIONS.get(name, ()), str(copy))
-    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    fixed = run_cli("--isolated", "--fix", *OPTIONS.get(name, ()), str(copy))
+    assert fixed.exit_code == 0, fixed.stdout + fixed.stderr
     assert "fixed, 0 remaining" in fixed.stdout
     after = _twice(copy)
     assert after[0] == after[1], after
 
-    relint = _cli(*OPTIONS.get(name, ()), str(copy))
-    assert relint.returncode == 0 and "All checks passed!" in relint.stdout, relint.stdout
+    relint = run_cli("--isolated", *OPTIONS.get(name, ()), str(copy))
+    assert relint.exit_code == 0 and "All checks passed!" in relint.stdout, relint.stdout
     print(f"| {name} | {before[0][0]} / {before[1][0]} | {after[0][0]} / {after[1][0]} |")

@@ -20,7 +20,6 @@ the epoch-0 order; two spawned ranks get different augmentation streams.
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from dataclasses import dataclass
@@ -28,10 +27,9 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import pytest
-from click.testing import CliRunner
 
+from tests.conftest import run_cli
 from tests.e2e.scriptruns import run_scripts
-from torchseedlint.cli.main import main
 
 REVIEW = Path(__file__).parents[1] / "fixtures" / "review"
 MODES = {"fixed": (), "unsafe": ("--unsafe-fixes",)}
@@ -87,12 +85,8 @@ def _sources(case: Case) -> Dict[str, str]:
 
 
 def _run_fix(workdir: Path, mode: str, options: Tuple[str, ...]) -> None:
-    previous = os.getcwd()
-    os.chdir(workdir)  # the project is the copy: its root, roles and settings
-    try:
-        result = CliRunner().invoke(main, ["--isolated", "--fix", *MODES[mode], *options, "."])
-    finally:
-        os.chdir(previous)
+    # Run from the copy: the project is the copy (its root, roles and settings).
+    result = run_cli("--isolated", "--fix", *MODES[mode], *options, ".", cwd=workdir)
     assert result.exit_code in (0, 1), result.output
 
 
@@ -161,6 +155,7 @@ def _first(case: Case) -> str:
     return "rank 0 epoch" if case.ranks else "epoch"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", [c for c in CASES if c.runs], ids=lambda c: c.name)
 def test_fixed_script_keeps_what_should_vary(case: Case, tmp_path: Path) -> None:
     script = _runnable_copy(case, tmp_path)

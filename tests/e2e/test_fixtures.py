@@ -24,8 +24,8 @@ import libcst as cst
 import pytest
 
 from torchseedlint import lint_paths
-from torchseedlint.settings.config import Config, load_config
 from torchseedlint.semantic.cst_facts import collect_facts
+from torchseedlint.settings.config import Config, load_config
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 LINE = re.compile(r"^(\d+):(\d+) (TSL\d{3})$")

@@ -13,14 +13,17 @@ from pathlib import Path
 from typing import Callable, List
 
 import hypothesmith
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from torchseedlint.settings.config import Config
 from torchseedlint.core.diagnostics import Diagnostic, Location
-from torchseedlint.engine.runner import lint_source
 from torchseedlint.core.text import line_offsets
+from torchseedlint.engine.runner import lint_source
 from torchseedlint.fix.loop import compiles, fix_text
+from torchseedlint.settings.config import Config
+
+pytestmark = pytest.mark.slow
 
 EXAMPLES = int(os.environ.get("TSL_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(

@@ -22,6 +22,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # What `pip install .` of the project needs, and the hook definition.
+# pre-commit builds each hook environment with pip, from the package index.
+pytestmark = [pytest.mark.slow, pytest.mark.network]
+
 PROJECT_FILES = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "torchseedlint")
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
 

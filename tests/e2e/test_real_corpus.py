@@ -2,34 +2,28 @@
 
 A bounded subset for CI (``scripts/real_corpus.py`` runs both corpora in full):
 no crash, every fixed file compiles, a second fix pass changes nothing. The
-wheel is downloaded from the package index once per checkout.
+wheel is downloaded from the package index once per user (outside the repository).
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "real_corpus.py"
+from tests.conftest import load_script
+
+# The pinned wheel is downloaded from the package index into the user's cache once
+# (``$TORCHSEEDLINT_CORPUS_DIR``, by default ``~/.cache/torchseedlint/corpus``).
+pytestmark = [pytest.mark.slow, pytest.mark.network]
+
 SUBSET = 40
-
-
-def load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("real_corpus", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["real_corpus"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="session")
 def real_corpus() -> ModuleType:
-    return load_script()
+    return load_script("scripts/real_corpus.py")
 
 
 def test_timm_subset_lints_and_fixes_cleanly(real_corpus: ModuleType, tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ from typing import List, Tuple
 import pytest
 
 from tests.e2e.scriptruns import run_scripts
-from torchseedlint.settings.config import config_from_mapping
 from torchseedlint.engine.runner import lint_path
+from torchseedlint.settings.config import config_from_mapping
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "runnable_rules"
 OVERFLOW = "ValueError: Seed must be between 0 and 2**32 - 1"
@@ -35,6 +35,7 @@ def _run_twice(script: Path) -> List[Tuple[int, str, str]]:
     return [(run.returncode, run.stdout, run.stderr) for run in run_scripts([script, script])]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code,fixture,expected", CASES, ids=[case[0] for case in CASES])
 def test_fixture_behaves_as_the_rule_claims(code: str, fixture: str, expected: str) -> None:
     script = FIXTURES / fixture

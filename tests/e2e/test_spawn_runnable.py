@@ -14,8 +14,8 @@ from typing import Dict, List
 import pytest
 
 from tests.e2e.scriptruns import run_scripts
-from torchseedlint.settings.config import config_from_mapping
 from torchseedlint.engine.runner import lint_path
+from torchseedlint.settings.config import config_from_mapping
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "runnable_spawn"
 PARENT_ONLY = FIXTURES / "seeded_in_parent.py"
@@ -40,6 +40,7 @@ def outputs() -> Dict[Path, List[Dict[str, str]]]:
     return found
 
 
+@pytest.mark.slow
 def test_workers_seeded_only_in_the_parent_differ_between_runs(
     outputs: Dict[Path, List[Dict[str, str]]]
 ) -> None:
@@ -48,6 +49,7 @@ def test_workers_seeded_only_in_the_parent_differ_between_runs(
         assert first[rank] != second[rank], rank
 
 
+@pytest.mark.slow
 def test_workers_seeded_from_seed_plus_rank_repeat_and_differ_by_rank(
     outputs: Dict[Path, List[Dict[str, str]]]
 ) -> None:

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 from tests.conftest import run_cli
-
 from torchseedlint.core.diagnostics import SAFE, UNSAFE, Diagnostic, Fix, Location
 from torchseedlint.reporters.output import summary
 

@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 from typing import List
 
-from torchseedlint.settings.config import Config
+from tests.conftest import run_cli
 from torchseedlint.engine.runner import lint_source
 from torchseedlint.integrations.flake8 import Plugin
 from torchseedlint.rules import ALL_RULES, RULES_BY_CODE
+from torchseedlint.settings.config import Config
 
 FLAKE8 = [sys.executable, "-m", "flake8"]
 
@@ -135,11 +136,7 @@ def test_findings_equal_the_clis_on_a_project_with_a_seeding_helper(tmp_path: Pa
     (tmp_path / "utils.py").write_text(UTILS)
     (tmp_path / "train.py").write_text(SEEDED_BY_HELPER)
     (tmp_path / "noisy.py").write_text(TRAIN)
-    cli = subprocess.run(
-        [sys.executable, "-m", "torchseedlint", "--no-cache", "--select", "ALL",
-         "--output-format", "json", "."],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
-    )
+    cli = run_cli("--no-cache", "--select", "ALL", "--output-format", "json", ".", cwd=tmp_path)
     expected = sorted(
         f"{Path(d['filename']).as_posix()}:{d['location']['row']}:{d['location']['column']}: "
         f"{d['code']} {d['name']}: {d['message']}"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
@@ -18,6 +17,7 @@ import pytest_lsp
 from lsprotocol import types as lsp
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from tests.conftest import run_cli
 from torchseedlint.rules.docs import find_rule, rule_page
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -84,11 +84,8 @@ async def client(lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFa
 
 def cli_findings(root: Path, *args: str) -> Dict[str, List[Tuple[str, int, int, str]]]:
     """What the command reports for the tree, by file name: (code, row, column, message)."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "torchseedlint", "--no-cache", "--output-format", "json", *args,
-         str(root)], capture_output=True, text=True, timeout=120,
-    )
-    assert proc.returncode in (0, 1), proc.stderr
+    proc = run_cli("--no-cache", "--output-format", "json", *args, str(root))
+    assert proc.exit_code in (0, 1), proc.stderr
     found: Dict[str, List[Tuple[str, int, int, str]]] = {}
     for d in json.loads(proc.stdout):
         found.setdefault(Path(d["filename"]).name, []).append(
@@ -143,8 +140,7 @@ def cli_fixed(project: Path, name: str, tmp_path: Path) -> str:
     """The file as ``torchseedlint --fix`` on a copy of the project leaves it."""
     copy = tmp_path / "fixed"
     shutil.copytree(project, copy)
-    subprocess.run([sys.executable, "-m", "torchseedlint", "--no-cache", "--fix", str(copy)],
-                   capture_output=True, text=True, timeout=120)
+    run_cli("--no-cache", "--fix", str(copy))
     return (copy / name).read_text()
 
 
@@ -257,9 +253,8 @@ async def test_notebook_cells_get_the_clis_findings(client: LanguageClient, proj
                           for kind, text in cells],
                 "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     (project / "explore.ipynb").write_text(json.dumps(notebook))
-    expected = [d for d in json.loads(subprocess.run(
-        [sys.executable, "-m", "torchseedlint", "--no-cache", "--output-format", "json",
-         str(project / "explore.ipynb")], capture_output=True, text=True, timeout=120).stdout)]
+    expected = json.loads(run_cli("--no-cache", "--output-format", "json",
+                                  str(project / "explore.ipynb")).stdout)
     assert [(d["code"], d["cell"]) for d in expected] == [("TSL101", 3)]
 
     uri = (project / "explore.ipynb").as_uri()

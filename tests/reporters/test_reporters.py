@@ -8,13 +8,12 @@ import os
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import jsonschema
 import pytest
-from click.testing import CliRunner
 
-from torchseedlint.cli.main import main
+from tests.conftest import CliResult, run_cli
 from torchseedlint.core.diagnostics import SAFE, UNSAFE, Diagnostic, Edit, Fix, Location
 from torchseedlint.edits.apply import apply_fixes
 from torchseedlint.reporters import RENDERERS, github, sarif
@@ -185,9 +184,7 @@ def test_sarif_fix_replacements_reproduce_the_fix(report: Report) -> None:
 def test_sarif_of_a_real_run_with_every_rule_validates(tmp_path: Path) -> None:
     (tmp_path / "train.py").write_text(TRAIN + "import random\nrandom.random()\n")
     (tmp_path / "broken.py").write_text("def f(:\n")
-    result = CliRunner().invoke(
-        main, [str(tmp_path), "--isolated", "--select", "ALL", "--output-format", "sarif"]
-    )
+    result = run_cli(str(tmp_path), "--isolated", "--select", "ALL", "--output-format", "sarif")
     assert result.exit_code == 1, result.output
     log = json.loads(result.output)
     assert [error.message for error in sarif_validator().iter_errors(log)] == []
@@ -204,21 +201,20 @@ NOTEBOOK = Path(__file__).parents[1] / "fixtures" / "notebooks" / "train.ipynb"
 
 
 def test_notebook_diagnostics_show_their_cell(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path
 ) -> None:
     (tmp_path / "nb.ipynb").write_bytes(NOTEBOOK.read_bytes())
-    monkeypatch.chdir(tmp_path)
     # The notebook's loader iterates an unknown `ds`: only the blanket TSL201 mode reports it.
     (tmp_path / "pyproject.toml").write_text(
         '[tool.torchseedlint]\ndataloader-worker-seeding = "always"\n')
-    full = CliRunner().invoke(
-        main, ["nb.ipynb", "--config", "pyproject.toml", "--output-format", "full"])
+    full = run_cli("nb.ipynb", "--config", "pyproject.toml", "--output-format", "full",
+                   cwd=tmp_path)
     assert " --> nb.ipynb:cell 6:1:10\n" in full.output
     # the frame shows the cell's own line; no diff, since the fix also edits other cells
     assert "1 | loader = DataLoader(ds, num_workers=4)\n" in full.output
     assert "+++ b/nb.ipynb" not in full.output
-    log = json.loads(CliRunner().invoke(
-        main, ["nb.ipynb", "--config", "pyproject.toml", "--output-format", "sarif"]).output)
+    log = json.loads(run_cli("nb.ipynb", "--config", "pyproject.toml", "--output-format", "sarif",
+                             cwd=tmp_path).output)
     assert [error.message for error in sarif_validator().iter_errors(log)] == []
     assert {r["properties"]["cell"] for r in log["runs"][0]["results"]} == {3, 6}
     assert not any("fixes" in r for r in log["runs"][0]["results"])
@@ -380,13 +376,11 @@ def test_progress_only_on_a_tty_for_long_runs(total: int, stream: io.StringIO, s
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "train.py").write_text(TRAIN)
     monkeypatch.chdir(tmp_path)
-    for name in ("NO_COLOR", "FORCE_COLOR", "TORCHSEEDLINT_OUTPUT_FORMAT"):
-        monkeypatch.delenv(name, raising=False)
     return tmp_path
 
 
-def invoke(*args: str, env: Dict[str, str] = None):  # type: ignore[assignment]
-    return CliRunner().invoke(main, ["train.py", "--isolated", *args], env=env)
+def invoke(*args: str, env: Optional[Dict[str, str]] = None) -> CliResult:
+    return run_cli("train.py", "--isolated", *args, env=env)
 
 
 def test_env_var_chooses_the_format(project: Path) -> None:
@@ -417,26 +411,22 @@ def test_color_only_in_text_formats(project: Path) -> None:
     assert "\x1b[" not in invoke("--color", "always", "--output-format", "sarif").output
 
 
-def test_clean_run_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_clean_run_summary(tmp_path: Path) -> None:
     (tmp_path / "ok.py").write_text("x = 1\n")
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["ok.py", "--isolated", "--output-format", "full"])
+    result = run_cli("ok.py", "--isolated", "--output-format", "full", cwd=tmp_path)
     assert result.exit_code == 0 and result.output == "All checks passed!\n"
 
 
 @pytest.mark.parametrize("output_format", sorted(RENDERERS))
-def test_every_format_names_the_notebook_cell(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output_format: str
-) -> None:
+def test_every_format_names_the_notebook_cell(tmp_path: Path, output_format: str) -> None:
     # Rows of a notebook finding count inside its cell: without the cell number a
     # reader (or a CI annotation) cannot tell which line is meant.
     (tmp_path / "nb.ipynb").write_bytes(NOTEBOOK.read_bytes())
-    monkeypatch.chdir(tmp_path)
-    records = json.loads(CliRunner().invoke(
-        main, ["nb.ipynb", "--isolated", "--output-format", "json"]).output)
+    records = json.loads(run_cli("nb.ipynb", "--isolated", "--output-format", "json",
+                                 cwd=tmp_path).output)
     cells = {record["cell"] for record in records}
     assert cells and None not in cells
-    result = CliRunner().invoke(main, ["nb.ipynb", "--isolated", "--output-format", output_format])
+    result = run_cli("nb.ipynb", "--isolated", "--output-format", output_format, cwd=tmp_path)
     assert result.exit_code == 1, result.output
     if output_format == "json-lines":
         assert {json.loads(line)["cell"] for line in result.output.splitlines()} == cells
@@ -445,19 +435,18 @@ def test_every_format_names_the_notebook_cell(
 
 
 def test_unsafe_fix_marked_only_with_unsafe_fixes_through_the_cli(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path
 ) -> None:
     (tmp_path / "u.py").write_text("import torch\n\nif __name__ == '__main__':\n"
                                    "    torch.backends.cudnn.benchmark = True\n")
-    monkeypatch.chdir(tmp_path)
     args = ["--isolated", "--no-cache", "--select", "TSL301", "u.py"]
-    plain = CliRunner().invoke(main, args).stdout
+    plain = run_cli(*args, cwd=tmp_path).stdout
     assert plain.startswith("u.py:4:38: TSL301 cudnn-benchmark-enabled: ")
     assert plain.endswith("Found 1 error.\nNo fixes available "
                           "(1 hidden fix can be enabled with the `--unsafe-fixes` option).\n")
-    unsafe = CliRunner().invoke(main, [*args, "--unsafe-fixes"]).stdout
+    unsafe = run_cli(*args, "--unsafe-fixes", cwd=tmp_path).stdout
     assert unsafe.startswith("u.py:4:38: TSL301 [*] cudnn-benchmark-enabled: ")
     assert unsafe.endswith("Found 1 error.\n[*] 1 fixable with the `--fix` option.\n")
-    statistics = CliRunner().invoke(main, [*args, "--statistics"]).stdout
+    statistics = run_cli(*args, "--statistics", cwd=tmp_path).stdout
     assert statistics.splitlines()[:2] == ["1\tTSL301\t[ ]\tcudnn-benchmark-enabled",
                                            "Found 1 error."]

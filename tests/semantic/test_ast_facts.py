@@ -14,9 +14,10 @@ from typing import Any, Iterator, List, Optional, Tuple
 import libcst as cst
 import pytest
 
+from tests.conftest import load_script
+from torchseedlint.rules import ALL_RULES, Example
 from torchseedlint.semantic.ast_facts import collect_facts_ast
 from torchseedlint.semantic.cst_facts import collect_facts
-from torchseedlint.rules import ALL_RULES, Example
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
@@ -120,11 +121,11 @@ def test_convention_facts_are_equal(name: str) -> None:
     assert facts_difference(CONVENTIONS[name], f"{name}.py") is None
 
 
+@pytest.mark.slow
+@pytest.mark.network
 def test_real_corpus_facts_are_equal() -> None:
-    """Every file of the pinned timm wheel (downloaded once per checkout)."""
-    from test_real_corpus import load_script
-
-    files: List[Path] = load_script().corpus_files("timm")
+    """Every file of the pinned timm wheel (downloaded once, into the user's cache)."""
+    files: List[Path] = load_script("scripts/real_corpus.py").corpus_files("timm")
     assert len(files) > 200
     differences = []
     for path in files:

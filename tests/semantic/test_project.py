@@ -10,8 +10,8 @@ from typing import Dict, List
 import pytest
 
 from torchseedlint.engine import runner as engine
-from torchseedlint.settings.config import Config
 from torchseedlint.engine.runner import lint_paths
+from torchseedlint.settings.config import Config
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "projects" / "seeded"
 MISSING_SEED = ("TSL101", "TSL102", "TSL103", "TSL104")

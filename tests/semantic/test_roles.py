@@ -5,17 +5,16 @@ calls draw (issue 10's ten patterns, each both ways, on fixture projects under
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Dict, List, Tuple
 
 import pytest
 
+from tests.conftest import run_cli
 from torchseedlint import lint_paths
-from torchseedlint.settings.config import Config, load_config
 from torchseedlint.engine.runner import module_roles
 from torchseedlint.semantic.roles import Role
+from torchseedlint.settings.config import Config, load_config
 
 ROLES = Path(__file__).parents[1] / "fixtures" / "roles"
 
@@ -145,10 +144,8 @@ def test_fixture_projects_lint_without_internal_errors(tmp_path: Path, name: str
 
 def test_show_roles_prints_each_file_role_and_reason(tmp_path: Path) -> None:
     project = _project(tmp_path, "demo_main")
-    completed = subprocess.run(
-        [sys.executable, "-m", "torchseedlint", "--show-roles", "."],
-        cwd=project, capture_output=True, text=True, check=True,
-    )
+    completed = run_cli("--show-roles", ".", cwd=project)
+    assert completed.exit_code == 0, completed.stderr
     assert completed.stdout.splitlines() == [
         "train.py: entry point (`if __name__ == \"__main__\":` block)",
         "models/__init__.py: library (nothing runs at import)",
