@@ -107,7 +107,8 @@ def pyproject(root: Path, body: str) -> None:
 
 
 def test_console_script_is_installed_next_to_the_interpreter() -> None:
-    assert CONSOLE_SCRIPT.is_file(), f"{CONSOLE_SCRIPT} missing: install the package (pip install -e .)"
+    assert CONSOLE_SCRIPT.is_file(), (
+        f"{CONSOLE_SCRIPT} missing: install the package (pip install -e .)")
 
 
 # --- exit codes and the concise format ---------------------------------------------
@@ -527,7 +528,8 @@ def test_syntax_error_alone_exits_1(project: Path) -> None:
 # --- version ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [[str(CONSOLE_SCRIPT)], [sys.executable, "-m", "torchseedlint"]],
+@pytest.mark.parametrize("command",
+                         [[str(CONSOLE_SCRIPT)], [sys.executable, "-m", "torchseedlint"]],
                          ids=["console-script", "python-m"])
 def test_version(project: Path, command: List[str]) -> None:
     from importlib.metadata import version

@@ -182,7 +182,8 @@ def test_exclude_globs_from_the_config_root(tmp_path: Path) -> None:
 # --- a missing path -------------------------------------------------------------------
 
 def test_a_missing_path_is_reported_and_the_other_paths_are_linted(tree: Path) -> None:
-    result = run_cli("--no-cache", "--select", "TSL101", "no_such_dir", "train.py", "gone.py", cwd=tree)
+    result = run_cli("--no-cache", "--select", "TSL101", "no_such_dir", "train.py", "gone.py",
+                     cwd=tree)
     assert result.exit_code == 2
     assert result.stderr == ("error: no_such_dir: No such file or directory\n"
                              "error: gone.py: No such file or directory\n")

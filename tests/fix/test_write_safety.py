@@ -220,7 +220,9 @@ run()
 """
 MOMENTS = ["before-rename", "after-rename"]
 # How the run ends: SIGINT is Ctrl-C (exit 130), the others end the process.
-EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: -signal.SIGTERM, signal.SIGKILL: -signal.SIGKILL}
+EXIT_CODES: Dict[int, int] = {
+    signal.SIGINT: 130, signal.SIGTERM: -signal.SIGTERM, signal.SIGKILL: -signal.SIGKILL,
+}
 
 
 def make_tree(root: Path) -> Dict[str, bytes]:

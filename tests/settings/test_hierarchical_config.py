@@ -57,7 +57,8 @@ def test_each_file_uses_the_closest_config(tree: Path) -> None:
 
 def test_a_subdirectory_run_uses_the_same_configs(tree: Path) -> None:
     assert findings(run_cli("--no-cache", ".", cwd=tree / "legacy")) == ["train.py:5:13: TSL101"]
-    assert findings(run_cli("--no-cache", "experiments/train.py", cwd=tree)) == ["experiments/train.py:6:12: TSL102"]
+    assert findings(run_cli("--no-cache", "experiments/train.py", cwd=tree)) == [
+        "experiments/train.py:6:12: TSL102"]
 
 
 def test_the_command_line_applies_on_top_of_every_config(tree: Path) -> None:
@@ -114,7 +115,8 @@ def test_extend_inherits_what_is_not_set_and_adds_extend_select(tree: Path) -> N
     (tree / "pyproject.toml").write_text(
         '[tool.torchseedlint]\nselect = ["TSL102"]\nextend-select = ["TSL104"]\n'
         'torch-version = "1.8"\n')
-    lines = run_cli("--no-cache", "--show-settings", "legacy/train.py", cwd=tree).stdout.splitlines()
+    result = run_cli("--no-cache", "--show-settings", "legacy/train.py", cwd=tree)
+    lines = result.stdout.splitlines()
     assert "select: TSL102" in lines
     assert "extend-select: TSL104, TSL105" in lines
     assert f"torch-version: 1.8 (set in {tree / 'pyproject.toml'})" in lines
