@@ -128,8 +128,9 @@ def load_script(relative: str) -> ModuleType:
     """A script of the repository (``scripts/eval_real.py``), imported by path, once."""
     path = ROOT / relative
     name = path.stem
-    if name in sys.modules:
-        return sys.modules[name]
+    loaded = sys.modules.get(name)
+    if loaded is not None and getattr(loaded, "__file__", None) == str(path):
+        return loaded
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
