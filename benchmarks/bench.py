@@ -6,7 +6,8 @@ Usage::
     python benchmarks/bench.py --corpus timm --runs 5
 
 The corpora are built from pinned wheels on the package index (plus this repo's
-fixtures) under ``benchmarks/.corpus``. Every command runs in a child process and
+fixtures) in a cache outside the repository: ``$TORCHSEEDLINT_CORPUS_DIR``, by default
+``${XDG_CACHE_HOME:-~/.cache}/torchseedlint/corpus``. Every command runs in a child process and
 is measured with ``os.wait4`` (CPU user+sys, wall, peak RSS); the median of the
 runs is reported, and every figure as a ratio to a bare ``libcst.parse_module``
 of every file measured in the same run: the machine is noisy, ratios are not.
@@ -34,8 +35,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
+
+def corpus_dir() -> Path:
+    """Where downloaded corpora are kept, outside the repository (they are large, and
+    one copy serves every checkout)."""
+    chosen = os.environ.get("TORCHSEEDLINT_CORPUS_DIR")
+    if chosen:
+        return Path(chosen)
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "torchseedlint" / "corpus"
+
+
 ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / "benchmarks" / ".corpus"
+WORK = corpus_dir()
 TOOLS_VENV = ROOT / "benchmarks" / ".venv-tools"
 CORPORA = {"timm": "timm==1.0.31", "diffusers": "diffusers==0.42.1"}
 TOOLS = ["flake8==7.5.0", "ruff==0.17.6"]

@@ -1,6 +1,6 @@
 """CPU seconds per stage of a cold one-process run, without a profiler's overhead.
 
-Usage: ``python benchmarks/stages.py benchmarks/.corpus/timm-x1`` (default settings).
+Usage: ``python benchmarks/stages.py ~/.cache/torchseedlint/corpus/timm-x1`` (default settings).
 The stages are those of ``engine.lint_file_text`` on the fast path: facts from
 ``ast``, then, for a file with something to report, libcst's parse and facts and
 the rules again. The project index and the report are not included (see ``bench.py``

@@ -11,7 +11,8 @@ Usage::
 Source distributions ship what wheels drop (tests, examples, training
 scripts), so they show how the tool treats a whole repository. Each pinned
 sdist is downloaded once (``pip download --no-deps --no-binary :all:``) into
-``benchmarks/.corpus/sdists`` (git-ignored) and extracted once. Every project
+``sdists/`` of the corpus cache outside the repository (``$TORCHSEEDLINT_CORPUS_DIR``,
+by default ``~/.cache/torchseedlint/corpus``) and extracted once. Every project
 directory is then linted as a new user would: default rules, no options but
 JSON output, ``--exit-zero`` and ``--no-cache``; ``--show-roles`` gives each
 file's role where the linted revision has that option.
@@ -44,7 +45,11 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
-CACHE = ROOT / "benchmarks" / ".corpus" / "sdists"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench import corpus_dir  # noqa: E402 - the benchmark harness, not a package
+
+CACHE = corpus_dir() / "sdists"
 
 # Projects whose sdists ship more than the library: tests (timm, accelerate,
 # ignite), training examples (ignite, opacus), test training scripts inside the

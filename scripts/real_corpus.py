@@ -5,8 +5,9 @@ Usage::
     python scripts/real_corpus.py                  # timm and diffusers, every file
     python scripts/real_corpus.py timm --limit 40  # the first 40 files of timm
 
-The wheels are downloaded once (``pip download --no-deps``) into
-``benchmarks/.corpus`` by the benchmark harness. Each corpus is copied to a
+The wheels are downloaded once (``pip download --no-deps``) by the benchmark
+harness into the corpus cache outside the repository (``$TORCHSEEDLINT_CORPUS_DIR``,
+by default ``~/.cache/torchseedlint/corpus``). Each corpus is copied to a
 temporary directory and the command is run on the copy as a user would run it,
 with every rule selected. Checked: no run exits 2 or reports an internal error,
 every fixed file still compiles, and a second ``--fix`` pass finds nothing to

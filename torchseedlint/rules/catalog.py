@@ -1,7 +1,7 @@
 """The rule catalogue: what selection and the text screen read of every rule.
 
 Generated from the rules by ``python scripts/gen_rule_docs.py``; do not edit
-(``tests/test_rule_registry.py`` fails when it is stale). It lets a run select
+(``tests/rules/test_registry.py`` fails when it is stale). It lets a run select
 rules and screen files without importing the rule modules.
 """
 
