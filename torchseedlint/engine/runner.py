@@ -118,7 +118,7 @@ def analyse(text: str, path: str, fast: bool) -> Union[ModuleFacts, Diagnostic]:
     """The facts of ``text``, or the TSL000 diagnostic saying why there are none.
 
     ``fast``: from ``ast``, ten times faster than libcst and equal facts
-    (``tests/test_ast_facts.py``); a text ``ast`` cannot parse goes to libcst,
+    (``tests/semantic/test_ast_facts.py``); a text ``ast`` cannot parse goes to libcst,
     which reports why as it always has.
     """
     if fast:

@@ -1,12 +1,13 @@
 """The text screen: files that cannot produce a finding are not parsed with libcst.
 
 Parsing is the dominant cost of a run, and most files of a large project never
-mention anything the selected rules look for. Each rule family declares, per
-rule, ``TRIGGERS``: words one of which a file must contain for that rule to
-report anything in it (derived from the tables the rule reads; see
-``knowledge.CONSUMER_WORDS``). A resolved name always spells its last part in
-the file, at the use or in the import that binds it, so the screen is exact:
-a file without any trigger word of a selected rule has no finding.
+mention anything the selected rules look for. Each rule declares ``triggers``:
+words one of which a file must contain for that rule to report anything in it
+(derived from the tables the rule reads; see ``rng_api.CONSUMER_WORDS``), and the
+generated catalogue (``rules.catalog``) carries them so that screening imports no
+rule. A resolved name always spells its last part in the file, at the use or in
+the import that binds it, so the screen is exact: a file without any trigger
+word of a selected rule has no finding.
 
 Words are compared case-insensitively (suppression comments are), which only
 lets more files through.

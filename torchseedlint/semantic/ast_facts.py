@@ -2,7 +2,7 @@
 
 ``ast.parse`` is a C parser, about ten times faster than libcst's, so most files of
 a run are analysed from it. The result must be *equal* to what
-``cst_facts.collect_facts`` builds from the libcst tree (``tests/test_ast_facts.py``
+``cst_facts.collect_facts`` builds from the libcst tree (``tests/semantic/test_ast_facts.py``
 checks it on every fixture and on a real corpus), so this walker reproduces
 libcst's conventions rather than the ``ast``'s:
 
@@ -23,7 +23,7 @@ newer than the running interpreter, nesting too deep).
 A new fact is added to a dataclass in ``facts.py``, set by ``cst_facts._Collector``
 and set here in the handler of the same construct, at the same point of the walk
 (before or after the children, as libcst's ``visit_``/``leave_`` does);
-``tests/test_ast_facts.py`` names the first field where the two differ.
+``tests/semantic/test_ast_facts.py`` names the first field where the two differ.
 """
 
 from __future__ import annotations

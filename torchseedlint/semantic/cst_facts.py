@@ -135,7 +135,7 @@ class _Recording:
 # libcst's ``visit`` rebuilds every node it passes (its visitors may replace
 # children). The collector only reads, so it walks the fields itself, in source
 # order: the order libcst's own ``_visit_and_replace_children`` visits them
-# (``tests/test_performance.py`` checks this table against libcst's source), less
+# (``tests/engine/test_performance.py`` checks this table against libcst's source), less
 # the fields that only ever hold whitespace or punctuation.
 
 _PUNCTUATION = (
