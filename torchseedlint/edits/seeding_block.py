@@ -981,7 +981,7 @@ def _keyword_edits(text: str, call: Call, generator: str, worker: bool) -> Optio
     init = keywords.get("worker_init_fn")
     if worker and init is None:
         added.append(f"worker_init_fn={WORKER_FN}")
-    elif worker:
+    elif worker and init is not None:
         span = positions[init.value]
         edits.append(Edit(WORKER_FN, located(span.start), located(span.end)))
     if generator and "generator" not in keywords:

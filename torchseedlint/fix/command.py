@@ -60,24 +60,24 @@ def fix_run(
     """
     fixes = []
     for result in run.files:
-        source = result.source
-        if source is None and result.notebook is None:
+        source, notebook = result.source, result.notebook
+        if source is None and notebook is None:
             continue
         # Each file's own settings (hierarchical configuration), as it was linted with.
-        config = run.config_for(result.path) or config
-        if not any(fix_filter(config, unsafe)(d) for d in result.diagnostics):
+        file_config = run.config_for(result.path) or config
+        if not any(fix_filter(file_config, unsafe)(d) for d in result.diagnostics):
             continue
         if skipped_links is not None and os.path.islink(result.path):
             skipped_links.append(result.path)
             continue
-        if result.notebook is not None:
-            fixes.append(_fix_notebook(result, result.notebook, config, unsafe, run.project))
-            continue
-        outcome = fix_text(source.text, result.path, config, unsafe, result.diagnostics,
-                           run.project)
-        result.diagnostics = outcome.remaining
-        result.source = replace(source, text=outcome.text)
-        fixes.append(FileFix(result.path, source, outcome))
+        if notebook is not None:
+            fixes.append(_fix_notebook(result, notebook, file_config, unsafe, run.project))
+        elif source is not None:
+            outcome = fix_text(source.text, result.path, file_config, unsafe,
+                               result.diagnostics, run.project)
+            result.diagnostics = outcome.remaining
+            result.source = replace(source, text=outcome.text)
+            fixes.append(FileFix(result.path, source, outcome))
     return fixes
 
 

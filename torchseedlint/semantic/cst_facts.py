@@ -14,7 +14,7 @@ from libcst._nodes.internal import CodegenState
 
 from torchseedlint.core.diagnostics import Location
 from torchseedlint.semantic.facts import (
-    Assign, Expr, Function, Import, Loop, ModuleFacts, TopStatement, _last_row,
+    Assign, Expr, Function, Import, LiteralValue, Loop, ModuleFacts, TopStatement, _last_row,
     _resolve_all,
 )
 from torchseedlint.semantic.walk import WalkState
@@ -34,7 +34,7 @@ def _module_name(node: Union[cst.Attribute, cst.Name, None]) -> str:
     return dotted_name(node) or "" if node is not None else ""
 
 
-def _literal(node: cst.BaseExpression) -> Tuple[str, Union[int, float, str, bool, None]]:
+def _literal(node: cst.BaseExpression) -> Tuple[str, LiteralValue]:
     """Return (kind, value) for literals we can evaluate without running code."""
     if isinstance(node, cst.Integer):
         return "literal", node.evaluated_value

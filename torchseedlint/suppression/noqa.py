@@ -114,6 +114,6 @@ def parse_suppressions(source: str) -> Suppressions:
         noqa = NOQA.search(text)
         if noqa is not None:
             codes_text = noqa.group("codes")
-            codes = _split_codes(codes_text) if codes_text else None
-            result.by_row.setdefault(row, []).append(Suppression(row, column, codes, text))
+            listed = _split_codes(codes_text) if codes_text else None
+            result.by_row.setdefault(row, []).append(Suppression(row, column, listed, text))
     return result
