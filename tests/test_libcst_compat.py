@@ -105,7 +105,8 @@ match command.split():
 # Syntax of newer Pythons, which older libcst versions in the range cannot parse.
 NEWER_SYNTAX = [
     "def f[T: int, *Ts, **P](x: T) -> T: pass\n",
-    "type Alias[T = int] = list[T]\n",
+    "type Alias[T] = list[T]\n",
+    "class Box[T = int]: pass\n",
     't"hi {x!r:>3}"\n',
     "lazy import os\nlazy from os import path\n",
     "{**x for x in y}\n",

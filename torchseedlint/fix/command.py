@@ -35,6 +35,7 @@ from torchseedlint.engine.notebook import CELL_MARKER, Notebook, parse_notebook
 from torchseedlint.engine.notebook import write_back as notebook_write_back
 from torchseedlint.semantic.project import ProjectIndex
 from torchseedlint.engine.sources import DecodedSource
+from torchseedlint.core.text import with_newline
 
 
 @dataclass
@@ -169,14 +170,14 @@ def unified_diff(fix: FileFix) -> str:
 
 def _ended(cell_text: str) -> str:
     # Cells usually end without a newline, and write_back keeps that: not a change to show.
-    return cell_text if not cell_text or cell_text.endswith("\n") else cell_text + "\n"
+    return with_newline(cell_text) if cell_text else cell_text
 
 
 def _diff(old: str, new: str, name: str) -> str:
     lines = difflib.unified_diff(
         old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=name, tofile=name
     )
-    return "".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in lines)
+    return "".join(with_newline(line) for line in lines)
 
 
 def fixed_count(fixes: List[FileFix]) -> int:

@@ -6,6 +6,7 @@ file with something to report, every fix and every fix check goes through this o
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Union
 
 import libcst as cst
@@ -196,9 +197,26 @@ def _child_kind(cls: type) -> int:
     return kind
 
 
+# Per class: the fields of its table entry that this libcst has (older versions
+# lack some, e.g. ``TypeParam.default``), None for a class newer than the table.
+_ORDER: Dict[type, Optional[Tuple[str, ...]]] = {}
+
+
+def _field_order(cls: type) -> Optional[Tuple[str, ...]]:
+    order = _FIELD_ORDER.get(cls.__name__)
+    if order is None:
+        return None
+    fields = {f.name for f in dataclasses.fields(cls)}
+    return tuple(name for name in order if name in fields)
+
+
 def _children(node: cst.CSTNode) -> List[cst.CSTNode]:
-    order = _FIELD_ORDER.get(type(node).__name__)
-    if order is None:  # a node class newer than the table
+    cls = type(node)
+    try:
+        order = _ORDER[cls]
+    except KeyError:
+        order = _ORDER[cls] = _field_order(cls)
+    if order is None:
         return [child for child in node.children if _child_kind(type(child)) == 1]
     found: List[cst.CSTNode] = []
     for name in order:
