@@ -28,7 +28,7 @@ MARKERS = ("noqa", "torchseedlint:")
 class Suppression:
     row: int
     column: int  # 1-based column of the comment's ``#``
-    codes: Optional[Tuple[str, ...]]  # None: every code (bare ``# noqa``)
+    codes: Optional[Tuple[str, ...]]  # None: every code (a noqa comment without codes)
     text: str  # the comment as written
     used: Set[str] = field(default_factory=set)
 
