@@ -268,7 +268,7 @@ def report(corpora: Sequence[str], runs: int, scales: Sequence[int]) -> str:
     for name in corpora[1:]:
         tables[name] = corpus_table(name, runs, tools, with_flake8=False)
     out: List[str] = []
-    for name, table in tables.items():
+    for table in tables.values():
         out += [f"## {table.title}", "", f"Medians of {runs} runs.", "", *table.markdown(FLOOR), ""]
     if scaled:
         base = scaled[0][2]

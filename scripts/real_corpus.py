@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench import CORPORA, build_corpus  # noqa: E402 - the benchmark harness, not a package
 
-from torchseedlint.fix.loop import compiles  # noqa: E402
+from torchseedlint.fix.loop import parses_and_compiles  # noqa: E402
 
 COMMAND = [sys.executable, "-m", "torchseedlint", "--isolated", "--select", "ALL"]
 
@@ -100,7 +100,7 @@ def check_corpus(name: str, files: Sequence[Path], workdir: Path) -> Figures:
         if written == data:
             continue
         figures.files_fixed += 1
-        if compiles(data.decode("utf-8"), str(target)) and not compiles(
+        if parses_and_compiles(data.decode("utf-8"), str(target)) and not parses_and_compiles(
             written.decode("utf-8"), str(target)
         ):
             figures.problems.append(f"{target}: the fixed file does not compile")

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from torchseedlint.core.diagnostics import Diagnostic, Location
 from torchseedlint.core.text import line_offsets
 from torchseedlint.engine.runner import lint_source
-from torchseedlint.fix.loop import compiles, fix_text
+from torchseedlint.fix.loop import fix_text, parses_and_compiles
 from torchseedlint.settings.config import Config
 
 pytestmark = pytest.mark.slow
@@ -59,11 +59,11 @@ def check_program(text: str) -> None:
             diagnostic.location.row, diagnostic.location.column), diagnostic
         for edit in diagnostic.fix.edits if diagnostic.fix else ():
             assert within(text, edit.location) and within(text, edit.end_location), diagnostic
-    if not compiles(text, PATH):
+    if not parses_and_compiles(text, PATH):
         return
     fixed = fix_text(text, PATH, CONFIG, unsafe=True, diagnostics=diagnostics)
     assert fixed.dropped == [], [d.code for d in fixed.dropped]
-    assert compiles(fixed.text, PATH)
+    assert parses_and_compiles(fixed.text, PATH)
     again = fix_text(fixed.text, PATH, CONFIG, unsafe=True)
     assert again.fixed == [], (fixed.text, [d.code for d in again.fixed])
 

@@ -182,34 +182,6 @@ def test_module_reached_by_attribute_only_is_solved(tmp_path: Path) -> None:
     assert lint_paths([str(tmp_path / "train.py")], Config()).diagnostics == []
 
 
-@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.py"))[:40], ids=lambda p: p.name)
-def test_positions_match_libcst_position_provider(path: Path) -> None:
-    """facts' own codegen pass gives every node PositionProvider's range, and the
-    source slice of its whitespace-inclusive range is its code."""
-    import libcst as cst
-    from libcst.metadata import PositionProvider, WhitespaceInclusivePositionProvider
-
-    from torchseedlint.semantic.cst_facts import _Collector
-    from torchseedlint.semantic.facts import ModuleFacts
-
-    text = path.read_text(encoding="utf-8")
-    module = cst.parse_module(text)
-    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
-    expected = wrapper.resolve(PositionProvider)
-    inclusive = wrapper.resolve(WhitespaceInclusivePositionProvider)
-    collector = _Collector(module, ModuleFacts(path=str(path)), text)
-    for node, rng in expected.items():
-        if isinstance(node, cst.Module):
-            continue  # its end (after the last newline) is not used
-        span = (rng.start.line, rng.start.column, rng.end.line, rng.end.column)
-        assert collector.positions.span(node) == span, type(node).__name__
-        if isinstance(node, cst.BaseExpression):
-            assert collector._text(node, limit=10**9) == " ".join(
-                module.code_for_node(node).split()
-            )
-    assert len(inclusive) == len(collector.positions.inclusive)
-
-
 # --- --jobs ------------------------------------------------------------------------
 
 
@@ -227,34 +199,6 @@ def test_startup_imports_no_parser_it_does_not_use(args: List[str], tmp_path: Pa
                 if line.startswith("import time:")}
     assert "torchseedlint.cli.main" in imported
     assert not {name for name in imported if name.split(".")[0] == "libcst"}
-
-
-def test_field_order_table_is_libcst_visiting_order() -> None:
-    """The precomputed order of each node class's child fields is the order libcst's
-    ``_visit_and_replace_children`` visits them (less whitespace and punctuation)."""
-    import inspect
-    import re
-
-    import libcst as cst
-
-    from torchseedlint.semantic.cst_facts import _FIELD_ORDER, _child_kind
-
-    visited = re.compile(r'visit_\w+\(\s*self,\s*"(\w+)"')
-    checked = 0
-    for name in dir(cst):
-        cls = getattr(cst, name)
-        if (not isinstance(cls, type) or not issubclass(cls, cst.CSTNode)
-                or inspect.isabstract(cls) or _child_kind(cls) != 1):
-            continue
-        fields = tuple(dict.fromkeys(visited.findall(
-            inspect.getsource(cls._visit_and_replace_children))))
-        assert _FIELD_ORDER[name] == tuple(f for f in fields if f in _FIELD_ORDER[name]), name
-        for dropped in set(fields) - set(_FIELD_ORDER[name]):
-            assert dropped.startswith("whitespace") or dropped in (
-                "lpar", "rpar", "leading_lines", "lines_after_decorators", "comma",
-                "semicolon"), (name, dropped)
-        checked += 1
-    assert checked == len(_FIELD_ORDER)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from torchseedlint.settings.config import Config, config_from_mapping
 from torchseedlint.core.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
 from torchseedlint.engine.runner import lint_file_text
 from torchseedlint.edits.apply import apply_fixes, insertion
-from torchseedlint.fix.loop import MAX_PASSES, compiles, fix_text
+from torchseedlint.fix.loop import MAX_PASSES, fix_text, parses_and_compiles
 from torchseedlint.fix import loop as fixing
 from tests.conftest import run_cli
 
@@ -50,7 +50,7 @@ def test_fix_invariants(path: Path) -> None:
     fixed_codes = {d.code for d in outcome.fixed}
     if path.name != "suppressed.py":
         assert fixed_codes, "every fixture has something to fix"
-    assert compiles(outcome.text, path.name)
+    assert parses_and_compiles(outcome.text, path.name)
     assert not fixed_codes & {d.code for d in outcome.remaining}
     relint = lint_file_text(outcome.text, path.name, Config()).diagnostics
     assert not fixed_codes & {d.code for d in relint}
@@ -202,7 +202,7 @@ def test_a_fix_that_breaks_the_file_is_dropped(monkeypatch: pytest.MonkeyPatch) 
 def test_block_placement_edge_cases(text: str, expected: str) -> None:
     fixed = fix_text(text, "t.py", Config()).text
     assert expected in fixed
-    assert compiles(fixed, "t.py") and fix_text(fixed, "t.py", Config()).text == fixed
+    assert parses_and_compiles(fixed, "t.py") and fix_text(fixed, "t.py", Config()).text == fixed
 
 
 CLICK_COMMAND = '''import click
@@ -294,7 +294,7 @@ def test_seeding_uses_the_programs_seed_and_place(
     config = config_from_mapping(settings)
     fixed = fix_text(text, "train.py", config).text
     assert expected in fixed
-    assert compiles(fixed, "train.py") and fix_text(fixed, "train.py", config).text == fixed
+    assert parses_and_compiles(fixed, "train.py") and fix_text(fixed, "train.py", config).text == fixed
 
 
 def test_seed_option_defaulting_to_none_is_only_reported_by_the_safe_fix() -> None:

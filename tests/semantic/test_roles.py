@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import pytest
 
@@ -24,8 +24,10 @@ def _project(tmp_path: Path, name: str) -> Path:
     return Path(shutil.copytree(ROLES / name, tmp_path / name))
 
 
-def _findings(target: Path, config: Config = Config()) -> List[Tuple[str, int, str, str]]:
-    result = lint_paths([str(target)], config)
+def _findings(
+    target: Path, config: Optional[Config] = None
+) -> List[Tuple[str, int, str, str]]:
+    result = lint_paths([str(target)], config or Config())
     assert not result.internal_errors
     root = target if target.is_dir() else target.parent
     return [(Path(d.path).resolve().relative_to(root.resolve()).as_posix(), d.location.row,

@@ -234,7 +234,7 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
         if paths == ("-",):
             if opts["add_noqa"] is not None:
                 raise _fail("--add-noqa writes files; it cannot be used with stdin")
-            stdin = click.get_binary_stream("stdin").read()
+            stdin = sys.stdin.buffer.read()
             run = lint_stdin(stdin, stdin_name, configs, force_exclude=opts["force_exclude"])
         else:
             run = _lint_files(paths or (".",), configs, opts)
@@ -299,9 +299,8 @@ def _fix(
         code = EXIT_FINDINGS if any(fix.changed for fix in fixes) else EXIT_OK
         raise click.exceptions.Exit(code)
     if stdin is not None:
-        fix = fixes[0] if fixes else None
-        output = stdin if fix is None else fix.original.encode(fix.outcome.text)
-        stream = click.get_binary_stream("stdout")
+        output = fixes[0].original.encode(fixes[0].outcome.text) if fixes else stdin
+        stream = sys.stdout.buffer
         stream.write(output)
         stream.flush()
         write_errors: List[str] = []
@@ -319,10 +318,10 @@ def _print_rule_docs(explain: Optional[str]) -> None:
         for rule in registry.ALL_RULES:
             click.echo(rule_line(rule))
         return
-    rule = find_rule(explain)
-    if rule is None:
+    found = find_rule(explain)
+    if found is None:
         raise _fail(f"unknown rule {explain!r}: give a code such as TSL201 or a rule name")
-    click.echo(rule_page(rule), nl=False)
+    click.echo(rule_page(found), nl=False)
 
 
 def _lint_files(

@@ -70,7 +70,7 @@ class Diagnostic:
     end_location: Location
     severity: str = "error"
     fix: Optional[Fix] = None
-    # Lines on which a ``# noqa`` comment suppresses this diagnostic: the first
+    # Lines on which a noqa comment suppresses this diagnostic: the first
     # line of the span and the last line of the statement that holds it.
     noqa_rows: Tuple[int, ...] = field(default=(), compare=False)
     # In a notebook: the 1-based cell number, and rows are counted inside that cell.

@@ -49,6 +49,16 @@ def newline_of(text: str) -> str:
     return match.group(0) if match else "\n"
 
 
+def ends_with_newline(text: str) -> bool:
+    """Whether ``text`` ends with a line ending (``\\r`` alone counts)."""
+    return text.endswith(("\n", "\r"))
+
+
+def with_newline(line: str) -> str:
+    """``line`` with a line ending: ``\\n`` added when it has none."""
+    return line if ends_with_newline(line) else line + "\n"
+
+
 def line_ending(line: str) -> str:
     """``\\r\\n`` for a line that ends so, else ``\\n``: what a line inserted after it uses."""
     return "\r\n" if line.endswith("\r\n") else "\n"

@@ -39,7 +39,7 @@ from typing import Callable, Dict, FrozenSet, List, Optional, Set, Tuple, TypeVa
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.core.diagnostics import Applicability, Edit, Fix, Location
 from torchseedlint.semantic.facts import Assign, Call, ModuleFacts
-from torchseedlint.core.text import newline_of
+from torchseedlint.core.text import ends_with_newline, newline_of
 from torchseedlint.edits.apply import insertion
 from torchseedlint.semantic.context import Context
 from torchseedlint.settings.versions import version_at_least
@@ -741,8 +741,8 @@ def _site_insertion(ctx: Context, site: Site, lines: List[str]) -> Edit:
     nl = newline_of(ctx.source)
     source_lines = ctx.source.splitlines(keepends=True)
     content = "".join(f"{site.indent}{line}{nl}" for line in lines)
-    if site.after_row >= len(source_lines) and source_lines and not (
-        source_lines[-1].endswith(("\n", "\r"))
+    if site.after_row >= len(source_lines) and source_lines and not ends_with_newline(
+        source_lines[-1]
     ):
         content = nl + content
     return insertion(site.after_row + 1, 1, content)
@@ -981,7 +981,7 @@ def _keyword_edits(text: str, call: Call, generator: str, worker: bool) -> Optio
     init = keywords.get("worker_init_fn")
     if worker and init is None:
         added.append(f"worker_init_fn={WORKER_FN}")
-    elif worker:
+    elif worker and init is not None:
         span = positions[init.value]
         edits.append(Edit(WORKER_FN, located(span.start), located(span.end)))
     if generator and "generator" not in keywords:

@@ -13,7 +13,7 @@ from typing import Dict, List, Optional
 
 from torchseedlint.core.diagnostics import Location
 from torchseedlint.semantic.facts import Call
-from torchseedlint.core.text import line_offsets, location_at, to_offset
+from torchseedlint.core.text import line_offsets, location_at, to_offset, with_newline
 
 
 class SourceText:
@@ -82,5 +82,4 @@ def _logical_lines(text: str) -> Dict[int, int]:
 
 def replacement_rows(lines: List[str], row: int) -> str:
     """The text of ``row`` with a line ending, for moving a whole line elsewhere."""
-    line = lines[row - 1]
-    return line if line.endswith(("\n", "\r")) else line + "\n"
+    return with_newline(lines[row - 1])

@@ -47,6 +47,8 @@ class IgnoreFiles:
         target = os.path.abspath(path)
         for base, spec in self._specs(os.path.dirname(target)):
             rel = relative_below(target, base)
+            if rel is None:  # not reached: the ignore files come from the path's ancestors
+                continue
             include = spec.check_file(f"{rel}/" if directory else rel).include
             if include is not None:
                 return include

@@ -31,7 +31,8 @@ _MAGIC_PLACEHOLDER_RE = re.compile(r"^[ \t]*(?:pass  )?# torchseedlint magic (\d
 _MAGIC_LINE_RE = re.compile(
     r"^[ \t]*(?:[%!?]|[A-Za-z_][\w.]*[ \t]*=[ \t]*[%!]|[A-Za-z_][\w.]*\?\??[ \t]*$)"
 )
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_NOT_WHITESPACE = re.compile(r"[^ \t\n\r]")  # JSON's whitespace
+_DECODER = json.JSONDecoder()
 
 
 class NotebookError(Exception):
@@ -124,16 +125,22 @@ def _mask(text: str, magics: List[str]) -> str:
     return "".join(masked)
 
 
-def _skip_value(text: str, index: int) -> int:
+def _decode_value(text: str, index: int) -> Tuple[object, int]:
+    """The JSON value starting at ``index``, and the offset after it."""
     try:
-        _, end = json.JSONDecoder().raw_decode(text, index)
+        value, end = _DECODER.raw_decode(text, index)
     except json.JSONDecodeError as exc:
         raise NotebookError(f"invalid JSON: {exc}") from exc
-    return end
+    return value, end
+
+
+def _skip_value(text: str, index: int) -> int:
+    return _decode_value(text, index)[1]
 
 
 def _skip_space(text: str, index: int) -> int:
-    return _WHITESPACE.match(text, index).end()
+    found = _NOT_WHITESPACE.search(text, index)
+    return found.start() if found is not None else len(text)
 
 
 def _object_members(text: str, index: int) -> List[Tuple[str, int, int]]:
@@ -146,13 +153,13 @@ def _object_members(text: str, index: int) -> List[Tuple[str, int, int]]:
     while not text.startswith("}", index):
         if not text.startswith('"', index):
             raise NotebookError(f"expected a key at offset {index}")
-        key, index = json.decoder.scanstring(text, index + 1)
+        key, index = _decode_value(text, index)
         index = _skip_space(text, index)
         if not text.startswith(":", index):
             raise NotebookError(f"expected ':' at offset {index}")
         start = _skip_space(text, index + 1)
         end = _skip_value(text, start)
-        members.append((key, start, end))
+        members.append((str(key), start, end))
         index = _skip_space(text, end)
         if text.startswith(",", index):
             index = _skip_space(text, index + 1)

@@ -64,11 +64,11 @@ def add_noqa(text: str, diagnostics: Sequence[Diagnostic], reason: str = "") -> 
         if d.code == ParseError.code:
             continue
         candidates = [r for r in d.noqa_rows or (d.location.row,) if r in rows]
-        # Prefer a row that already has a ``# noqa:`` list, to merge into it.
+        # Prefer a row whose noqa comment already lists codes, to merge into the list.
         listed = [r for r in candidates if r <= len(lines) and _has_codes(lines[r - 1])]
-        row = (listed or candidates or [None])[0]
-        if row is not None and d.code not in codes_by_row.setdefault(row, []):
-            codes_by_row[row].append(d.code)
+        preferred = listed or candidates
+        if preferred and d.code not in codes_by_row.setdefault(preferred[0], []):
+            codes_by_row[preferred[0]].append(d.code)
     changed = 0
     for row, codes in codes_by_row.items():
         if codes and row <= len(lines):

@@ -34,6 +34,7 @@ from torchseedlint.fix.loop import FixOutcome, fix_filter, fix_text
 from torchseedlint.engine.notebook import CELL_MARKER, Notebook, parse_notebook
 from torchseedlint.engine.notebook import write_back as notebook_write_back
 from torchseedlint.engine.sources import DecodedSource
+from torchseedlint.core.text import with_newline
 
 if TYPE_CHECKING:  # the index is built where files are parsed
     from torchseedlint.semantic.project import ProjectIndex
@@ -62,24 +63,24 @@ def fix_run(
     """
     fixes = []
     for result in run.files:
-        source = result.source
-        if source is None and result.notebook is None:
+        source, notebook = result.source, result.notebook
+        if source is None and notebook is None:
             continue
         # Each file's own settings (hierarchical configuration), as it was linted with.
-        config = run.config_for(result.path) or config
-        if not any(fix_filter(config, unsafe)(d) for d in result.diagnostics):
+        file_config = run.config_for(result.path) or config
+        if not any(fix_filter(file_config, unsafe)(d) for d in result.diagnostics):
             continue
         if skipped_links is not None and os.path.islink(result.path):
             skipped_links.append(result.path)
             continue
-        if result.notebook is not None:
-            fixes.append(_fix_notebook(result, result.notebook, config, unsafe, run.project))
-            continue
-        outcome = fix_text(source.text, result.path, config, unsafe, result.diagnostics,
-                           run.project)
-        result.diagnostics = outcome.remaining
-        result.source = replace(source, text=outcome.text)
-        fixes.append(FileFix(result.path, source, outcome))
+        if notebook is not None:
+            fixes.append(_fix_notebook(result, notebook, file_config, unsafe, run.project))
+        elif source is not None:
+            outcome = fix_text(source.text, result.path, file_config, unsafe,
+                               result.diagnostics, run.project)
+            result.diagnostics = outcome.remaining
+            result.source = replace(source, text=outcome.text)
+            fixes.append(FileFix(result.path, source, outcome))
     return fixes
 
 
@@ -171,14 +172,14 @@ def unified_diff(fix: FileFix) -> str:
 
 def _ended(cell_text: str) -> str:
     # Cells usually end without a newline, and write_back keeps that: not a change to show.
-    return cell_text if not cell_text or cell_text.endswith("\n") else cell_text + "\n"
+    return with_newline(cell_text) if cell_text else cell_text
 
 
 def _diff(old: str, new: str, name: str) -> str:
     lines = difflib.unified_diff(
         old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=name, tofile=name
     )
-    return "".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in lines)
+    return "".join(with_newline(line) for line in lines)
 
 
 def fixed_count(fixes: List[FileFix]) -> int:

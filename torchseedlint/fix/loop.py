@@ -52,7 +52,7 @@ def fix_filter(config: Config, unsafe: bool) -> Callable[[Diagnostic], bool]:
     return applicable
 
 
-def compiles(text: str, path: str) -> bool:
+def parses_and_compiles(text: str, path: str) -> bool:
     """libcst parses it and CPython compiles it (which also rejects repeated keywords)."""
     if isinstance(parse(text, path), Diagnostic):
         return False
@@ -78,7 +78,7 @@ def fix_text(
     ``project``: the index the run used, so seeds found in imported modules count.
     """
     applicable = fix_filter(config, unsafe)
-    original_compiles = compiles(text, path)
+    original_compiles = parses_and_compiles(text, path)
     outcome = FixOutcome(text)
     dropped: Set[Tuple[str, str]] = set()
     if diagnostics is None:
@@ -111,12 +111,12 @@ def _apply_checked(
 ) -> Tuple[str, List[Diagnostic]]:
     """One pass; if the combined result breaks the file, find and drop the culprits."""
     new_text, applied = _apply(text, candidates)
-    if not must_compile or compiles(new_text, path):
+    if not must_compile or parses_and_compiles(new_text, path):
         return new_text, applied
     kept: List[Diagnostic] = []
     for diagnostic in applied:
         trial, _ = _apply(text, kept + [diagnostic])
-        if compiles(trial, path):
+        if parses_and_compiles(trial, path):
             kept.append(diagnostic)
         else:
             dropped.add(_key(diagnostic))

@@ -38,7 +38,7 @@ from torchseedlint.engine.results import FileResult
 from torchseedlint.semantic.facts import ModuleFacts
 from torchseedlint.core.text import line_offsets, location_at, split_lines
 from torchseedlint.edits.apply import apply_fixes
-from torchseedlint.fix.loop import compiles, fix_filter, fix_text
+from torchseedlint.fix.loop import fix_filter, fix_text, parses_and_compiles
 from torchseedlint.semantic.project import ProjectIndex
 from torchseedlint.reporters.json_format import rule_url
 from torchseedlint.rules.docs import find_rule, rule_page
@@ -490,7 +490,7 @@ class TorchSeedLintServer(LanguageServer):
             # after the imports): `torchseedlint --fix` applies it to the file.
             return None
         fixed, applied, _ = apply_fixes(text, [d.fix])
-        if not applied or not compiles(fixed, d.path):
+        if not applied or not parses_and_compiles(fixed, d.path):
             return None
         safe = d.fix.applicability == Applicability.SAFE
         lines = split_lines(text)

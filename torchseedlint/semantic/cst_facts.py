@@ -6,19 +6,19 @@ file with something to report, every fix and every fix check goes through this o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Union
 
 import libcst as cst
-from libcst._nodes.internal import CodegenState
 
 from torchseedlint.core.diagnostics import Location
 from torchseedlint.semantic.facts import (
-    Assign, Expr, Function, Import, Loop, ModuleFacts, TopStatement, _last_row,
+    Assign, Expr, Function, Import, LiteralValue, Loop, ModuleFacts, TopStatement, _last_row,
     _resolve_all,
 )
+from torchseedlint.semantic.libcst_compat import node_positions
 from torchseedlint.semantic.walk import WalkState
-from torchseedlint.core.text import NEWLINE, line_offsets
+from torchseedlint.core.text import line_offsets
 
 
 def dotted_name(node: cst.BaseExpression) -> Optional[str]:
@@ -34,7 +34,7 @@ def _module_name(node: Union[cst.Attribute, cst.Name, None]) -> str:
     return dotted_name(node) or "" if node is not None else ""
 
 
-def _literal(node: cst.BaseExpression) -> Tuple[str, Union[int, float, str, bool, None]]:
+def _literal(node: cst.BaseExpression) -> Tuple[str, LiteralValue]:
     """Return (kind, value) for literals we can evaluate without running code."""
     if isinstance(node, cst.Integer):
         return "literal", node.evaluated_value
@@ -53,90 +53,13 @@ def _literal(node: cst.BaseExpression) -> Tuple[str, Union[int, float, str, bool
     return "", None
 
 
-# --- positions ---------------------------------------------------------------------
-#
-# libcst's PositionProvider runs a full codegen that stores every token and builds
-# two objects per node. Positions here come from one codegen pass that stores no
-# tokens, only (start line, start column, end line, end column) tuples per node:
-# the syntactic range (what PositionProvider gives) and the whitespace-inclusive
-# one (exactly the node's own code, so its text is a slice of the source).
-
-_Span = Tuple[int, int, int, int]  # 1-based lines, 0-based columns, as libcst counts
-
-
-@dataclass
-class _PositionState(CodegenState):
-    line: int = 1
-    column: int = 0
-    syntactic: Dict[int, _Span] = field(default_factory=dict)  # id(node) -> span
-    inclusive: Dict[int, _Span] = field(default_factory=dict)
-    starts: List[Tuple[int, int]] = field(default_factory=list)
-
-    def add_indent_tokens(self) -> None:
-        for token in self.indent_tokens:
-            self.add_token(token)
-
-    def add_token(self, value: str) -> None:
-        if "\n" in value or "\r" in value:
-            segments = NEWLINE.split(value)
-            self.line += len(segments) - 1
-            self.column = len(segments[-1])
-        else:
-            self.column += len(value)
-
-    def pop_trailing_newline(self) -> None:
-        pass  # no tokens are kept
-
-    def before_codegen(self, node: cst.CSTNode) -> None:
-        self.starts.append((self.line, self.column))
-
-    def after_codegen(self, node: cst.CSTNode) -> None:
-        line, column = self.starts.pop()
-        self.inclusive[id(node)] = (line, column, self.line, self.column)
-
-    def span(self, node: cst.CSTNode) -> _Span:
-        found = self.syntactic.get(id(node))
-        return found if found is not None else self.inclusive[id(node)]
-
-    def record_syntactic_position(  # type: ignore[override]
-        self,
-        node: cst.CSTNode,
-        *,
-        start_node: Optional[cst.CSTNode] = None,
-        end_node: Optional[cst.CSTNode] = None,
-    ) -> "_Recording":
-        return _Recording(self, node, start_node, end_node)
-
-
-class _Recording:
-    """The context manager of ``record_syntactic_position`` (a class: cheaper than a
-    generator-based one, and it runs for nearly every node)."""
-
-    __slots__ = ("state", "node", "start_node", "end_node", "start")
-
-    def __init__(self, state: _PositionState, node: cst.CSTNode,
-                 start_node: Optional[cst.CSTNode], end_node: Optional[cst.CSTNode]) -> None:
-        self.state, self.node, self.start_node, self.end_node = state, node, start_node, end_node
-        self.start = (state.line, state.column)
-
-    def __enter__(self) -> None:
-        pass
-
-    def __exit__(self, *exc: object) -> None:
-        state = self.state
-        start = state.span(self.start_node)[:2] if self.start_node is not None else self.start
-        end = state.span(self.end_node)[2:] if self.end_node is not None else (
-            state.line, state.column)
-        state.syntactic[id(self.node)] = (*start, *end)
-
-
 # --- traversal ---------------------------------------------------------------------
 #
 # libcst's ``visit`` rebuilds every node it passes (its visitors may replace
 # children). The collector only reads, so it walks the fields itself, in source
-# order: the order libcst's own ``_visit_and_replace_children`` visits them
-# (``tests/engine/test_performance.py`` checks this table against libcst's source), less
-# the fields that only ever hold whitespace or punctuation.
+# order: the order of ``CSTNode.children`` (``tests/semantic/test_libcst_compat.py`` checks
+# this table against it), less the fields that only ever hold whitespace or
+# punctuation.
 
 _PUNCTUATION = (
     cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline,
@@ -274,9 +197,26 @@ def _child_kind(cls: type) -> int:
     return kind
 
 
+# Per class: the fields of its table entry that this libcst has (older versions
+# lack some, e.g. ``TypeParam.default``), None for a class newer than the table.
+_ORDER: Dict[type, Optional[Tuple[str, ...]]] = {}
+
+
+def _field_order(cls: type) -> Optional[Tuple[str, ...]]:
+    order = _FIELD_ORDER.get(cls.__name__)
+    if order is None:
+        return None
+    fields = {f.name for f in dataclasses.fields(cls)}
+    return tuple(name for name in order if name in fields)
+
+
 def _children(node: cst.CSTNode) -> List[cst.CSTNode]:
-    order = _FIELD_ORDER.get(type(node).__name__)
-    if order is None:  # a node class newer than the table
+    cls = type(node)
+    try:
+        order = _ORDER[cls]
+    except KeyError:
+        order = _ORDER[cls] = _field_order(cls)
+    if order is None:
         return [child for child in node.children if _child_kind(type(child)) == 1]
     found: List[cst.CSTNode] = []
     for name in order:
@@ -331,10 +271,7 @@ class _Collector(cst.CSTVisitor, WalkState):
         WalkState.__init__(self, facts)
         self.module = module
         self.source = source
-        self.positions = _PositionState(
-            default_indent=module.default_indent, default_newline=module.default_newline
-        )
-        module._codegen(self.positions)
+        self.positions = node_positions(module)
         self.line_starts = line_offsets(source)
         # Expressions whose names and callees are gathered when the walk reaches
         # them (id(node) -> scans), and those the walk is inside of.

@@ -29,6 +29,9 @@ _SLOTS: Dict[str, bool] = {"slots": True} if sys.version_info >= (3, 10) else {}
 _BUILTINS_OF_INTEREST = frozenset({"hash", "sorted", "list", "set", "frozenset", "enumerate",
                                    "dict", "zip", "tuple", "iter", "sum", "int", "len", "abs"})
 
+# The value of a literal the collectors evaluate without running code (``b"..."`` too).
+LiteralValue = Union[int, float, str, bytes, bool, None]
+
 
 @dataclass(**_SLOTS)
 class Expr:
@@ -36,7 +39,7 @@ class Expr:
 
     kind: str  # literal | none | name | attribute | call | lambda | set | other
     text: str
-    value: Union[int, float, str, bool, None] = None
+    value: LiteralValue = None
     names: Tuple[str, ...] = ()
     calls: Tuple[str, ...] = ()  # dotted callee names, resolved after the pass
     # Where the expression is written, so fixes can replace it.

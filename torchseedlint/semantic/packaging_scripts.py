@@ -11,7 +11,7 @@ import ast
 import configparser
 import sys
 from pathlib import Path
-from typing import Any, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -81,7 +81,7 @@ def _strings(value: Any, group: str) -> List[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
-def _ini_groups(text: str) -> dict:
+def _ini_groups(text: str) -> Dict[str, List[str]]:
     parser = configparser.ConfigParser()
     try:
         parser.read_string(text)

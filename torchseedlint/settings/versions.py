@@ -305,7 +305,7 @@ def with_inferred_versions(config: Config, root: Path) -> Config:
     return replace(config, provenance=tuple(sorted(provenance.items())), **changes)
 
 
-def parse_version(text: Optional[str]) -> Optional[tuple]:
+def parse_version(text: Optional[str]) -> Optional[Tuple[int, ...]]:
     """``"1.8"`` -> ``(1, 8)``; ``"2.3.0+cu121"`` -> ``(2, 3, 0)``; junk -> None."""
     if not text:
         return None

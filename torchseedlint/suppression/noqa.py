@@ -28,7 +28,7 @@ MARKERS = ("noqa", "torchseedlint:")
 class Suppression:
     row: int
     column: int  # 1-based column of the comment's ``#``
-    codes: Optional[Tuple[str, ...]]  # None: every code (bare ``# noqa``)
+    codes: Optional[Tuple[str, ...]]  # None: every code (a noqa comment without codes)
     text: str  # the comment as written
     used: Set[str] = field(default_factory=set)
 
@@ -114,6 +114,6 @@ def parse_suppressions(source: str) -> Suppressions:
         noqa = NOQA.search(text)
         if noqa is not None:
             codes_text = noqa.group("codes")
-            codes = _split_codes(codes_text) if codes_text else None
-            result.by_row.setdefault(row, []).append(Suppression(row, column, codes, text))
+            listed = _split_codes(codes_text) if codes_text else None
+            result.by_row.setdefault(row, []).append(Suppression(row, column, listed, text))
     return result
