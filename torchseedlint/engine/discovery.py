@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple, Union
-
-import pathspec
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple, Union
 
 from torchseedlint.settings.config import Config, ConfigResolver, relative_below
+
+if TYPE_CHECKING:
+    import pathspec
 
 SOURCE_SUFFIXES = (".py", ".ipynb")
 
@@ -82,6 +83,8 @@ def _read_spec(path: str) -> Optional[pathspec.GitIgnoreSpec]:
             text = file.read()
     except OSError:  # absent (the usual case) or unreadable: ignores nothing
         return None
+    import pathspec  # imported with the first ignore file found
+
     return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
 
 

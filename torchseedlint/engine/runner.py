@@ -253,7 +253,7 @@ def run_rules(
                 + traceback.format_exc()
             )
     # Without a finding, only a comment naming one of our codes can matter (as
-    # unused): files with other tools' ``# noqa`` comments are spared the tokenizer.
+    # unused): files with only other tools' suppression comments are spared the tokenizer.
     suppressions = parse_suppressions(text) if found or _OUR_PREFIX.search(text) \
         else Suppressions()
     for diagnostic in sorted(found, key=Diagnostic.sort_key):

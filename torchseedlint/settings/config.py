@@ -16,11 +16,12 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import (
-    Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+    TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional,
+    Sequence, Tuple,
 )
 
-import pathspec
-from packaging.version import InvalidVersion, Version
+if TYPE_CHECKING:
+    import pathspec
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -204,6 +205,8 @@ def _expanded(pattern: str) -> List[str]:
 
 @lru_cache(maxsize=1024)
 def _spec(patterns: Tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    import pathspec  # imported when a glob is matched: a clean run may match none
+
     return pathspec.GitIgnoreSpec.from_lines(p for pattern in patterns for p in _expanded(pattern))
 
 
@@ -382,6 +385,8 @@ def _from_mapping(table: Mapping[str, Any], root: Optional[str], source: Optiona
 
 
 def _is_version(text: str) -> bool:
+    from packaging.version import InvalidVersion, Version  # only for a configured version
+
     try:
         Version(text)
     except InvalidVersion:

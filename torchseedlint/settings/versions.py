@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ast
 import configparser
-import importlib.metadata
 import re
 import sys
 from collections import defaultdict
@@ -25,8 +24,6 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 from urllib.parse import unquote, urlparse
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from torchseedlint.settings.config import Config
 
@@ -59,6 +56,10 @@ def requirement_lower_bound(
     ``torch>=1.8,<2`` -> (True, "1.8"); ``torch`` -> (True, None); ``numpy`` -> None.
     PEP 508 (``packaging``) first, then the conda and Poetry spellings.
     """
+    # ``packaging`` is imported when a project declares requirements: not at start-up.
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
     try:
         parsed = Requirement(requirement)
     except InvalidRequirement:
@@ -75,6 +76,8 @@ def requirement_lower_bound(
 def _wheel_version(url: str) -> Optional[str]:
     """``.../torch-2.1.0%2Bcu118-cp310-...whl`` -> ``2.1.0+cu118``; None for a
     non-wheel URL (a source archive or a git checkout says nothing reliable)."""
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
     filename = unquote(urlparse(url).path.rsplit("/", 1)[-1])
     try:
         return str(parse_wheel_filename(filename)[1])
@@ -85,6 +88,8 @@ def _wheel_version(url: str) -> Optional[str]:
 def _loose_lower_bound(
     requirement: str, names: Iterable[str]
 ) -> Optional[Tuple[bool, Optional[str]]]:
+    from packaging.utils import canonicalize_name
+
     match = _LOOSE_REQUIREMENT.match(requirement)
     if match is None or canonicalize_name(match.group("name")) not in names:
         return None
@@ -107,6 +112,8 @@ def _highest(bounds: List[str]) -> Optional[str]:
 def installed_version(distribution: str) -> Optional[str]:
     """The version of ``distribution`` installed in this environment, from its
     metadata (nothing is imported); None when it is not installed."""
+    import importlib.metadata
+
     try:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
