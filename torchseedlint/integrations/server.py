@@ -32,7 +32,7 @@ import asyncio
 import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, TypeVar
@@ -240,12 +240,14 @@ class Project:
 @dataclass
 class Linted:
     """What a document was last linted as: its text, version and result; then, once
-    a code action asked for them, the libcst lint its fixes come from and "Fix all"."""
+    code actions asked for them, the libcst lint its fixes come from, each finding's
+    actions (by ``_key``) and "Fix all": editors ask again as the cursor moves."""
 
     text: str
     version: Optional[int]
     result: FileResult
     fixes: Optional[FileResult] = None
+    actions: Dict[Tuple[Any, ...], List[lsp.CodeAction]] = field(default_factory=dict)
     fix_all: Optional[FixOutcome] = None
 
 
@@ -608,15 +610,15 @@ class TorchSeedLintServer(LanguageServer):
             diagnostic = to_lsp(self.codec, lines, d)
             if not _asked_about(d, diagnostic, params):
                 continue
-            # A notebook fix may edit other cells too (the seeding block goes after
-            # the imports): `torchseedlint --fix` applies it to the file.
-            fix = self._fix_action(uri, opened[0], linted, d, diagnostic) \
-                if opened is not None and d.fix is not None else None
-            if fix is not None:
-                actions.append(fix)
-            noqa = self._noqa_action(uri, linted.text, d, diagnostic)
-            if noqa is not None:
-                actions.append(noqa)
+            key = tuple(_key(d))
+            if key not in linted.actions:
+                # A notebook fix may edit other cells too (the seeding block goes
+                # after the imports): `torchseedlint --fix` applies it to the file.
+                fix = self._fix_action(uri, opened[0], linted, d, diagnostic) \
+                    if opened is not None and d.fix is not None else None
+                noqa = self._noqa_action(uri, linted.text, d, diagnostic)
+                linted.actions[key] = [action for action in (fix, noqa) if action is not None]
+            actions.extend(linted.actions[key])
         if opened is not None and (only is None or any(
                 FIX_ALL_KIND.startswith(kind) for kind in only)):
             fix_all = self._fix_all_action(uri, opened[0], linted)
