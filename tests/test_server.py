@@ -178,6 +178,7 @@ async def test_initialize_announces_the_features(client: LanguageClient) -> None
     capabilities = result.capabilities
     assert capabilities.hover_provider
     assert isinstance(capabilities.code_action_provider, lsp.CodeActionOptions)
+    assert capabilities.code_action_provider.resolve_provider
     assert set(capabilities.code_action_provider.code_action_kinds or ()) == {
         lsp.CodeActionKind.QuickFix, "source.fixAll.torchseedlint"}
 
@@ -218,6 +219,14 @@ async def test_quick_fix_and_fix_all_equal_the_clis_fix(
     # One seeding block seeds every RNG the file draws from, as `--fix` writes it.
     assert fixed == cli_fixed(project, "sample.py", tmp_path)
     assert "torch.manual_seed(SEED)" in fixed and "random.seed(SEED)" in fixed
+
+    # Asked for every kind, "Fix all" comes without its edit; resolving adds it.
+    lazy = next(a for a in await code_actions(client, uri, torch_seed)
+                if a.kind == "source.fixAll.torchseedlint")
+    assert lazy.edit is None
+    resolved = await client.code_action_resolve_async(lazy)
+    assert resolved.edit is not None and resolved.edit.changes is not None
+    assert apply_edits(SAMPLE, resolved.edit.changes[uri]) == fixed
 
     fix_all = await code_actions(client, uri, torch_seed, only=[lsp.CodeActionKind.SourceFixAll])
     assert [a.title for a in fix_all] == ["Fix all torchseedlint issues"]

@@ -621,7 +621,11 @@ class TorchSeedLintServer(LanguageServer):
             actions.extend(linted.actions[key])
         if opened is not None and (only is None or any(
                 FIX_ALL_KIND.startswith(kind) for kind in only)):
-            fix_all = self._fix_all_action(uri, opened[0], linted)
+            # Asked for every kind (a menu, a light bulb), "Fix all" is offered
+            # without its edit to a client that resolves edits: the ``--fix`` loop
+            # runs only if the user picks it.
+            fix_all = self._fix_all_action(uri, opened[0], linted,
+                                           later=only is None and self._resolves_edits())
             if fix_all is not None:
                 actions.append(fix_all)
         return actions
@@ -669,12 +673,28 @@ class TorchSeedLintServer(LanguageServer):
             edit=lsp.WorkspaceEdit(changes={uri: _replacement(self.codec, text, new_text)}),
         )
 
-    def _fix_all_action(self, uri: str, path: Path, linted: Linted) -> Optional[lsp.CodeAction]:
-        """``--fix`` on the buffer: the safe fixes, applied until nothing more applies."""
+    def _resolves_edits(self) -> bool:
+        """Whether the client asks ``codeAction/resolve`` for an action's edit."""
+        text_document = self.client_capabilities.text_document
+        code_action = text_document.code_action if text_document is not None else None
+        support = code_action.resolve_support if code_action is not None else None
+        return support is not None and "edit" in support.properties
+
+    def _fix_all_action(
+        self, uri: str, path: Path, linted: Linted, later: bool = False
+    ) -> Optional[lsp.CodeAction]:
+        """``--fix`` on the buffer: the safe fixes, applied until nothing more applies.
+
+        ``later``: the action without its edit, for ``codeAction/resolve`` to add
+        (:meth:`resolve`), unless it is known already.
+        """
         project = self.state.project_of(path)
         config = project.config_for(path)
         if not any(fix_filter(config, False)(d) for d in linted.result.diagnostics):
             return None
+        if later and linted.fix_all is None:
+            return lsp.CodeAction(title="Fix all torchseedlint issues", kind=FIX_ALL_KIND,
+                                  data={"uri": uri})
         if linted.fix_all is None:
             linted.fix_all = fix_text(linted.text, str(path), config, False,
                                       self._fixes(path, linted).diagnostics, project.index())
@@ -687,6 +707,20 @@ class TorchSeedLintServer(LanguageServer):
             edit=lsp.WorkspaceEdit(
                 changes={uri: _replacement(self.codec, linted.text, outcome.text)}),
         )
+
+    def resolve(self, action: lsp.CodeAction) -> lsp.CodeAction:
+        """Add its edit to a "Fix all" offered without one, for the buffer as it reads
+        now (no edit if it has not been linted since it changed)."""
+        uri = action.data.get("uri") if isinstance(action.data, dict) else None
+        if not isinstance(uri, str) or action.kind != FIX_ALL_KIND:
+            return action
+        linted = self.current(uri)
+        opened = self._text(uri)
+        if linted is None or opened is None:
+            return action
+        resolved = self._fix_all_action(uri, opened[0], linted)
+        action.edit = resolved.edit if resolved is not None else lsp.WorkspaceEdit(changes={})
+        return action
 
     def hover(self, params: lsp.HoverParams) -> Optional[lsp.Hover]:
         linted = self.current(params.text_document.uri)
@@ -765,9 +799,13 @@ def make_server() -> TorchSeedLintServer:
         server.relint_all()
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(
-        code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL_KIND], resolve_provider=False))
+        code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL_KIND], resolve_provider=True))
     async def code_action(params: lsp.CodeActionParams) -> List[lsp.CodeAction]:
         return await server.run(partial(server.code_actions, params))
+
+    @server.feature(lsp.CODE_ACTION_RESOLVE)
+    async def code_action_resolve(action: lsp.CodeAction) -> lsp.CodeAction:
+        return await server.run(partial(server.resolve, action))
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     async def hover(params: lsp.HoverParams) -> Optional[lsp.Hover]:
