@@ -6,9 +6,16 @@ The server is started as editors start it (``python -m torchseedlint.integration
 LSP over stdio) and driven by pygls' client. After an edit the server waits
 ``DEBOUNCE_SECONDS`` for typing to pause, then lints; the figure that matters is
 the time after that pause (edit to diagnostics, less the debounce), reported
-next to the raw edit-to-diagnostics time. The same edits are also linted in this
-process, through the server's own ``Workspace``, timing wall and CPU time: CPU
-time is what the work costs when other processes share the cores.
+next to the raw edit-to-diagnostics time. It is measured for the script as it
+is (clean: seeded by the helper of another module) and without its seeding
+call (with findings), and then, with findings, the code actions asked for from
+the start of a finding's line after each edit, all kinds (as a menu asks; the
+client resolves edits, so "Fix all" comes without its edit): the first request
+after an edit runs the libcst lint the fixes come from, a second one reuses it.
+
+The same edits are also linted in this process, through the server's own
+``Workspace``, timing wall and CPU time: CPU time is what the work costs when
+other processes share the cores.
 
     python benchmarks/lsp_latency.py [--edits 30]
 """
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -123,12 +131,16 @@ class Client(LanguageClient):
         return future
 
 
-def make_project() -> Path:
+def make_project(findings: bool) -> Path:
+    """A project with the script and its seeding helper; ``findings``: the script
+    does not call ``set_seed(0)``, so it has findings (TSL101, TSL102)."""
     project = Path(tempfile.mkdtemp(prefix="lsp-latency-"))
     (project / "pyproject.toml").write_text('[project]\nname = "bench"\n\n[tool.torchseedlint]\n')
     (project / "utils.py").write_text(HELPER)
     text = training_script()
     assert text.count("\n") == LINES
+    if findings:
+        text = text.replace("    set_seed(0)\n", "    pass\n")
     (project / "train.py").write_text(text)
     return project
 
@@ -139,59 +151,76 @@ def edited(text: str, version: int) -> str:
 
 
 def in_process(edits: int, findings: bool) -> Dict[str, List[float]]:
-    """Linting after each edit through the server's Workspace: wall and CPU seconds.
-
-    ``findings``: without its ``set_seed(0)`` the script has findings (TSL101, TSL102).
-    """
-    path = make_project() / "train.py"
+    """Linting after each edit through the server's Workspace, as its worker thread
+    lints: wall and CPU seconds. With findings, also the libcst lint that the first
+    code action after an edit runs (its fixes are those ``--fix`` writes)."""
+    path = make_project(findings) / "train.py"
     text = path.read_text()
-    if findings:
-        text = text.replace("    set_seed(0)\n", "")
-        path.write_text(text)
     label = "with findings" if findings else "clean"
     workspace = Workspace()
     project = workspace.project_of(path)
     project.set_buffer(path.resolve(), text)
-    project.lint(path, text)
-    walls: List[float] = []
-    cpus: List[float] = []
+    project.lint(path)
+    times: Dict[str, List[float]] = {}
     for version in range(2, edits + 2):
-        wall, cpu = time.perf_counter(), time.process_time()
-        project.set_buffer(path.resolve(), edited(text, version))
-        project.lint(path, edited(text, version))
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return {f"in process, {label}: lint after an edit, wall": walls,
-            f"in process, {label}: lint after an edit, CPU": cpus}
+        with timed(times, f"in process, {label}: lint after an edit"):
+            project.set_buffer(path.resolve(), edited(text, version))
+            result = project.lint(path)
+        assert bool(result.diagnostics) == findings
+        if findings:
+            with timed(times, f"in process, {label}: libcst lint for code actions"):
+                project.lint_with_libcst(path, edited(text, version))
+    return times
 
 
-async def measure(edits: int) -> Dict[str, List[float]]:
-    project = make_project()
+class timed:
+    """Adds the wall and CPU seconds of a ``with`` block to ``times``."""
+
+    def __init__(self, times: Dict[str, List[float]], name: str) -> None:
+        self.times, self.name = times, name
+
+    def __enter__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def __exit__(self, *exc: object) -> None:
+        self.times.setdefault(f"{self.name}, wall", []).append(time.perf_counter() - self.wall)
+        self.times.setdefault(f"{self.name}, CPU", []).append(time.process_time() - self.cpu)
+
+
+async def over_stdio(edits: int, findings: bool) -> Dict[str, List[float]]:
+    """Edit to diagnostics over stdio; with findings, code-action requests too."""
+    project = make_project(findings)
     text = (project / "train.py").read_text()
     uri = (project / "train.py").as_uri()
+    label = "with findings" if findings else "clean"
 
     client = Client()
+    last: Dict[str, List[lsp.Diagnostic]] = {}
 
     @client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
     def published(params: lsp.PublishDiagnosticsParams) -> None:
+        last[params.uri] = list(params.diagnostics)
         future = client.waiting.pop((params.uri, params.version or 0), None)
         if future is not None and not future.done():
             future.set_result(len(params.diagnostics))
 
     await client.start_io(sys.executable, "-m", "torchseedlint.integrations.server")
+    # As VS Code and Neovim do, the client resolves an action's edit when it is picked
+    # (so "Fix all" is not computed for a menu).
+    capabilities = lsp.ClientCapabilities(text_document=lsp.TextDocumentClientCapabilities(
+        code_action=lsp.CodeActionClientCapabilities(
+            resolve_support=lsp.ClientCodeActionResolveOptions(properties=["edit"]))))
     await client.initialize_async(lsp.InitializeParams(
-        capabilities=lsp.ClientCapabilities(), root_uri=project.as_uri()))
+        capabilities=capabilities, root_uri=project.as_uri()))
     client.initialized(lsp.InitializedParams())
 
-    times: Dict[str, List[float]] = {"stdio, clean: open (cold)": [],
-                                     "stdio, clean: edit to diagnostics": [],
-                                     "stdio, clean: after the debounce": []}
+    times: Dict[str, List[float]] = {}
     start = time.perf_counter()
     opened = client.expect(uri, 1)
     client.text_document_did_open(lsp.DidOpenTextDocumentParams(
         text_document=lsp.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
     await opened
-    times["stdio, clean: open (cold)"].append(time.perf_counter() - start)
+    times[f"stdio, {label}: open (cold)"] = [time.perf_counter() - start]
 
     line = text.splitlines().index("LEARNING_RATE = 0.1")
     for version in range(2, edits + 2):
@@ -204,10 +233,22 @@ async def measure(edits: int) -> Dict[str, List[float]]:
                 range=lsp.Range(start=lsp.Position(line=line, character=0),
                                 end=lsp.Position(line=line + 1, character=0)),
                 text=edited("LEARNING_RATE = 0.1\n", version))]))
-        await done
+        count = await done
         elapsed = time.perf_counter() - start
-        times["stdio, clean: edit to diagnostics"].append(elapsed)
-        times["stdio, clean: after the debounce"].append(elapsed - DEBOUNCE_SECONDS)
+        assert bool(count) == findings
+        times.setdefault(f"stdio, {label}: edit to diagnostics", []).append(elapsed)
+        times.setdefault(f"stdio, {label}: after the debounce", []).append(
+            elapsed - DEBOUNCE_SECONDS)
+        if findings:
+            # The editor asks for the actions of the finding under the cursor: the
+            # first request after an edit runs the libcst lint, a second reuses it.
+            for kind in ("first", "again"):
+                start = time.perf_counter()
+                actions = await client.text_document_code_action_async(code_action_params(
+                    uri, last[uri][0]))
+                times.setdefault(f"stdio, {label}: code actions ({kind} after an edit)",
+                                 []).append(time.perf_counter() - start)
+                assert actions
 
     await client.shutdown_async(None)
     client.exit(None)
@@ -215,14 +256,36 @@ async def measure(edits: int) -> Dict[str, List[float]]:
     return times
 
 
+def code_action_params(uri: str, diagnostic: lsp.Diagnostic) -> lsp.CodeActionParams:
+    """A request from the start of the finding's line, the diagnostic sent back."""
+    line_start = lsp.Position(line=diagnostic.range.start.line, character=0)
+    return lsp.CodeActionParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri),
+        range=lsp.Range(start=line_start, end=line_start),
+        context=lsp.CodeActionContext(diagnostics=[diagnostic]))
+
+
+def load() -> str:
+    """The machine's load averages: the timings mean little without them."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edits", type=int, default=30, help="Edits to time (default 30).")
     args = parser.parse_args()
-    times = asyncio.run(measure(args.edits))
-    times.update(in_process(args.edits, findings=False))
-    times.update(in_process(args.edits, findings=True))
-    print(f"{LINES}-line file, {args.edits} edits, debounce {DEBOUNCE_SECONDS * 1000:.0f} ms")
+    print(f"load average (1, 5, 15 min) before: {load()}")
+    times: Dict[str, List[float]] = {}
+    for findings in (False, True):
+        times.update(asyncio.run(over_stdio(args.edits, findings)))
+    for findings in (False, True):
+        times.update(in_process(args.edits, findings))
+    print(f"load average (1, 5, 15 min) after: {load()}")
+    print(f"{LINES}-line file, {args.edits} edits, debounce {DEBOUNCE_SECONDS * 1000:.0f} ms, "
+          f"{os.cpu_count()} CPUs")
     print("| measure | median ms | p90 ms | max ms |")
     print("|---|---:|---:|---:|")
     for name, values in times.items():

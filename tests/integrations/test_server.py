@@ -6,11 +6,12 @@ files of a project directory of its own, so no test sees another's buffers."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import pytest
 import pytest_lsp
@@ -72,6 +73,17 @@ def project(tmp_path: Path) -> Path:
 )
 async def client(lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFactory):
     workspace = tmp_path_factory.mktemp("workspace")
+    # The file watchers the server registers once initialized (it may not be yet
+    # when a test starts: a test awaits this).
+    registered: "asyncio.Future[lsp.RegistrationParams]" = \
+        asyncio.get_running_loop().create_future()
+
+    @lsp_client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
+    def register_capability(params: lsp.RegistrationParams) -> None:
+        if not registered.done():
+            registered.set_result(params)
+
+    lsp_client.registered = registered  # type: ignore[attr-defined]
     result = await lsp_client.initialize_session(lsp.InitializeParams(
         capabilities=client_capabilities("visual-studio-code"),
         root_uri=workspace.as_uri(),
@@ -145,10 +157,14 @@ def cli_fixed(project: Path, name: str, tmp_path: Path) -> str:
 
 
 async def code_actions(client: LanguageClient, uri: str, diagnostic: lsp.Diagnostic,
-                       only: Any = None) -> List[lsp.CodeAction]:
+                       only: Any = None, at: Optional[lsp.Range] = None,
+                       sent: Optional[List[lsp.Diagnostic]] = None) -> List[lsp.CodeAction]:
+    """The actions for a request on ``at`` (default: the diagnostic's range) that sends
+    back ``sent`` (default: the diagnostic), as an editor's cursor there asks."""
     actions = await client.text_document_code_action_async(lsp.CodeActionParams(
-        text_document=lsp.TextDocumentIdentifier(uri=uri), range=diagnostic.range,
-        context=lsp.CodeActionContext(diagnostics=[diagnostic], only=only)))
+        text_document=lsp.TextDocumentIdentifier(uri=uri), range=at or diagnostic.range,
+        context=lsp.CodeActionContext(diagnostics=[diagnostic] if sent is None else sent,
+                                      only=only)))
     return [action for action in actions or [] if isinstance(action, lsp.CodeAction)]
 
 
@@ -158,8 +174,22 @@ async def test_initialize_announces_the_features(client: LanguageClient) -> None
     capabilities = result.capabilities
     assert capabilities.hover_provider
     assert isinstance(capabilities.code_action_provider, lsp.CodeActionOptions)
+    assert capabilities.code_action_provider.resolve_provider
     assert set(capabilities.code_action_provider.code_action_kinds or ()) == {
         lsp.CodeActionKind.QuickFix, "source.fixAll.torchseedlint"}
+
+
+async def test_the_server_asks_to_watch_the_configuration_and_ignore_files(
+    client: LanguageClient,
+) -> None:
+    params: lsp.RegistrationParams = await client.registered  # type: ignore[attr-defined]
+    [registration] = params.registrations
+    assert registration.method == lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES
+    options = registration.register_options
+    assert isinstance(options, dict)  # the client does not know the options' type
+    assert {watcher["globPattern"] for watcher in options["watchers"]} == {
+        "**/pyproject.toml", "**/torchseedlint.toml", "**/.torchseedlint.toml",
+        "**/.gitignore", "**/.ignore", "**/.git/info/exclude"}
 
 
 async def test_open_files_get_the_clis_findings(client: LanguageClient, project: Path) -> None:
@@ -186,6 +216,14 @@ async def test_quick_fix_and_fix_all_equal_the_clis_fix(
     assert fixed == cli_fixed(project, "sample.py", tmp_path)
     assert "torch.manual_seed(SEED)" in fixed and "random.seed(SEED)" in fixed
 
+    # Asked for every kind, "Fix all" comes without its edit; resolving adds it.
+    lazy = next(a for a in await code_actions(client, uri, torch_seed)
+                if a.kind == "source.fixAll.torchseedlint")
+    assert lazy.edit is None
+    resolved = await client.code_action_resolve_async(lazy)
+    assert resolved.edit is not None and resolved.edit.changes is not None
+    assert apply_edits(SAMPLE, resolved.edit.changes[uri]) == fixed
+
     fix_all = await code_actions(client, uri, torch_seed, only=[lsp.CodeActionKind.SourceFixAll])
     assert [a.title for a in fix_all] == ["Fix all torchseedlint issues"]
     assert fix_all[0].edit is not None and fix_all[0].edit.changes is not None
@@ -210,6 +248,30 @@ async def test_disable_for_this_line_writes_a_noqa_comment(
     client.diagnostics.pop(uri, None)
     change_file(client, uri, 2, text)
     assert [d.code for d in await published(client, uri)] == ["TSL102"]
+
+
+async def test_a_findings_actions_are_offered_anywhere_on_its_line(
+    client: LanguageClient, project: Path
+) -> None:
+    uri = open_file(client, project / "sample.py")
+    diagnostics = await published(client, uri)
+    torch_seed = next(d for d in diagnostics if d.code == "TSL101")
+    line_start = lsp.Range(start=lsp.Position(line=torch_seed.range.start.line, character=0),
+                           end=lsp.Position(line=torch_seed.range.start.line, character=0))
+    assert torch_seed.range.start.character > 0  # the cursor is not on the flagged call
+    quick_fixes = [lsp.CodeActionKind.QuickFix]
+    # The editor sends back the line's diagnostics: the finding's actions are offered.
+    titles = [a.title for a in await code_actions(client, uri, torch_seed, quick_fixes,
+                                                  at=line_start)]
+    assert len(titles) == 2 and titles[0].startswith("torchseedlint (TSL101): ")
+    assert titles[1] == "Disable TSL101 for this line"
+    # Sent without the ``data`` the server attached: found by code and range.
+    bare = lsp.Diagnostic(range=torch_seed.range, message=torch_seed.message,
+                          code=torch_seed.code, source=torch_seed.source)
+    assert [a.title for a in await code_actions(client, uri, bare, quick_fixes, at=line_start)
+            ] == titles
+    # Neither sent back nor under the cursor: nothing about it.
+    assert await code_actions(client, uri, torch_seed, quick_fixes, at=line_start, sent=[]) == []
 
 
 async def test_hover_shows_the_rules_documentation(client: LanguageClient, project: Path) -> None:
@@ -243,6 +305,28 @@ async def test_editing_the_seeding_helper_updates_the_importer(
     client.diagnostics.pop(train, None)
     change_file(client, utils, 3, UTILS)
     assert list(await published(client, train)) == []
+
+
+async def test_editing_a_script_follows_its_buffer_and_the_helper(
+    client: LanguageClient, project: Path
+) -> None:
+    train = open_file(client, project / "train.py")
+    assert list(await published(client, train)) == []
+    utils = open_file(client, project / "utils.py")
+    await published(client, utils)
+
+    # Nothing imports train.py: its edits keep the project index.
+    client.diagnostics.pop(train, None)
+    change_file(client, train, 2, TRAIN.replace("set_seed(0)\n", ""))
+    assert [d.code for d in await published(client, train)] == ["TSL101"]
+    client.diagnostics.pop(train, None)
+    change_file(client, train, 3, TRAIN + "y = torch.rand(2)\n")
+    assert list(await published(client, train)) == []
+    # Then an edit of the helper rebuilds it, and train.py is linted again.
+    client.diagnostics.pop(train, None)
+    change_file(client, utils, 2, UTILS.replace("    torch.manual_seed(seed)\n", ""))
+    assert [(d.code, d.range.start.line) for d in await published(client, train)] == [
+        ("TSL101", 5)]
 
 
 async def test_notebook_cells_get_the_clis_findings(client: LanguageClient, project: Path) -> None:
@@ -317,3 +401,35 @@ async def test_broken_settings_are_reported_then_reloaded_on_save(
     client.text_document_did_close(lsp.DidCloseTextDocumentParams(
         text_document=lsp.TextDocumentIdentifier(uri=uri)))
     assert list(await published(client, uri)) == []
+
+
+IGNORE_TSL102 = '[project]\nname = "demo"\n\n[tool.torchseedlint]\nignore = ["TSL102"]\n'
+
+
+async def test_a_watched_configuration_change_is_read_again(
+    client: LanguageClient, project: Path
+) -> None:
+    uri = open_file(client, project / "sample.py")
+    assert [d.code for d in await published(client, uri)] == ["TSL101", "TSL102"]
+
+    (project / "pyproject.toml").write_text(IGNORE_TSL102)
+    client.diagnostics.pop(uri, None)
+    client.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(changes=[
+        lsp.FileEvent(uri=(project / "pyproject.toml").as_uri(),
+                      type=lsp.FileChangeType.Changed)]))
+    assert [d.code for d in await published(client, uri)] == ["TSL101"]
+
+
+async def test_saving_a_python_file_reads_changed_settings_again(
+    client: LanguageClient, project: Path
+) -> None:
+    # Clients that watch no files (Neovim on Linux) report nothing about the
+    # configuration file: saving a Python file looks at it.
+    uri = open_file(client, project / "sample.py")
+    assert [d.code for d in await published(client, uri)] == ["TSL101", "TSL102"]
+
+    (project / "pyproject.toml").write_text(IGNORE_TSL102)
+    client.diagnostics.pop(uri, None)
+    client.text_document_did_save(lsp.DidSaveTextDocumentParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri)))
+    assert [d.code for d in await published(client, uri)] == ["TSL101"]

@@ -9,8 +9,17 @@ changes what ``train.py`` is credited with, and an open file gets the findings
 
 The index stays warm: each file's facts are kept with what they were computed
 from (an open buffer's text, or the file's size and mtime on disk), and a change
-recomputes only the facts of what changed; the index is then rebuilt from the
-kept facts, which costs name resolution, not parsing.
+recomputes only the facts of what changed. An edit of a module that no module
+of the index imports, and whose imports stay the same (a training script, as
+one types in it), keeps the index: nothing it solved depends on that module, so
+only the edited file is analysed again. Any other change rebuilds the index from
+the kept facts, which costs name resolution, not parsing, and relints the
+project's other open files.
+
+Diagnostics are published from the ``ast`` facts (equal to libcst's:
+``tests/test_ast_facts.py``), without the engine's libcst relint of files with
+findings; that relint runs when the editor first asks for a code action of a
+buffer, so fixes come from libcst as ``--fix`` writes them.
 
 It is not a ``torchseedlint server`` subcommand: the command takes paths, and a
 directory named ``server`` must stay lintable.
@@ -23,25 +32,33 @@ import asyncio
 import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, TypeVar
 
 from torchseedlint import __version__
-from torchseedlint.fix.add_noqa import add_noqa
-from torchseedlint.settings.config import Config, ConfigError, ConfigResolver
 from torchseedlint.core.diagnostics import Applicability, Diagnostic
-from torchseedlint.engine.discovery import discover
-from torchseedlint.engine.runner import lint_bytes, lint_file_text, load_facts, project_root, screened_facts, text_facts
-from torchseedlint.engine.results import FileResult
-from torchseedlint.semantic.facts import ModuleFacts
 from torchseedlint.core.text import line_offsets, location_at, split_lines
 from torchseedlint.edits.apply import apply_fixes
-from torchseedlint.fix.loop import fix_filter, fix_text, parses_and_compiles
-from torchseedlint.semantic.project import ProjectIndex
+from torchseedlint.engine.discovery import discover
+from torchseedlint.engine.results import FileResult
+from torchseedlint.engine.runner import (
+    lint_bytes,
+    lint_file_text,
+    load_facts,
+    project_root,
+    run_rules,
+    screened_facts,
+    text_facts,
+)
+from torchseedlint.fix.add_noqa import add_noqa
+from torchseedlint.fix.loop import FixOutcome, fix_filter, fix_text, parses_and_compiles
 from torchseedlint.reporters.json_format import rule_url
 from torchseedlint.rules.docs import find_rule, rule_page
+from torchseedlint.semantic.facts import ModuleFacts
+from torchseedlint.semantic.project import ProjectIndex
+from torchseedlint.settings.config import Config, ConfigError, ConfigResolver
 from torchseedlint.settings.versions import with_inferred_versions
 
 try:
@@ -52,11 +69,18 @@ try:
 except ImportError:  # pragma: no cover - the message is the behaviour
     sys.exit("torchseedlint-server needs pygls: pip install 'torchseedlint[server]'")
 
-# Edits arrive a keystroke at a time: lint once typing pauses this long.
-DEBOUNCE_SECONDS = 0.3
+# Edits arrive a keystroke at a time: lint once typing pauses this long. Short,
+# because a lint made stale by a newer edit is not published (and one not started
+# yet is cancelled): the pause only saves work while keys repeat.
+DEBOUNCE_SECONDS = 0.05
 FIX_ALL_KIND = f"{lsp.CodeActionKind.SourceFixAll.value}.torchseedlint"
 # Files whose change changes the settings: every project is reloaded.
 CONFIG_FILES = ("pyproject.toml", "torchseedlint.toml", ".torchseedlint.toml")
+# Files whose change changes which files a project has (discovery honours them).
+IGNORE_FILES = (".gitignore", ".ignore")
+# What the server asks a client that can watch files to report.
+WATCHED_GLOBS = (*(f"**/{name}" for name in (*CONFIG_FILES, *IGNORE_FILES)),
+                 "**/.git/info/exclude")
 
 _SEVERITY = {
     "error": lsp.DiagnosticSeverity.Error,
@@ -77,6 +101,11 @@ def _disk_stamp(path: Path) -> Stamp:
     return ("disk", stat.st_mtime_ns, stat.st_size)
 
 
+def _imports(facts: ModuleFacts) -> List[Tuple[str, int, Tuple[str, ...]]]:
+    """What the project index resolves through a module's imports (rows left out)."""
+    return [(imp.module, imp.level, imp.names) for imp in facts.imports]
+
+
 class Project:
     """One project (files under one root): buffers, kept facts, the index built from them."""
 
@@ -91,6 +120,10 @@ class Project:
         # of modules they import (see ``engine.screened_facts``).
         self._facts: Dict[Tuple[bool, Path], Tuple[Stamp, Optional[ModuleFacts]]] = {}
         self._index: Optional[ProjectIndex] = None
+        # The index's imported modules, and how many modules it had then (resolving
+        # names may load more).
+        self._imported: Tuple[int, Set[Path]] = (-1, set())
+        self._behind: Set[Path] = set()  # buffers newer than their facts in the index
 
     def config_for(self, path: Path) -> Config:
         return self.configs.config_for(str(path))
@@ -101,16 +134,41 @@ class Project:
         self._stamps.clear()
         self._index = None
 
-    def set_buffer(self, path: Path, text: Optional[str]) -> None:
-        """An open file's text (None: closed, the file on disk counts again)."""
+    def set_buffer(self, path: Path, text: Optional[str]) -> bool:
+        """An open file's text (None: closed, the file on disk counts again).
+
+        True when the index must be rebuilt, so that other files' findings may
+        change; False when it stays valid (see :meth:`_keeps_index`).
+        """
         if text is None:
             self.buffers.pop(path, None)
             self._stamps.pop(path, None)
         elif self.buffers.get(path) == text:
-            return
+            return False
         else:
             self.buffers[path] = text
+            if self._keeps_index(path):
+                self._behind.add(path)
+                return False
         self._index = None
+        return True
+
+    def _keeps_index(self, path: Path) -> bool:
+        """Whether the built index stays valid with ``path``'s new buffer: no module
+        of the index imports it, so nothing solved there depends on its facts, and
+        it imports what it did, so its names resolve as they did. The index keeps
+        the older facts of ``path``; :meth:`lint` reads the new ones."""
+        if self._index is None:
+            return False
+        indexed = self._index.facts_for(str(path))
+        facts = self._facts_of(path, True)
+        if indexed is None or facts is None or _imports(facts) != _imports(indexed):
+            return False
+        count, imported = self._imported
+        if count != len(self._index.modules):
+            imported = self._index.imported_modules()
+            self._imported = (len(self._index.modules), imported)
+        return path not in imported
 
     def _stamp(self, path: Path) -> Stamp:
         if path in self.buffers:
@@ -136,9 +194,13 @@ class Project:
         self._facts[key] = (stamp, facts)
         return facts
 
-    def index(self) -> ProjectIndex:
-        """The project index, as ``lint_paths`` on the root builds it (buffers win)."""
-        if self._index is not None:
+    def index(self, exact: bool = False) -> ProjectIndex:
+        """The project index, as ``lint_paths`` on the root builds it (buffers win).
+
+        ``exact``: with every buffer's newest facts, also those of the modules whose
+        edits kept the index; a notebook is not in the index and may import them.
+        """
+        if self._index is not None and not (exact and self._behind):
             return self._index
         if self._files is None:
             self._files = discover([str(self.root)], self.configs).files
@@ -152,19 +214,41 @@ class Project:
                 index.add(path, facts)
         index.build()
         self._index = index
+        self._imported = (-1, set())
+        self._behind.clear()
         return index
 
-    def lint(self, path: Path, text: str) -> FileResult:
-        return lint_file_text(text, str(path), self.config_for(path), self.index())
+    def lint(self, path: Path) -> FileResult:
+        """Lint an open file's buffer from its ``ast`` facts (no libcst relint)."""
+        text = self.buffers[path.resolve()]
+        index = self.index()
+        config = self.config_for(path)
+        facts = self._facts_of(path.resolve(), True)
+        if facts is None:  # nothing to report, or a parse error the engine reports
+            return lint_file_text(text, str(path), config, index)
+        result = FileResult(str(path))
+        result.facts = facts
+        run_rules(text, facts, config, result, index)
+        return result
+
+    def lint_with_libcst(self, path: Path, text: str) -> FileResult:
+        """Lint ``text`` from libcst's facts, as the command line reports (and fixes)
+        a file with findings."""
+        return lint_file_text(text, str(path), self.config_for(path), self.index(), fresh=True)
 
 
 @dataclass
 class Linted:
-    """What a document was last linted as: its text, version and result."""
+    """What a document was last linted as: its text, version and result; then, once
+    code actions asked for them, the libcst lint its fixes come from, each finding's
+    actions (by ``_key``) and "Fix all": editors ask again as the cursor moves."""
 
     text: str
     version: Optional[int]
     result: FileResult
+    fixes: Optional[FileResult] = None
+    actions: Dict[Tuple[Any, ...], List[lsp.CodeAction]] = field(default_factory=dict)
+    fix_all: Optional[FixOutcome] = None
 
 
 class Workspace:
@@ -174,6 +258,8 @@ class Workspace:
     def __init__(self) -> None:
         self.projects: Dict[Path, Project] = {}
         self._configs = ConfigResolver()  # reads each configuration file once
+        # Stamps of the files the settings came from (see ``ConfigResolver.watched_files``).
+        self._settings_stamps: Dict[Path, Stamp] = {}
 
     def project_of(self, path: Path) -> Project:
         root = project_root(self._configs.config_for(str(path)), [str(path)]).resolve()
@@ -190,6 +276,22 @@ class Workspace:
         """A configuration file changed: read settings and files again."""
         self.projects.clear()
         self._configs = ConfigResolver()
+        self._settings_stamps.clear()
+
+    def note_settings(self, always: bool) -> None:
+        """Stamp the files the settings came from (``always``: else only if none is)."""
+        if always or not self._settings_stamps:
+            self._settings_stamps = self._stamps_of_settings()
+
+    def settings_changed_on_disk(self) -> bool:
+        """Whether a file the settings came from changed since :meth:`note_settings`:
+        for clients that report no file changes (a file first read since then counts
+        as unchanged)."""
+        return any(self._settings_stamps.get(path, stamp) != stamp
+                   for path, stamp in self._stamps_of_settings().items())
+
+    def _stamps_of_settings(self) -> Dict[Path, Stamp]:
+        return {path: _disk_stamp(path) for path in self._configs.watched_files()}
 
 
 # --- positions, edits --------------------------------------------------------------
@@ -230,6 +332,13 @@ def _replacement(codec: PositionCodec, old: str, new: str) -> List[lsp.TextEdit]
                          new_text=new[prefix:len(new) - suffix])]
 
 
+def _key(d: Diagnostic) -> List[Any]:
+    """A finding's code and span (1-based rows, code-point columns): published as
+    the diagnostic's ``data``, it finds the finding again when a client sends the
+    diagnostic back with a code-action request."""
+    return [d.code, d.location.row, d.location.column, d.end_location.row, d.end_location.column]
+
+
 def to_lsp(codec: PositionCodec, lines: Sequence[str], d: Diagnostic) -> lsp.Diagnostic:
     return lsp.Diagnostic(
         range=_range(codec, lines, d.location, d.end_location),
@@ -238,6 +347,7 @@ def to_lsp(codec: PositionCodec, lines: Sequence[str], d: Diagnostic) -> lsp.Dia
         code=d.code,
         code_description=lsp.CodeDescription(href=rule_url(d.code, d.name)),
         source="torchseedlint",
+        data=_key(d),
     )
 
 
@@ -246,6 +356,17 @@ def _overlaps(a: lsp.Range, b: lsp.Range) -> bool:
         return (p.line, p.character)
 
     return key(a.start) <= key(b.end) and key(b.start) <= key(a.end)
+
+
+def _asked_about(d: Diagnostic, diagnostic: lsp.Diagnostic, params: lsp.CodeActionParams) -> bool:
+    """Whether a code-action request is about finding ``d`` (published as
+    ``diagnostic``): the client sent the diagnostic back (editors send those of the
+    cursor's line), found by its ``data`` or by code and range; or the request's
+    range touches the flagged code."""
+    return _overlaps(diagnostic.range, params.range) or any(
+        sent.source in (None, diagnostic.source) and str(sent.code) == d.code
+        and (sent.data == diagnostic.data or sent.range == diagnostic.range)
+        for sent in params.context.diagnostics)
 
 
 # --- the server --------------------------------------------------------------------
@@ -375,7 +496,7 @@ class TorchSeedLintServer(LanguageServer):
         }
         project = self.state.project_of(path)
         return lint_bytes(json.dumps(notebook).encode("utf-8"), str(path),
-                          project.config_for(path), project.index())
+                          project.config_for(path), project.index(exact=True))
 
     def closed_notebook(self, params: lsp.DidCloseNotebookDocumentParams) -> None:
         self.notebooks.discard(params.notebook_document.uri)
@@ -398,18 +519,20 @@ class TorchSeedLintServer(LanguageServer):
         project = self.state.project_of(path)
         if rescan:
             project.rescan()
-        project.set_buffer(path.resolve(), text)
-        results = {uri: (text, version, project.lint(path, text))}
+        stale = project.set_buffer(path.resolve(), text) or rescan
+        mine = {other_uri: other for other_uri, other in others.items()
+                if other is not None and self.state.project_of(other[0]) is project}
+        for other_path, other_text, _ in mine.values():
+            stale = project.set_buffer(other_path.resolve(), other_text) or stale
+        results = {uri: (text, version, project.lint(path))}
         # A file's findings depend on the modules it imports (what they seed and
-        # draw) and on those importing it (its role): relint the project's other
-        # open files; only those whose findings changed are published again.
-        for other_uri, other in others.items():
-            if other is None:
-                continue
-            other_path, other_text, other_version = other
-            if self.state.project_of(other_path) is project:
-                results[other_uri] = (other_text, other_version,
-                                      project.lint(other_path, other_text))
+        # draw) and on those importing it (its role): when the index changed,
+        # relint the project's other open files; only those whose findings changed
+        # are published again.
+        if stale:
+            for other_uri, (other_path, other_text, other_version) in mine.items():
+                results[other_uri] = (other_text, other_version, project.lint(other_path))
+        self.state.note_settings(always=rescan)
         return results
 
     def publish(
@@ -436,6 +559,24 @@ class TorchSeedLintServer(LanguageServer):
     def settings_changed(self) -> None:
         self._worker.submit(self.state.forget_settings)
 
+    async def watch_settings(self) -> None:
+        """Ask the client to report changes to the files the settings and the file
+        lists come from, if it can watch files (editors send nothing otherwise)."""
+        workspace = self.client_capabilities.workspace
+        watched = workspace.did_change_watched_files if workspace is not None else None
+        if watched is None or not watched.dynamic_registration:
+            return
+        try:
+            await self.client_register_capability_async(lsp.RegistrationParams(registrations=[
+                lsp.Registration(
+                    id="torchseedlint-settings", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                    register_options=lsp.DidChangeWatchedFilesRegistrationOptions(watchers=[
+                        lsp.FileSystemWatcher(glob_pattern=glob) for glob in WATCHED_GLOBS]))]))
+        except Exception as exc:  # noqa: BLE001 - the client said no: saves still reload
+            self.window_log_message(lsp.LogMessageParams(
+                type=lsp.MessageType.Warning,
+                message=f"torchseedlint: cannot watch the configuration files: {exc}"))
+
     def files_changed(self) -> None:
         self._worker.submit(self.state.rescan)
 
@@ -460,44 +601,59 @@ class TorchSeedLintServer(LanguageServer):
         if linted is None:
             return []
         only = params.context.only
+        opened = self._text(uri)  # a file, not a notebook cell
         lines = split_lines(linted.text)
         actions: List[lsp.CodeAction] = []
         wants_quickfix = only is None or any(
             lsp.CodeActionKind.QuickFix.value.startswith(kind) for kind in only)
         for d in linted.result.diagnostics if wants_quickfix else ():
             diagnostic = to_lsp(self.codec, lines, d)
-            if not _overlaps(diagnostic.range, params.range):
+            if not _asked_about(d, diagnostic, params):
                 continue
-            fix = self._fix_action(uri, linted.text, d, diagnostic)
-            if fix is not None:
-                actions.append(fix)
-            noqa = self._noqa_action(uri, linted.text, d, diagnostic)
-            if noqa is not None:
-                actions.append(noqa)
-        opened = self._text(uri)  # a file, not a notebook cell
+            key = tuple(_key(d))
+            if key not in linted.actions:
+                # A notebook fix may edit other cells too (the seeding block goes
+                # after the imports): `torchseedlint --fix` applies it to the file.
+                fix = self._fix_action(uri, opened[0], linted, d, diagnostic) \
+                    if opened is not None and d.fix is not None else None
+                noqa = self._noqa_action(uri, linted.text, d, diagnostic)
+                linted.actions[key] = [action for action in (fix, noqa) if action is not None]
+            actions.extend(linted.actions[key])
         if opened is not None and (only is None or any(
                 FIX_ALL_KIND.startswith(kind) for kind in only)):
-            fix_all = self._fix_all_action(uri, opened[0], linted)
+            # Asked for every kind (a menu, a light bulb), "Fix all" is offered
+            # without its edit to a client that resolves edits: the ``--fix`` loop
+            # runs only if the user picks it.
+            fix_all = self._fix_all_action(uri, opened[0], linted,
+                                           later=only is None and self._resolves_edits())
             if fix_all is not None:
                 actions.append(fix_all)
         return actions
 
+    def _fixes(self, path: Path, linted: Linted) -> FileResult:
+        """The buffer linted from libcst's facts, once per text: its fixes are those
+        ``--fix`` applies (the published findings come from ``ast``)."""
+        if linted.fixes is None:
+            linted.fixes = self.state.project_of(path).lint_with_libcst(path, linted.text)
+        return linted.fixes
+
     def _fix_action(
-        self, uri: str, text: str, d: Diagnostic, diagnostic: lsp.Diagnostic
+        self, uri: str, path: Path, linted: Linted, d: Diagnostic, diagnostic: lsp.Diagnostic
     ) -> Optional[lsp.CodeAction]:
-        if d.fix is None or d.cell is not None:
-            # A notebook fix may edit other cells too (the seeding block goes
-            # after the imports): `torchseedlint --fix` applies it to the file.
+        same = next((found for found in self._fixes(path, linted).diagnostics
+                     if _key(found) == _key(d)), None)
+        if same is None or same.fix is None:
             return None
-        fixed, applied, _ = apply_fixes(text, [d.fix])
+        fix = same.fix
+        fixed, applied, _ = apply_fixes(linted.text, [fix])
         if not applied or not parses_and_compiles(fixed, d.path):
             return None
-        safe = d.fix.applicability == Applicability.SAFE
-        lines = split_lines(text)
+        safe = fix.applicability == Applicability.SAFE
+        lines = split_lines(linted.text)
         edits = [lsp.TextEdit(range=_range(self.codec, lines, edit.location, edit.end_location),
-                              new_text=edit.content) for edit in d.fix.edits]
+                              new_text=edit.content) for edit in fix.edits]
         return lsp.CodeAction(
-            title=f"torchseedlint ({d.code}): {d.fix.message}" + ("" if safe else " (unsafe)"),
+            title=f"torchseedlint ({d.code}): {fix.message}" + ("" if safe else " (unsafe)"),
             kind=lsp.CodeActionKind.QuickFix,
             diagnostics=[diagnostic],
             is_preferred=safe,
@@ -517,14 +673,32 @@ class TorchSeedLintServer(LanguageServer):
             edit=lsp.WorkspaceEdit(changes={uri: _replacement(self.codec, text, new_text)}),
         )
 
-    def _fix_all_action(self, uri: str, path: Path, linted: Linted) -> Optional[lsp.CodeAction]:
-        """``--fix`` on the buffer: the safe fixes, applied until nothing more applies."""
+    def _resolves_edits(self) -> bool:
+        """Whether the client asks ``codeAction/resolve`` for an action's edit."""
+        text_document = self.client_capabilities.text_document
+        code_action = text_document.code_action if text_document is not None else None
+        support = code_action.resolve_support if code_action is not None else None
+        return support is not None and "edit" in support.properties
+
+    def _fix_all_action(
+        self, uri: str, path: Path, linted: Linted, later: bool = False
+    ) -> Optional[lsp.CodeAction]:
+        """``--fix`` on the buffer: the safe fixes, applied until nothing more applies.
+
+        ``later``: the action without its edit, for ``codeAction/resolve`` to add
+        (:meth:`resolve`), unless it is known already.
+        """
         project = self.state.project_of(path)
         config = project.config_for(path)
         if not any(fix_filter(config, False)(d) for d in linted.result.diagnostics):
             return None
-        outcome = fix_text(linted.text, str(path), config, False, linted.result.diagnostics,
-                           project.index())
+        if later and linted.fix_all is None:
+            return lsp.CodeAction(title="Fix all torchseedlint issues", kind=FIX_ALL_KIND,
+                                  data={"uri": uri})
+        if linted.fix_all is None:
+            linted.fix_all = fix_text(linted.text, str(path), config, False,
+                                      self._fixes(path, linted).diagnostics, project.index())
+        outcome = linted.fix_all
         if outcome.text == linted.text:
             return None
         return lsp.CodeAction(
@@ -533,6 +707,20 @@ class TorchSeedLintServer(LanguageServer):
             edit=lsp.WorkspaceEdit(
                 changes={uri: _replacement(self.codec, linted.text, outcome.text)}),
         )
+
+    def resolve(self, action: lsp.CodeAction) -> lsp.CodeAction:
+        """Add its edit to a "Fix all" offered without one, for the buffer as it reads
+        now (no edit if it has not been linted since it changed)."""
+        uri = action.data.get("uri") if isinstance(action.data, dict) else None
+        if not isinstance(uri, str) or action.kind != FIX_ALL_KIND:
+            return action
+        linted = self.current(uri)
+        opened = self._text(uri)
+        if linted is None or opened is None:
+            return action
+        resolved = self._fix_all_action(uri, opened[0], linted)
+        action.edit = resolved.edit if resolved is not None else lsp.WorkspaceEdit(changes={})
+        return action
 
     def hover(self, params: lsp.HoverParams) -> Optional[lsp.Hover]:
         linted = self.current(params.text_document.uri)
@@ -556,6 +744,10 @@ class TorchSeedLintServer(LanguageServer):
 def make_server() -> TorchSeedLintServer:
     server = TorchSeedLintServer()
 
+    @server.feature(lsp.INITIALIZED)
+    async def initialized(params: lsp.InitializedParams) -> None:
+        await server.watch_settings()
+
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     async def did_open(params: lsp.DidOpenTextDocumentParams) -> None:
         await server.lint_and_publish(params.text_document.uri, rescan=True)
@@ -566,7 +758,10 @@ def make_server() -> TorchSeedLintServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     async def did_save(params: lsp.DidSaveTextDocumentParams) -> None:
-        if Path(to_fs_path(params.text_document.uri) or "").name in CONFIG_FILES:
+        # A client that watches no files says nothing when a configuration file
+        # is saved: look at their stamps whenever a Python file is saved.
+        if Path(to_fs_path(params.text_document.uri) or "").name in CONFIG_FILES or \
+                await server.run(server.state.settings_changed_on_disk):
             server.settings_changed()
             server.relint_all()
             return
@@ -604,9 +799,13 @@ def make_server() -> TorchSeedLintServer:
         server.relint_all()
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(
-        code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL_KIND], resolve_provider=False))
+        code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL_KIND], resolve_provider=True))
     async def code_action(params: lsp.CodeActionParams) -> List[lsp.CodeAction]:
         return await server.run(partial(server.code_actions, params))
+
+    @server.feature(lsp.CODE_ACTION_RESOLVE)
+    async def code_action_resolve(action: lsp.CodeAction) -> lsp.CodeAction:
+        return await server.run(partial(server.resolve, action))
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     async def hover(params: lsp.HoverParams) -> Optional[lsp.Hover]:

@@ -154,6 +154,11 @@ class ProjectIndex:
         """Every file the index has read, whether it could be analysed or not."""
         return set(self.modules) | self._failed
 
+    def imported_modules(self) -> Set[Path]:
+        """The project files that some module of the index imports: what the index
+        solved does not depend on the facts of a module outside this set."""
+        return {imported for path in list(self.modules) for imported in self._imported_files(path)}
+
     def facts_for(self, path: str) -> Optional[ModuleFacts]:
         """Facts already analysed for ``path`` (so linting it does not parse it again)."""
         return self.modules.get(Path(path).resolve())

@@ -460,6 +460,17 @@ class ConfigResolver:
         start = Path(os.path.abspath(path))
         return self._search(start if start.is_dir() else start.parent)
 
+    def watched_files(self) -> List[Path]:
+        """The files whose change may change the settings given so far: every
+        configuration file name in each directory searched (present or not), and
+        the files the loaded configurations ``extend``. An editor compares their
+        stamps to notice a change it was not told about."""
+        candidates = [directory / name for directory in list(self._directories)
+                      for name in CONFIG_FILE_NAMES]
+        extended = [Path(base.source) for config in list(self._files.values())
+                    for base in config.chain() if base.source]
+        return list(dict.fromkeys([*candidates, *extended]))
+
     def _search(self, directory: Path) -> Optional[Path]:
         if directory not in self._directories:
             found = config_file_in(directory)
