@@ -87,8 +87,9 @@ class Sample:
 
 def measure(cmd: Sequence[str], cwd: Optional[Path] = None) -> Sample:
     start = time.perf_counter()
-    proc = subprocess.Popen(list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            cwd=cwd)
+    proc = subprocess.Popen(
+        list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
@@ -117,8 +118,17 @@ def build_corpus(names: Sequence[str], copies: int = 1) -> Path:
         spec = CORPORA[name]
         if not list(wheels.glob(f"{name}-*.whl")):
             subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(wheels),
-                 spec],
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-deps",
+                    "-q",
+                    "-d",
+                    str(wheels),
+                    spec,
+                ],
                 check=True,
             )
     staging = Path(tempfile.mkdtemp(dir=WORK))
@@ -130,8 +140,11 @@ def build_corpus(names: Sequence[str], copies: int = 1) -> Path:
                 for member in archive.namelist():
                     if member.endswith(".py"):
                         archive.extract(member, staging / f"copy{copy}")
-        shutil.copytree(ROOT / "tests" / "fixtures", staging / f"copy{copy}" / "fixtures",
-                        ignore=shutil.ignore_patterns("*.expected", "*.toml"))
+        shutil.copytree(
+            ROOT / "tests" / "fixtures",
+            staging / f"copy{copy}" / "fixtures",
+            ignore=shutil.ignore_patterns("*.expected", "*.toml"),
+        )
     staging.rename(target)
     return target
 
@@ -153,8 +166,16 @@ def tools_bin() -> Optional[Path]:
 
 def tsl(*args: str) -> List[str]:
     # The corpus lives under a git-ignored folder of this repository: lint it anyway.
-    return [sys.executable, "-m", "torchseedlint", "--exit-zero", "-q", "--isolated",
-            "--no-respect-gitignore", *args]
+    return [
+        sys.executable,
+        "-m",
+        "torchseedlint",
+        "--exit-zero",
+        "-q",
+        "--isolated",
+        "--no-respect-gitignore",
+        *args,
+    ]
 
 
 class Table:
@@ -206,12 +227,28 @@ def corpus_table(name: str, runs: int, tools: Optional[Path], with_flake8: bool)
         subprocess.run(warm, capture_output=True, check=False)
         table.add(WARM, median_of(warm, runs))
         if tools is not None:
-            table.add("ruff check --select ALL", median_of(
-                [str(tools / "ruff"), "check", "--isolated", "--select", "ALL", "--no-cache",
-                 "--exit-zero", "-q", str(corpus)], runs))
+            table.add(
+                "ruff check --select ALL",
+                median_of(
+                    [
+                        str(tools / "ruff"),
+                        "check",
+                        "--isolated",
+                        "--select",
+                        "ALL",
+                        "--no-cache",
+                        "--exit-zero",
+                        "-q",
+                        str(corpus),
+                    ],
+                    runs,
+                ),
+            )
             if with_flake8:  # one run: it is slow
-                table.add("flake8 (default rules, 1 run)", median_of(
-                    [str(tools / "flake8"), "--isolated", "--exit-zero", str(corpus)], 1))
+                table.add(
+                    "flake8 (default rules, 1 run)",
+                    median_of([str(tools / "flake8"), "--isolated", "--exit-zero", str(corpus)], 1),
+                )
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)
         listing.unlink()
@@ -236,17 +273,18 @@ def small_file_rows(runs: int, tools: Optional[Path]) -> Dict[str, Sample]:
         (folder / "findings.py").write_text(FINDINGS_FILE, encoding="utf-8")
         rows = {
             "python -c pass (interpreter start)": median_of([sys.executable, "-c", "pass"], runs),
-            "torchseedlint, one clean file": median_of(
-                tsl("--no-cache", "clean.py"), runs, folder),
+            "torchseedlint, one clean file": median_of(tsl("--no-cache", "clean.py"), runs, folder),
             "torchseedlint, one file with findings": median_of(
-                tsl("--no-cache", "findings.py"), runs, folder),
+                tsl("--no-cache", "findings.py"), runs, folder
+            ),
         }
         if tools is not None:
             rows["flake8, the same clean file"] = median_of(
-                [str(tools / "flake8"), "--isolated", "clean.py"], runs, folder)
+                [str(tools / "flake8"), "--isolated", "clean.py"], runs, folder
+            )
             rows["ruff, the same clean file"] = median_of(
-                [str(tools / "ruff"), "check", "--isolated", "--no-cache", "clean.py"], runs,
-                folder)
+                [str(tools / "ruff"), "check", "--isolated", "--no-cache", "clean.py"], runs, folder
+            )
         for label, sample in rows.items():
             print(f"small: {label}: {sample}", file=sys.stderr, flush=True)
         return rows
@@ -261,8 +299,9 @@ def verdict(ok: bool) -> str:
 def report(corpora: Sequence[str], runs: int, scales: Sequence[int]) -> str:
     tools = tools_bin()
     # The cheapest, most telling measurements first: every row is printed as it comes.
-    tables = {name: corpus_table(name, runs, tools, with_flake8=name == "timm")
-              for name in corpora[:1]}
+    tables = {
+        name: corpus_table(name, runs, tools, with_flake8=name == "timm") for name in corpora[:1]
+    }
     small = small_file_rows(runs, tools)
     scaled = scale_rows(scales, runs) if "timm" in corpora else []
     for name in corpora[1:]:
@@ -272,49 +311,66 @@ def report(corpora: Sequence[str], runs: int, scales: Sequence[int]) -> str:
         out += [f"## {table.title}", "", f"Medians of {runs} runs.", "", *table.markdown(FLOOR), ""]
     if scaled:
         base = scaled[0][2]
-        out += ["## Scale: copies of timm, cold, --jobs 1", "",
-                "| copies | files | CPU s | peak RSS MB | RSS / 1× |", "|---|---:|---:|---:|---:|"]
+        out += [
+            "## Scale: copies of timm, cold, --jobs 1",
+            "",
+            "| copies | files | CPU s | peak RSS MB | RSS / 1× |",
+            "|---|---:|---:|---:|---:|",
+        ]
         for scale, count, sample in scaled:
-            out.append(f"| {scale}× | {count} | {sample.cpu:.2f} | {sample.rss_mb:.0f} | "
-                       f"{sample.rss_mb / base.rss_mb:.2f}× |")
+            out.append(
+                f"| {scale}× | {count} | {sample.cpu:.2f} | {sample.rss_mb:.0f} | "
+                f"{sample.rss_mb / base.rss_mb:.2f}× |"
+            )
         out.append("")
-    out += ["## One small file (wall includes the interpreter's start)", "",
-            "| command | CPU s | wall s | peak RSS MB |", "|---|---:|---:|---:|"]
+    out += [
+        "## One small file (wall includes the interpreter's start)",
+        "",
+        "| command | CPU s | wall s | peak RSS MB |",
+        "|---|---:|---:|---:|",
+    ]
     for label, sample in small.items():
         out.append(f"| {label} | {sample.cpu:.2f} | {sample.wall:.2f} | {sample.rss_mb:.0f} |")
     out += ["", "## Targets (issue 13)", "", "| target | result |", "|---|---|"]
     for name, table in tables.items():
         rows, floor = table.rows, table.rows[FLOOR]
         cold = rows[COLD].cpu / floor.cpu
-        out.append(f"| 1. cold --jobs 1 ≤ 0.4× the parse floor ({name}) | "
-                   f"{verdict(cold <= 0.4)}: {cold:.2f}× CPU "
-                   f"({rows[COLD].wall / floor.wall:.2f}× wall) |")
+        out.append(
+            f"| 1. cold --jobs 1 ≤ 0.4× the parse floor ({name}) | "
+            f"{verdict(cold <= 0.4)}: {cold:.2f}× CPU "
+            f"({rows[COLD].wall / floor.wall:.2f}× wall) |"
+        )
     if len(scaled) > 1:
         growth = scaled[-1][2].rss_mb / scaled[0][2].rss_mb
-        out.append(f"| 2. max RSS ≤ 1.3× from 1× to {scaled[-1][0]}× timm | "
-                   f"{verdict(growth <= 1.3)}: {growth:.2f}× "
-                   f"({scaled[0][2].rss_mb:.0f} → {scaled[-1][2].rss_mb:.0f} MB) |")
+        out.append(
+            f"| 2. max RSS ≤ 1.3× from 1× to {scaled[-1][0]}× timm | "
+            f"{verdict(growth <= 1.3)}: {growth:.2f}× "
+            f"({scaled[0][2].rss_mb:.0f} → {scaled[-1][2].rss_mb:.0f} MB) |"
+        )
     if "diffusers" in tables:
         rss = tables["diffusers"].rows[COLD].rss_mb
         out.append(f"| 2. max RSS ≤ 300 MB on diffusers | {verdict(rss <= 300)}: {rss:.0f} MB |")
     clean = small["torchseedlint, one clean file"].wall
     flake8 = small.get("flake8, the same clean file")
     beside = f" (flake8 {flake8.wall:.2f} s)" if flake8 else ""
-    out.append(f"| 3. one clean small file ≤ 0.2 s wall | {verdict(clean <= 0.2)}: "
-               f"{clean:.2f} s{beside} |")
+    out.append(
+        f"| 3. one clean small file ≤ 0.2 s wall | {verdict(clean <= 0.2)}: {clean:.2f} s{beside} |"
+    )
     found = small["torchseedlint, one file with findings"].wall
-    out.append(f"| 3. one file with findings ≤ 0.35 s wall | {verdict(found <= 0.35)}: "
-               f"{found:.2f} s |")
+    out.append(
+        f"| 3. one file with findings ≤ 0.35 s wall | {verdict(found <= 0.35)}: {found:.2f} s |"
+    )
     for name, table in tables.items():
         rows = table.rows
         warm = rows[WARM].cpu / rows[COLD].cpu
         jobs = rows[COLD2].wall / rows[COLD].wall
-        out.append(f"| 4. warm ≤ 2 % of cold ({name}) | {verdict(warm <= 0.02)}: "
-                   f"{100 * warm:.1f} % |")
-        out.append(f"| 4. --jobs 2 wall ≤ 0.6× --jobs 1 ({name}) | {verdict(jobs <= 0.6)}: "
-                   f"{jobs:.2f}× |")
-    out.append(f"| 5. ruff, flake8, ast.parse in the same table | "
-               f"{verdict(tools is not None)} |")
+        out.append(
+            f"| 4. warm ≤ 2 % of cold ({name}) | {verdict(warm <= 0.02)}: {100 * warm:.1f} % |"
+        )
+        out.append(
+            f"| 4. --jobs 2 wall ≤ 0.6× --jobs 1 ({name}) | {verdict(jobs <= 0.6)}: {jobs:.2f}× |"
+        )
+    out.append(f"| 5. ruff, flake8, ast.parse in the same table | {verdict(tools is not None)} |")
     return "\n".join(out) + "\n"
 
 
@@ -342,8 +398,9 @@ def header() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", nargs="+", default=["timm", "diffusers"],
-                        choices=sorted(CORPORA))
+    parser.add_argument(
+        "--corpus", nargs="+", default=["timm", "diffusers"], choices=sorted(CORPORA)
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scale", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"))

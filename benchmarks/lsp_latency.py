@@ -207,18 +207,26 @@ async def over_stdio(edits: int, findings: bool) -> Dict[str, List[float]]:
     await client.start_io(sys.executable, "-m", "torchseedlint.integrations.server")
     # As VS Code and Neovim do, the client resolves an action's edit when it is picked
     # (so "Fix all" is not computed for a menu).
-    capabilities = lsp.ClientCapabilities(text_document=lsp.TextDocumentClientCapabilities(
-        code_action=lsp.CodeActionClientCapabilities(
-            resolve_support=lsp.ClientCodeActionResolveOptions(properties=["edit"]))))
-    await client.initialize_async(lsp.InitializeParams(
-        capabilities=capabilities, root_uri=project.as_uri()))
+    capabilities = lsp.ClientCapabilities(
+        text_document=lsp.TextDocumentClientCapabilities(
+            code_action=lsp.CodeActionClientCapabilities(
+                resolve_support=lsp.ClientCodeActionResolveOptions(properties=["edit"])
+            )
+        )
+    )
+    await client.initialize_async(
+        lsp.InitializeParams(capabilities=capabilities, root_uri=project.as_uri())
+    )
     client.initialized(lsp.InitializedParams())
 
     times: Dict[str, List[float]] = {}
     start = time.perf_counter()
     opened = client.expect(uri, 1)
-    client.text_document_did_open(lsp.DidOpenTextDocumentParams(
-        text_document=lsp.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(
+            text_document=lsp.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+        )
+    )
     await opened
     times[f"stdio, {label}: open (cold)"] = [time.perf_counter() - start]
 
@@ -227,27 +235,38 @@ async def over_stdio(edits: int, findings: bool) -> Dict[str, List[float]]:
         # Type a new learning rate: one line changes, as a keystroke changes it.
         done = client.expect(uri, version)
         start = time.perf_counter()
-        client.text_document_did_change(lsp.DidChangeTextDocumentParams(
-            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
-            content_changes=[lsp.TextDocumentContentChangePartial(
-                range=lsp.Range(start=lsp.Position(line=line, character=0),
-                                end=lsp.Position(line=line + 1, character=0)),
-                text=edited("LEARNING_RATE = 0.1\n", version))]))
+        client.text_document_did_change(
+            lsp.DidChangeTextDocumentParams(
+                text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[
+                    lsp.TextDocumentContentChangePartial(
+                        range=lsp.Range(
+                            start=lsp.Position(line=line, character=0),
+                            end=lsp.Position(line=line + 1, character=0),
+                        ),
+                        text=edited("LEARNING_RATE = 0.1\n", version),
+                    )
+                ],
+            )
+        )
         count = await done
         elapsed = time.perf_counter() - start
         assert bool(count) == findings
         times.setdefault(f"stdio, {label}: edit to diagnostics", []).append(elapsed)
         times.setdefault(f"stdio, {label}: after the debounce", []).append(
-            elapsed - DEBOUNCE_SECONDS)
+            elapsed - DEBOUNCE_SECONDS
+        )
         if findings:
             # The editor asks for the actions of the finding under the cursor: the
             # first request after an edit runs the libcst lint, a second reuses it.
             for kind in ("first", "again"):
                 start = time.perf_counter()
-                actions = await client.text_document_code_action_async(code_action_params(
-                    uri, last[uri][0]))
-                times.setdefault(f"stdio, {label}: code actions ({kind} after an edit)",
-                                 []).append(time.perf_counter() - start)
+                actions = await client.text_document_code_action_async(
+                    code_action_params(uri, last[uri][0])
+                )
+                times.setdefault(f"stdio, {label}: code actions ({kind} after an edit)", []).append(
+                    time.perf_counter() - start
+                )
                 assert actions
 
     await client.shutdown_async(None)
@@ -262,7 +281,8 @@ def code_action_params(uri: str, diagnostic: lsp.Diagnostic) -> lsp.CodeActionPa
     return lsp.CodeActionParams(
         text_document=lsp.TextDocumentIdentifier(uri=uri),
         range=lsp.Range(start=line_start, end=line_start),
-        context=lsp.CodeActionContext(diagnostics=[diagnostic]))
+        context=lsp.CodeActionContext(diagnostics=[diagnostic]),
+    )
 
 
 def load() -> str:
@@ -284,15 +304,19 @@ def main() -> None:
     for findings in (False, True):
         times.update(in_process(args.edits, findings))
     print(f"load average (1, 5, 15 min) after: {load()}")
-    print(f"{LINES}-line file, {args.edits} edits, debounce {DEBOUNCE_SECONDS * 1000:.0f} ms, "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"{LINES}-line file, {args.edits} edits, debounce {DEBOUNCE_SECONDS * 1000:.0f} ms, "
+        f"{os.cpu_count()} CPUs"
+    )
     print("| measure | median ms | p90 ms | max ms |")
     print("|---|---:|---:|---:|")
     for name, values in times.items():
         ordered = sorted(values)
         p90 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
-        print(f"| {name} | {statistics.median(ordered) * 1000:.0f} | {p90 * 1000:.0f} | "
-              f"{ordered[-1] * 1000:.0f} |")
+        print(
+            f"| {name} | {statistics.median(ordered) * 1000:.0f} | {p90 * 1000:.0f} | "
+            f"{ordered[-1] * 1000:.0f} |"
+        )
 
 
 if __name__ == "__main__":

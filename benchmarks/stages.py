@@ -16,18 +16,25 @@ import time
 from pathlib import Path
 from typing import Dict, List
 
-from torchseedlint.semantic.ast_facts import collect_facts_ast
-from torchseedlint.settings.config import Config
-from torchseedlint.engine.runner import parse, reported_codes, run_rules
 from torchseedlint.engine.results import FileResult
-from torchseedlint.semantic.cst_facts import collect_facts
-from torchseedlint.rules import triggers
+from torchseedlint.engine.runner import parse, reported_codes, run_rules
 from torchseedlint.engine.screen import compiles, may_report
 from torchseedlint.engine.sources import decode_source
+from torchseedlint.rules import triggers
+from torchseedlint.semantic.ast_facts import collect_facts_ast
+from torchseedlint.semantic.cst_facts import collect_facts
+from torchseedlint.settings.config import Config
 
-STAGES = ("read + decode", "text screen", "compile (screened out)", "ast facts",
-          "rules (ast facts)", "libcst parse (files with findings)",
-          "libcst facts (files with findings)", "rules again (files with findings)")
+STAGES = (
+    "read + decode",
+    "text screen",
+    "compile (screened out)",
+    "ast facts",
+    "rules (ast facts)",
+    "libcst parse (files with findings)",
+    "libcst facts (files with findings)",
+    "rules again (files with findings)",
+)
 
 
 def main(corpus: Path) -> None:
@@ -83,8 +90,10 @@ def main(corpus: Path) -> None:
         run_rules(text, facts, config, FileResult(str(path)))
         lap("rules again (files with findings)")
     total = sum(spent.values())
-    print(f"{len(files)} files, {analysed} analysed from ast, {relinted} with findings "
-          f"parsed again by libcst")
+    print(
+        f"{len(files)} files, {analysed} analysed from ast, {relinted} with findings "
+        f"parsed again by libcst"
+    )
     for stage, seconds in spent.items():
         print(f"{stage}: {seconds:.2f} s ({100 * seconds / total:.0f} %)")
     print(f"of which garbage collection: {collecting[0]:.2f} s")

@@ -135,7 +135,9 @@ def parse_roles(text: str, project_dir: Path) -> Dict[str, str]:
     return roles
 
 
-def summarize(project: str, findings: Iterable[Finding], roles: Optional[Dict[str, str]]) -> Summary:
+def summarize(
+    project: str, findings: Iterable[Finding], roles: Optional[Dict[str, str]]
+) -> Summary:
     """Count ``findings`` per code and per role (``roles`` None: the roles are unknown)."""
     summary = Summary(project)
     if roles is not None:
@@ -198,8 +200,15 @@ def render_comparison(before: Summary, after: Summary) -> List[str]:
     roles = ordered_roles(before.by_role, after.by_role, after.files_by_role)
     lines += _table(
         ["role", "files", "before", "after"],
-        [(r, after.files_by_role[r] if after.files_by_role else NO_ROLES,
-          before.by_role[r], after.by_role[r]) for r in roles],
+        [
+            (
+                r,
+                after.files_by_role[r] if after.files_by_role else NO_ROLES,
+                before.by_role[r],
+                after.by_role[r],
+            )
+            for r in roles
+        ],
     )
     lines += [""]
     codes = sorted(set(before.by_code) | set(after.by_code))
@@ -212,8 +221,9 @@ def render_comparison(before: Summary, after: Summary) -> List[str]:
 
 def sample_findings(findings: Sequence[Finding], n: int, seed: int) -> List[Finding]:
     """``n`` findings drawn reproducibly (the same input order and seed give the same sample)."""
-    ordered = sorted(findings, key=lambda f: (f.project, f.path, f.cell or 0, f.row, f.code,
-                                              f.message))
+    ordered = sorted(
+        findings, key=lambda f: (f.project, f.path, f.cell or 0, f.row, f.code, f.message)
+    )
     chosen = random.Random(seed).sample(ordered, min(n, len(ordered)))
     return chosen
 
@@ -245,8 +255,10 @@ def render_sample(
     lines = list(header) + [""]
     lines += _table(
         ["#", "code", "role", "location", "label", "reason"],
-        [(i, f.code, roles.get((f.project, f.path), UNKNOWN_ROLE),
-          f.location(), "", "") for i, f in enumerate(chosen, 1)],
+        [
+            (i, f.code, roles.get((f.project, f.path), UNKNOWN_ROLE), f.location(), "", "")
+            for i, f in enumerate(chosen, 1)
+        ],
     )
     lines += [""]
     for i, f in enumerate(chosen, 1):
@@ -282,8 +294,10 @@ def precision_table(labels: Sequence[Tuple[str, str]]) -> List[str]:
 
     return _table(
         ["code", "TP", "FP", "debatable", "precision TP/(TP+FP)"],
-        [(code, c["TP"], c["FP"], c["debatable"], precision(c))
-         for code, c in sorted(counts.items(), key=lambda kv: (kv[0] == "all", kv[0]))],
+        [
+            (code, c["TP"], c["FP"], c["debatable"], precision(c))
+            for code, c in sorted(counts.items(), key=lambda kv: (kv[0] == "all", kv[0]))
+        ],
     )
 
 
@@ -299,8 +313,19 @@ def project_dir(spec: str) -> Path:
     if archive is None:
         archives.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-             "-q", "-d", str(archives), spec],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "-q",
+                "-d",
+                str(archives),
+                spec,
+            ],
             check=True,
         )
         archive = archives / f"{stem}.tar.gz"
@@ -325,18 +350,30 @@ def lint(directory: Path, env: Dict[str, str]) -> Tuple[str, Optional[str]]:
     base = [sys.executable, "-m", "torchseedlint", "."]
     found = subprocess.run(
         [*base, "--output-format", "json", "--exit-zero", "--no-cache"],
-        cwd=directory, env=env, capture_output=True, text=True,
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     if found.returncode != 0:
         raise LintFailed(f"exit {found.returncode}: {found.stderr.strip()[-2000:]}")
     helptext = subprocess.run(
         [sys.executable, "-m", "torchseedlint", "--help"],
-        cwd=directory, env=env, capture_output=True, text=True, check=True,
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     if "--show-roles" not in helptext:
         return found.stdout, None
-    roles = subprocess.run([*base, "--show-roles", "--no-cache"], cwd=directory, env=env,
-                           capture_output=True, text=True)
+    roles = subprocess.run(
+        [*base, "--show-roles", "--no-cache"],
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if roles.returncode != 0:
         raise LintFailed(f"--show-roles exit {roles.returncode}: {roles.stderr.strip()[-2000:]}")
     return found.stdout, roles.stdout
@@ -347,7 +384,11 @@ def tool_env(tree: Path) -> Dict[str, str]:
     env = dict(os.environ, PYTHONPATH=str(tree))
     where = subprocess.run(
         [sys.executable, "-c", "import torchseedlint; print(torchseedlint.__file__)"],
-        cwd=tempfile.gettempdir(), env=env, capture_output=True, text=True, check=True,
+        cwd=tempfile.gettempdir(),
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     if not Path(where).resolve().is_relative_to(tree.resolve()):
         raise RuntimeError(f"torchseedlint imported from {where}, not from {tree}")
@@ -363,8 +404,9 @@ class Run:
 
 def save_result(path: Path, findings: List[Finding], roles: Optional[Dict[str, str]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"findings": [asdict(f) for f in findings], "roles": roles}),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"findings": [asdict(f) for f in findings], "roles": roles}), encoding="utf-8"
+    )
 
 
 def load_result(path: Path) -> Tuple[List[Finding], Optional[Dict[str, str]]]:
@@ -396,21 +438,27 @@ def run_all(tree: Path, dirs: Dict[str, Path]) -> Run:
 def baseline_run(rev: str, dirs: Dict[str, Path]) -> Run:
     """The findings of revision ``rev``; a commit's results never change, so they are kept in
     the cache (one file per commit and project) and linted again only when missing."""
-    sha = subprocess.run(["git", "rev-parse", rev], cwd=ROOT, capture_output=True, text=True,
-                         check=True).stdout.strip()
+    sha = subprocess.run(
+        ["git", "rev-parse", rev], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
     saved = {p: CACHE / "baselines" / f"{sha}-{d.name}.json" for p, d in dirs.items()}
     missing = {p: d for p, d in dirs.items() if not saved[p].exists()}
     failed: Dict[str, str] = {}
     if missing:
         with tempfile.TemporaryDirectory() as tmp:
             tree = Path(tmp) / "baseline"
-            subprocess.run(["git", "worktree", "add", "--detach", str(tree), sha],
-                           cwd=ROOT, check=True, capture_output=True)
+            subprocess.run(
+                ["git", "worktree", "add", "--detach", str(tree), sha],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
             try:
                 fresh = run_all(tree, missing)
             finally:
-                subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT,
-                               check=True)
+                subprocess.run(
+                    ["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=True
+                )
         failed = fresh.failed
         for p in missing:
             if p not in failed:
@@ -436,8 +484,13 @@ def current_run(dirs: Dict[str, Path], reuse: bool) -> Tuple[Run, str]:
         for p, d in dirs.items():
             run.findings[p], run.roles[p] = load_result(LAST_RUN / f"{d.name}.json")
         return run, tree
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "torchseedlint"], cwd=ROOT,
-                           capture_output=True, text=True, check=True).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "torchseedlint"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     tree = git_describe("HEAD") + (" + uncommitted changes in torchseedlint/" if dirty else "")
     run = run_all(ROOT, dirs)
     for p, d in dirs.items():
@@ -448,19 +501,26 @@ def current_run(dirs: Dict[str, Path], reuse: bool) -> Tuple[Run, str]:
 
 
 def git_describe(rev: str) -> str:
-    return subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT,
-                          capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        ["git", "rev-parse", "--short", rev], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
-def report(args: argparse.Namespace, dirs: Dict[str, Path], current: Run, tree: str,
-           baseline: Optional[Run]) -> List[str]:
+def report(
+    args: argparse.Namespace,
+    dirs: Dict[str, Path],
+    current: Run,
+    tree: str,
+    baseline: Optional[Run],
+) -> List[str]:
     lines = [
         "# torchseedlint on real code: pinned sdists",
         "",
         f"Command: `python scripts/eval_real.py {' '.join(args.argv)}`",
         "",
         f"Current tree: {tree}. Projects: "
-        + ", ".join(f"`{PROJECTS[p]}`" for p in dirs) + ". "
+        + ", ".join(f"`{PROJECTS[p]}`" for p in dirs)
+        + ". "
         + f"Python {platform.python_version()}, libcst {importlib.metadata.version('libcst')}.",
         "",
         "Each sdist directory is linted with `python -m torchseedlint . --output-format json "
@@ -499,8 +559,9 @@ def write_sample(args: argparse.Namespace, dirs: Dict[str, Path], current: Run, 
     chosen = sample_findings(everything, args.sample, args.seed)
     roles = {(p, path): role for p in dirs for path, role in (current.roles[p] or {}).items()}
     sources = {
-        f: source_lines((dirs[f.project] / f.path).read_text(encoding="utf-8", errors="replace"),
-                        f.cell)
+        f: source_lines(
+            (dirs[f.project] / f.path).read_text(encoding="utf-8", errors="replace"), f.cell
+        )
         for f in chosen
     }
     header = [
@@ -510,24 +571,35 @@ def write_sample(args: argparse.Namespace, dirs: Dict[str, Path], current: Run, 
         "Labels: TP (a real reproducibility problem the maintainer would fix), FP (wrong or not a "
         "problem), debatable.",
     ]
-    Path(args.sample_output).write_text("\n".join(render_sample(chosen, roles, sources, header)) + "\n",
-                                        encoding="utf-8")
+    Path(args.sample_output).write_text(
+        "\n".join(render_sample(chosen, roles, sources, header)) + "\n", encoding="utf-8"
+    )
     print(f"wrote {args.sample_output}", file=sys.stderr)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("projects", nargs="*", metavar="PROJECT",
-                        help=f"projects to lint (default: all of {', '.join(PROJECTS)})")
+    parser.add_argument(
+        "projects",
+        nargs="*",
+        metavar="PROJECT",
+        help=f"projects to lint (default: all of {', '.join(PROJECTS)})",
+    )
     parser.add_argument("--baseline", metavar="REV", help="compare with this git revision")
     parser.add_argument("-o", "--output", help="write the report here (default: stdout)")
     parser.add_argument("--sample", type=int, metavar="N", help="also write N random findings")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sample")
     parser.add_argument("--sample-output", default="benchmarks/precision_sample.md")
-    parser.add_argument("--reuse-last", action="store_true",
-                        help="use the last run's findings for the current tree (no linting)")
-    parser.add_argument("--precision", metavar="FILE",
-                        help="print the per-code precision table of a labelled sheet and exit")
+    parser.add_argument(
+        "--reuse-last",
+        action="store_true",
+        help="use the last run's findings for the current tree (no linting)",
+    )
+    parser.add_argument(
+        "--precision",
+        metavar="FILE",
+        help="print the per-code precision table of a labelled sheet and exit",
+    )
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     unknown = sorted(set(args.projects) - set(PROJECTS))

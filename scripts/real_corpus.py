@@ -93,8 +93,9 @@ def check_corpus(name: str, files: Sequence[Path], workdir: Path) -> Figures:
         figures.fixable = sum(1 for d in found if d.get("fix"))
     fix = _run(["--fix", "--unsafe-fixes", "--silent", str(copy)])
     figures.problems += _crashed("fix", fix)
-    figures.problems += [f"fix: {line}" for line in fix.stderr.splitlines()
-                         if line.startswith("warning:")]
+    figures.problems += [
+        f"fix: {line}" for line in fix.stderr.splitlines() if line.startswith("warning:")
+    ]
     for target, data in originals.items():
         written = target.read_bytes()
         if written == data:
@@ -114,8 +115,12 @@ def check_corpus(name: str, files: Sequence[Path], workdir: Path) -> Figures:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("corpora", nargs="*", metavar="CORPUS",
-                        help=f"Some of {', '.join(sorted(CORPORA))} (default: all).")
+    parser.add_argument(
+        "corpora",
+        nargs="*",
+        metavar="CORPUS",
+        help=f"Some of {', '.join(sorted(CORPORA))} (default: all).",
+    )
     parser.add_argument("--limit", type=int, help="Only the first N files of each corpus.")
     args = parser.parse_args()
     unknown = set(args.corpora) - set(CORPORA)

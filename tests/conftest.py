@@ -59,8 +59,11 @@ _USER_VARIABLES = ("NO_COLOR", "FORCE_COLOR")
 
 def _without_user_settings(environ: Mapping[str, str]) -> Dict[str, Optional[str]]:
     """The variables to unset (None) so that a run sees no TORCHSEEDLINT_* or colour setting."""
-    return {name: None for name in environ
-            if name.startswith("TORCHSEEDLINT_") or name in _USER_VARIABLES}
+    return {
+        name: None
+        for name in environ
+        if name.startswith("TORCHSEEDLINT_") or name in _USER_VARIABLES
+    }
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,9 @@ def run_cli(
     with pytest.MonkeyPatch.context() as patch:
         if cwd is not None:
             patch.chdir(cwd)
-        result = CliRunner().invoke(main, list(args), input=stdin, env=variables,
-                                    catch_exceptions=False)
+        result = CliRunner().invoke(
+            main, list(args), input=stdin, env=variables, catch_exceptions=False
+        )
     return CliResult(result.exit_code, result.stdout, result.stderr)
 
 
@@ -111,13 +115,24 @@ def run_cli_process(
     imports this checkout's package, and sees no TORCHSEEDLINT_* or colour variable
     but those of ``env``.
     """
-    variables = {name: value for name, value in os.environ.items()
-                 if name not in _without_user_settings(os.environ)}
+    variables = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in _without_user_settings(os.environ)
+    }
     variables.update(env or {})
     variables["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [str(ROOT), variables.get("PYTHONPATH")]))
-    done = subprocess.run([*command, *args], cwd=cwd, input=stdin, env=variables,
-                          capture_output=True, text=True, timeout=timeout)
+        filter(None, [str(ROOT), variables.get("PYTHONPATH")])
+    )
+    done = subprocess.run(
+        [*command, *args],
+        cwd=cwd,
+        input=stdin,
+        env=variables,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     return CliResult(done.returncode, done.stdout, done.stderr)
 
 

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # type checkers see the API's own types (``py.typed``); see __getattr__
-    from torchseedlint.settings.config import Config
     from torchseedlint.core.diagnostics import Diagnostic, Edit, Fix, Location
     from torchseedlint.engine.runner import lint_paths, lint_source
+    from torchseedlint.settings.config import Config
 
 # The public API, imported on first use: ``torchseedlint --version`` and the
 # modules a worker process needs load nothing more than they use.
@@ -24,8 +24,16 @@ _EXPORTS = {
     "lint_source": "torchseedlint.engine.runner",
 }
 
-__all__ = ["Config", "Diagnostic", "Edit", "Fix", "Location", "lint_paths", "lint_source",
-           "__version__"]
+__all__ = [
+    "Config",
+    "Diagnostic",
+    "Edit",
+    "Fix",
+    "Location",
+    "lint_paths",
+    "lint_source",
+    "__version__",
+]
 
 
 def __getattr__(name: str) -> Any:

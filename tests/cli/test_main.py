@@ -102,13 +102,15 @@ def write(root: Path, files: Dict[str, str]) -> None:
 def pyproject(root: Path, body: str) -> None:
     # Blanket TSL201 unless the test chooses the mode itself (TOML forbids a repeated key).
     mode = "" if "dataloader-worker-seeding" in body else BLANKET
-    write(root, {"pyproject.toml": "[project]\nname = 'demo'\n\n[tool.torchseedlint]\n"
-                                   + mode + body})
+    write(
+        root, {"pyproject.toml": "[project]\nname = 'demo'\n\n[tool.torchseedlint]\n" + mode + body}
+    )
 
 
 def test_console_script_is_installed_next_to_the_interpreter() -> None:
     assert CONSOLE_SCRIPT.is_file(), (
-        f"{CONSOLE_SCRIPT} missing: install the package (pip install -e .)")
+        f"{CONSOLE_SCRIPT} missing: install the package (pip install -e .)"
+    )
 
 
 # --- exit codes and the concise format ---------------------------------------------
@@ -134,8 +136,11 @@ def test_findings_exit_1_with_concise_lines_and_summary(project: Path) -> None:
     assert (first.group("code"), first.group("name")) == ("TSL101", "missing-torch-seed")
     assert "`torch.nn.Linear(...)` draws from the torch RNG" in first.group("message")
     assert lines[3] == "Found 3 errors."
-    assert findings(result) == ["train.py:5:13 TSL101", "train.py:6:12 TSL102",
-                                 "train.py:7:14 TSL201"]
+    assert findings(result) == [
+        "train.py:5:13 TSL101",
+        "train.py:6:12 TSL102",
+        "train.py:7:14 TSL201",
+    ]
 
 
 def test_one_finding_says_error_in_the_singular(project: Path) -> None:
@@ -211,8 +216,17 @@ def test_unknown_selector_in_config_exits_2(project: Path) -> None:
 
 # --- json ---------------------------------------------------------------------------
 
-REQUIRED_JSON_KEYS = {"code", "name", "message", "filename", "location", "end_location", "fix",
-                      "severity", "url"}
+REQUIRED_JSON_KEYS = {
+    "code",
+    "name",
+    "message",
+    "filename",
+    "location",
+    "end_location",
+    "fix",
+    "severity",
+    "url",
+}
 
 
 def test_json_has_ruffs_fields_and_nothing_else_on_stdout(project: Path) -> None:
@@ -233,7 +247,9 @@ def test_json_has_ruffs_fields_and_nothing_else_on_stdout(project: Path) -> None
         assert set(item["location"]) == {"row", "column"}
         assert set(item["end_location"]) == {"row", "column"}
         assert (item["end_location"]["row"], item["end_location"]["column"]) >= (
-            item["location"]["row"], item["location"]["column"])
+            item["location"]["row"],
+            item["location"]["column"],
+        )
         # null until a rule offers a fix; then ruff's fix object.
         assert item["fix"] is None or set(item["fix"]) == {"applicability", "message", "edits"}
         assert item["severity"] in ("error", "warning", "note")
@@ -269,17 +285,25 @@ NOQA_CASES = {
     "coded_mixed_case": (LOADER.replace("=4)\n", "=4)  # NoQA: TSL201\n"), []),
     "code_lower": (LOADER.replace("=4)\n", "=4)  # noqa: tsl201\n"), []),
     "two_codes_and_reason": (
-        TWO_ON_A_LINE.replace(")\n", ")  # noqa:TSL101,TSL102 seeded by the launcher\n"), []),
+        TWO_ON_A_LINE.replace(")\n", ")  # noqa:TSL101,TSL102 seeded by the launcher\n"),
+        [],
+    ),
     "space_separated": (TWO_ON_A_LINE.replace(")\n", ")  # noqa: TSL101 TSL102\n"), []),
     "one_of_two": (TWO_ON_A_LINE.replace(")\n", ")  # noqa: TSL102\n"), ["4:5 TSL101"]),
     "unsuppressed_pair": (TWO_ON_A_LINE, ["4:5 TSL101", "4:16 TSL102"]),
     "last_line_of_statement": (MULTILINE_LOADER.replace(")\n", ")  # noqa: TSL201\n"), []),
     "first_line_of_statement": (
-        MULTILINE_LOADER.replace("DataLoader(\n", "DataLoader(  # noqa: TSL201\n"), []),
+        MULTILINE_LOADER.replace("DataLoader(\n", "DataLoader(  # noqa: TSL201\n"),
+        [],
+    ),
     "middle_line_does_not_count": (
-        MULTILINE_LOADER.replace("range(8),\n", "range(8),  # noqa: TSL201\n"), ["5:10 TSL201"]),
+        MULTILINE_LOADER.replace("range(8),\n", "range(8),  # noqa: TSL201\n"),
+        ["5:10 TSL201"],
+    ),
     "noqa_in_a_string_literal": (
-        LOADER.replace("=4)\n", "=4, note='# noqa: TSL201')\n"), ["5:10 TSL201"]),
+        LOADER.replace("=4)\n", "=4, note='# noqa: TSL201')\n"),
+        ["5:10 TSL201"],
+    ),
     "noqa_on_the_next_line": (LOADER + "# noqa: TSL201\n", ["5:10 TSL201"]),
 }
 
@@ -308,14 +332,17 @@ def test_file_ignore_comment(project: Path) -> None:
         "model = torch.nn.Linear(2, 2)\n"
         "print(random.random())\n"
     )
-    write(project, {
-        "ignored.py": "# torchseedlint: file-ignore[TSL101, TSL104]\n" + body,
-        "plain.py": body,
-        # A trailing file-ignore is not on its own line: it does not apply to the file.
-        "trailing.py": body.replace(
-            "import random\n", "import random  # torchseedlint: file-ignore[TSL101]\n"
-        ),
-    })
+    write(
+        project,
+        {
+            "ignored.py": "# torchseedlint: file-ignore[TSL101, TSL104]\n" + body,
+            "plain.py": body,
+            # A trailing file-ignore is not on its own line: it does not apply to the file.
+            "trailing.py": body.replace(
+                "import random\n", "import random  # torchseedlint: file-ignore[TSL101]\n"
+            ),
+        },
+    )
     result = run_cli(cwd=project)
     assert result.exit_code == 1
     assert findings(result) == [
@@ -335,45 +362,91 @@ LIBRARY = "import torch.nn as nn\n\n\ndef build():\n    return nn.Linear(4, 4)\n
 @pytest.mark.parametrize(
     "settings,files,expected",
     [
-        pytest.param('select = ["TSL2"]\n', {"t.py": THREE}, ["t.py:7:14 TSL201"],
-                     id="select-prefix"),
-        pytest.param('select = ["TSL101"]\nextend-select = ["TSL201"]\n', {"t.py": THREE},
-                     ["t.py:5:13 TSL101", "t.py:7:14 TSL201"], id="extend-select"),
-        pytest.param('ignore = ["TSL101", "dataloader-worker-seeding"]\n', {"t.py": THREE},
-                     ["t.py:6:12 TSL102"], id="ignore-code-and-name"),
-        pytest.param('per-file-ignores = { "scripts/*.py" = ["TSL201"], '
-                     '"legacy.py" = ["TSL1"] }\n',
-                     {"scripts/t.py": THREE, "legacy.py": THREE, "t.py": LOADER},
-                     ["legacy.py:7:14 TSL201", "scripts/t.py:5:13 TSL101",
-                      "scripts/t.py:6:12 TSL102", "t.py:5:10 TSL201"], id="per-file-ignores"),
-        pytest.param('per-file-ignores = { "!keep/*.py" = ["TSL201"] }\n',
-                     {"keep/t.py": LOADER, "t.py": LOADER}, ["keep/t.py:5:10 TSL201"],
-                     id="per-file-ignores-negated"),
-        pytest.param('exclude = ["generated"]\n',
-                     {"generated/t.py": UNSEEDED, "build/t.py": UNSEEDED, "t.py": UNSEEDED},
-                     ["build/t.py:4:13 TSL101", "t.py:4:13 TSL101"],
-                     id="exclude-replaces-defaults"),
-        pytest.param('extend-exclude = ["legacy/*", "old_*.py"]\n',
-                     {"legacy/t.py": UNSEEDED, "old_train.py": UNSEEDED, "build/t.py": UNSEEDED,
-                      "t.py": UNSEEDED},
-                     ["t.py:4:13 TSL101"], id="extend-exclude-keeps-defaults"),
-        pytest.param('seed-functions = ["myproj.env.prepare"]\n',
-                     {"t.py": "import torch\nfrom myproj.env import prepare\n\nprepare()\n"
-                              "x = torch.rand(3)\n",
-                      "u.py": "import torch\nfrom myproj.env import setup\n\nsetup()\n"
-                              "x = torch.rand(3)\n"},
-                     ["u.py:5:5 TSL101"], id="seed-functions"),
-        pytest.param('entry-points = ["jobs/*.py"]\n', {"jobs/run.py": LIBRARY, "lib.py": LIBRARY},
-                     ["jobs/run.py:5:12 TSL101"], id="entry-points"),
-        pytest.param(AUTO + 'torch-version = "2.3"\n', {"t.py": NOISY_LOADER}, [],
-                     id="torch-version-modern"),
-        pytest.param(AUTO + 'torch-version = "1.8"\n', {"t.py": NOISY_LOADER},
-                     ["t.py:11:10 TSL201"], id="torch-version-old"),
-        pytest.param('torch-version = "2.3"\n',
-                     {"t.py": "import torch\nfrom torch.utils.data import DataLoader\n\n"
-                              "if __name__ == '__main__':\n"
-                              "    loader = DataLoader(range(8), num_workers=4)\n"},
-                     ["t.py:5:14 TSL201"], id="torch-version-modern-unseeded"),
+        pytest.param(
+            'select = ["TSL2"]\n', {"t.py": THREE}, ["t.py:7:14 TSL201"], id="select-prefix"
+        ),
+        pytest.param(
+            'select = ["TSL101"]\nextend-select = ["TSL201"]\n',
+            {"t.py": THREE},
+            ["t.py:5:13 TSL101", "t.py:7:14 TSL201"],
+            id="extend-select",
+        ),
+        pytest.param(
+            'ignore = ["TSL101", "dataloader-worker-seeding"]\n',
+            {"t.py": THREE},
+            ["t.py:6:12 TSL102"],
+            id="ignore-code-and-name",
+        ),
+        pytest.param(
+            'per-file-ignores = { "scripts/*.py" = ["TSL201"], "legacy.py" = ["TSL1"] }\n',
+            {"scripts/t.py": THREE, "legacy.py": THREE, "t.py": LOADER},
+            [
+                "legacy.py:7:14 TSL201",
+                "scripts/t.py:5:13 TSL101",
+                "scripts/t.py:6:12 TSL102",
+                "t.py:5:10 TSL201",
+            ],
+            id="per-file-ignores",
+        ),
+        pytest.param(
+            'per-file-ignores = { "!keep/*.py" = ["TSL201"] }\n',
+            {"keep/t.py": LOADER, "t.py": LOADER},
+            ["keep/t.py:5:10 TSL201"],
+            id="per-file-ignores-negated",
+        ),
+        pytest.param(
+            'exclude = ["generated"]\n',
+            {"generated/t.py": UNSEEDED, "build/t.py": UNSEEDED, "t.py": UNSEEDED},
+            ["build/t.py:4:13 TSL101", "t.py:4:13 TSL101"],
+            id="exclude-replaces-defaults",
+        ),
+        pytest.param(
+            'extend-exclude = ["legacy/*", "old_*.py"]\n',
+            {
+                "legacy/t.py": UNSEEDED,
+                "old_train.py": UNSEEDED,
+                "build/t.py": UNSEEDED,
+                "t.py": UNSEEDED,
+            },
+            ["t.py:4:13 TSL101"],
+            id="extend-exclude-keeps-defaults",
+        ),
+        pytest.param(
+            'seed-functions = ["myproj.env.prepare"]\n',
+            {
+                "t.py": "import torch\nfrom myproj.env import prepare\n\nprepare()\n"
+                "x = torch.rand(3)\n",
+                "u.py": "import torch\nfrom myproj.env import setup\n\nsetup()\n"
+                "x = torch.rand(3)\n",
+            },
+            ["u.py:5:5 TSL101"],
+            id="seed-functions",
+        ),
+        pytest.param(
+            'entry-points = ["jobs/*.py"]\n',
+            {"jobs/run.py": LIBRARY, "lib.py": LIBRARY},
+            ["jobs/run.py:5:12 TSL101"],
+            id="entry-points",
+        ),
+        pytest.param(
+            AUTO + 'torch-version = "2.3"\n', {"t.py": NOISY_LOADER}, [], id="torch-version-modern"
+        ),
+        pytest.param(
+            AUTO + 'torch-version = "1.8"\n',
+            {"t.py": NOISY_LOADER},
+            ["t.py:11:10 TSL201"],
+            id="torch-version-old",
+        ),
+        pytest.param(
+            'torch-version = "2.3"\n',
+            {
+                "t.py": "import torch\nfrom torch.utils.data import DataLoader\n\n"
+                "if __name__ == '__main__':\n"
+                "    loader = DataLoader(range(8), num_workers=4)\n"
+            },
+            ["t.py:5:14 TSL201"],
+            id="torch-version-modern-unseeded",
+        ),
     ],
 )
 def test_config_keys(
@@ -424,12 +497,18 @@ def test_pyproject_without_our_table_is_skipped(project: Path) -> None:
 
 
 def test_config_option_and_isolated(project: Path) -> None:
-    write(project, {"t.py": THREE, "configs/pyproject.toml":
-                    "[tool.torchseedlint]\nselect = [\"TSL201\"]\n" + BLANKET})
+    write(
+        project,
+        {
+            "t.py": THREE,
+            "configs/pyproject.toml": '[tool.torchseedlint]\nselect = ["TSL201"]\n' + BLANKET,
+        },
+    )
     pyproject(project, 'select = ["TSL102"]\n')
     assert findings(run_cli(cwd=project)) == ["t.py:6:12 TSL102"]
     assert findings(run_cli("--config", "configs/pyproject.toml", cwd=project)) == [
-        "t.py:7:14 TSL201"]
+        "t.py:7:14 TSL201"
+    ]
     # The defaults: every rule on, and TSL201 in its default mode (a loader over ``range(8)``
     # draws nothing worker-side), so neither config's select nor the blanket mode applies.
     isolated = run_cli("--isolated", cwd=project)
@@ -465,8 +544,10 @@ def test_selectors_on_the_command_line(project: Path, args: List[str], expected:
 
 def test_select_all_enables_off_by_default_rules(project: Path) -> None:
     # The shuffling loader without generator= is TSL202, off by default.
-    source = ("import torch\nfrom torch.utils.data import DataLoader\n\ntorch.manual_seed(0)\n"
-              "loader = DataLoader(range(8), shuffle=True)\n")
+    source = (
+        "import torch\nfrom torch.utils.data import DataLoader\n\ntorch.manual_seed(0)\n"
+        "loader = DataLoader(range(8), shuffle=True)\n"
+    )
     write(project, {"t.py": source})
     assert findings(run_cli(cwd=project)) == []
     assert "t.py:5:10 TSL202" in findings(run_cli("--select", "ALL", cwd=project))
@@ -476,13 +557,30 @@ def test_select_all_enables_off_by_default_rules(project: Path) -> None:
 
 
 def test_default_excludes(project: Path) -> None:
-    hidden = [".venv", "venv", "build", "dist", ".tox", ".nox", "node_modules", "__pypackages__",
-              ".eggs", ".mypy_cache", ".pytest_cache", "x_cache", "src/build", ".hg"]
+    hidden = [
+        ".venv",
+        "venv",
+        "build",
+        "dist",
+        ".tox",
+        ".nox",
+        "node_modules",
+        "__pypackages__",
+        ".eggs",
+        ".mypy_cache",
+        ".pytest_cache",
+        "x_cache",
+        "src/build",
+        ".hg",
+    ]
     write(project, {f"{d}/t.py": UNSEEDED for d in hidden})
     write(project, {"t.py": UNSEEDED, "src/t.py": UNSEEDED, "builder/t.py": UNSEEDED})
     result = run_cli(cwd=project)
-    assert findings(result) == ["builder/t.py:4:13 TSL101", "src/t.py:4:13 TSL101",
-                                 "t.py:4:13 TSL101"]
+    assert findings(result) == [
+        "builder/t.py:4:13 TSL101",
+        "src/t.py:4:13 TSL101",
+        "t.py:4:13 TSL101",
+    ]
     # Naming the directory does not walk into excluded subdirectories either.
     assert findings(run_cli("src", cwd=project)) == ["src/t.py:4:13 TSL101"]
 
@@ -528,9 +626,11 @@ def test_syntax_error_alone_exits_1(project: Path) -> None:
 # --- version ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command",
-                         [[str(CONSOLE_SCRIPT)], [sys.executable, "-m", "torchseedlint"]],
-                         ids=["console-script", "python-m"])
+@pytest.mark.parametrize(
+    "command",
+    [[str(CONSOLE_SCRIPT)], [sys.executable, "-m", "torchseedlint"]],
+    ids=["console-script", "python-m"],
+)
 def test_version(project: Path, command: List[str]) -> None:
     from importlib.metadata import version
 
@@ -557,7 +657,9 @@ def test_ctrl_c_exits_130_not_the_findings_code() -> None:
     # The run waits on stdin, so the interrupt lands mid-run whatever the machine's load.
     process = subprocess.Popen(
         [sys.executable, "-m", "torchseedlint", "--isolated", "--no-cache", "-"],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 120
     while not _blocked_reading_stdin(process.pid) and time.monotonic() < deadline:

@@ -48,7 +48,8 @@ def test_stdin_is_linted_as_the_named_file(tmp_path: Path) -> None:
     proc = run_cli("-", "--stdin-filename", "train.py", cwd=root, stdin=TRAIN)
     assert proc.exit_code == 1
     assert [line.split(" ")[:2] for line in proc.stdout.splitlines()[:2]] == [
-        ["train.py:4:5:", "TSL101"], ["train.py:5:10:", "TSL201"],
+        ["train.py:4:5:", "TSL101"],
+        ["train.py:5:10:", "TSL201"],
     ]
     # per-file-ignores of the config apply to the name given.
     proc = run_cli("-", "--stdin-filename", "scripts/train.py", cwd=root, stdin=TRAIN)
@@ -69,8 +70,9 @@ def test_force_exclude_applies_to_the_stdin_filename(tmp_path: Path) -> None:
 
 
 def test_stdin_notebook(tmp_path: Path) -> None:
-    proc = run_cli("--isolated", "-", "--stdin-filename", "nb.ipynb", cwd=tmp_path,
-                         stdin=NOTEBOOK.read_text())
+    proc = run_cli(
+        "--isolated", "-", "--stdin-filename", "nb.ipynb", cwd=tmp_path, stdin=NOTEBOOK.read_text()
+    )
     assert "nb.ipynb:cell 3:2:5: TSL101" in proc.stdout
 
 
@@ -143,8 +145,16 @@ def test_fix_on_stdin_prints_the_fixed_source_and_reports_on_stderr(tmp_path: Pa
     fixed = (tmp_path / "on_disk.py").read_text()
     assert "torch.manual_seed(SEED)" in fixed
 
-    proc = run_cli(*blanket(tmp_path), "-", "--stdin-filename", "train.py", "--fix",
-                         "--show-fixes", cwd=tmp_path, stdin=TRAIN)
+    proc = run_cli(
+        *blanket(tmp_path),
+        "-",
+        "--stdin-filename",
+        "train.py",
+        "--fix",
+        "--show-fixes",
+        cwd=tmp_path,
+        stdin=TRAIN,
+    )
     assert proc.exit_code == 0, proc.stderr
     assert proc.stdout == fixed
     assert "Found 2 errors (2 fixed, 0 remaining)." in proc.stderr
@@ -156,15 +166,23 @@ def test_fix_on_stdin_echoes_what_it_cannot_fix(tmp_path: Path) -> None:
     proc = run_cli("--isolated", "-", "--fix", cwd=tmp_path, stdin="x = 1\n")
     assert (proc.exit_code, proc.stdout) == (0, "x = 1\n")
     broken = "def f(:\n    pass\n"
-    proc = run_cli("--isolated", "-", "--stdin-filename", "bad.py", "--fix", cwd=tmp_path,
-                         stdin=broken)
+    proc = run_cli(
+        "--isolated", "-", "--stdin-filename", "bad.py", "--fix", cwd=tmp_path, stdin=broken
+    )
     assert (proc.exit_code, proc.stdout) == (1, broken)
     assert "bad.py:1:7: TSL000" in proc.stderr
 
 
 def test_fix_on_stdin_notebook_prints_the_fixed_notebook(tmp_path: Path) -> None:
-    proc = run_cli("--isolated", "-", "--stdin-filename", "nb.ipynb", "--fix", cwd=tmp_path,
-                         stdin=NOTEBOOK.read_text())
+    proc = run_cli(
+        "--isolated",
+        "-",
+        "--stdin-filename",
+        "nb.ipynb",
+        "--fix",
+        cwd=tmp_path,
+        stdin=NOTEBOOK.read_text(),
+    )
     assert proc.exit_code == 0, proc.stderr
     fixed = parse_notebook(proc.stdout)
     assert "torch.manual_seed(SEED)" in fixed.source
@@ -186,5 +204,6 @@ def test_add_noqa_takes_a_reason_only_after_an_equals_sign(tmp_path: Path) -> No
 
     proc = run_cli(*blanket(tmp_path), "--add-noqa=src/ is legacy", "other.py", cwd=tmp_path)
     assert proc.exit_code == 0, proc.stderr
-    assert "x = torch.rand(3)  # noqa: TSL101 src/ is legacy\n" in (
-        tmp_path / "other.py").read_text()
+    assert (
+        "x = torch.rand(3)  # noqa: TSL101 src/ is legacy\n" in (tmp_path / "other.py").read_text()
+    )

@@ -19,8 +19,14 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASH
 def run_script(
     script: Path, cwd: Optional[Path] = None, args: Sequence[str] = ()
 ) -> "subprocess.CompletedProcess[str]":
-    return subprocess.run([sys.executable, str(script), *args], cwd=cwd or script.parent,
-                          env=ENV, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, str(script), *args],
+        cwd=cwd or script.parent,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def run_scripts(

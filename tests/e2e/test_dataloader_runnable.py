@@ -51,8 +51,12 @@ def _parse(output: str) -> List[Record]:
     for line in output.splitlines():
         fields = dict(part.split("=", 1) for part in line.split())
         records.append(
-            (int(fields["epoch"]), int(fields.get("worker", -1)), int(fields["index"]),
-             fields["value"])
+            (
+                int(fields["epoch"]),
+                int(fields.get("worker", -1)),
+                int(fields["index"]),
+                fields["value"],
+            )
         )
     return records
 
@@ -226,7 +230,9 @@ SNIPPET_FIXES = [
 ]
 
 
-@pytest.mark.parametrize("code,source,expected", SNIPPET_FIXES, ids=[c for c, _, _ in SNIPPET_FIXES])
+@pytest.mark.parametrize(
+    "code,source,expected", SNIPPET_FIXES, ids=[c for c, _, _ in SNIPPET_FIXES]
+)
 def test_snippet_fix(code: str, source: str, expected: str) -> None:
     fixed = _fix(source, code)
     assert fixed == expected
@@ -237,24 +243,42 @@ def test_snippet_fix(code: str, source: str, expected: str) -> None:
 
 NO_FIX = [
     # The lambda closes over a local of its function: moving it would break it.
-    ("TSL208", "import random\nfrom torch.utils.data import DataLoader\n\ndef main(ds, seed):\n"
-               "    return DataLoader(ds, num_workers=2, worker_init_fn=lambda w: random.seed(seed + w))\n"),
-    ("TSL208", "import torch\n\ndef make(ds):\n    def init(worker_id):\n        pass\n"
-               "    return torch.utils.data.DataLoader(ds, num_workers=4, worker_init_fn=init)\n"),
+    (
+        "TSL208",
+        "import random\nfrom torch.utils.data import DataLoader\n\ndef main(ds, seed):\n"
+        "    return DataLoader(ds, num_workers=2, worker_init_fn=lambda w: random.seed(seed + w))\n",
+    ),
+    (
+        "TSL208",
+        "import torch\n\ndef make(ds):\n    def init(worker_id):\n        pass\n"
+        "    return torch.utils.data.DataLoader(ds, num_workers=4, worker_init_fn=init)\n",
+    ),
     # torch is not imported: the replacement seed would not resolve.
-    ("TSL203", "import numpy as np\nfrom torch.utils.data import DataLoader\n\n"
-               "def init(worker_id):\n    np.random.seed(42)\n\n"
-               "loader = DataLoader(ds, num_workers=2, worker_init_fn=init)\n"),
-    ("TSL202", "from torch.utils.data import DataLoader\n\ndef make(ds):\n"
-               "    return DataLoader(ds, shuffle=True)\n"),
+    (
+        "TSL203",
+        "import numpy as np\nfrom torch.utils.data import DataLoader\n\n"
+        "def init(worker_id):\n    np.random.seed(42)\n\n"
+        "loader = DataLoader(ds, num_workers=2, worker_init_fn=init)\n",
+    ),
+    (
+        "TSL202",
+        "from torch.utils.data import DataLoader\n\ndef make(ds):\n"
+        "    return DataLoader(ds, shuffle=True)\n",
+    ),
     # No evident epoch loop: the loader is iterated in another function.
-    ("TSL206", "from torch.utils.data import DataLoader, DistributedSampler\n"
-               "sampler = DistributedSampler(ds)\nloader = DataLoader(ds, sampler=sampler)\n"
-               "for epoch in range(3):\n    train_one_epoch(loader)\n"),
+    (
+        "TSL206",
+        "from torch.utils.data import DataLoader, DistributedSampler\n"
+        "sampler = DistributedSampler(ds)\nloader = DataLoader(ds, sampler=sampler)\n"
+        "for epoch in range(3):\n    train_one_epoch(loader)\n",
+    ),
     # The epoch loop is a while loop.
-    ("TSL206", "from torch.utils.data import DataLoader, DistributedSampler\n"
-               "sampler = DistributedSampler(ds)\nloader = DataLoader(ds, sampler=sampler)\n"
-               "while True:\n    for batch in loader:\n        pass\n"),
+    (
+        "TSL206",
+        "from torch.utils.data import DataLoader, DistributedSampler\n"
+        "sampler = DistributedSampler(ds)\nloader = DataLoader(ds, sampler=sampler)\n"
+        "while True:\n    for batch in loader:\n        pass\n",
+    ),
 ]
 
 
@@ -268,8 +292,10 @@ def test_reported_without_fix(code: str, source: str) -> None:
 IN_ORDER_FIXES = [
     ("DataLoader(ds, num_workers=2, in_order=False)\n", "DataLoader(ds, num_workers=2)\n"),
     ("DataLoader(ds, in_order = False, num_workers=2)\n", "DataLoader(ds, num_workers=2)\n"),
-    ("DataLoader(\n    ds,\n    in_order=False,  # fast\n    num_workers=2,\n)\n",
-     "DataLoader(\n    ds,\n    # fast\n    num_workers=2,\n)\n"),
+    (
+        "DataLoader(\n    ds,\n    in_order=False,  # fast\n    num_workers=2,\n)\n",
+        "DataLoader(\n    ds,\n    # fast\n    num_workers=2,\n)\n",
+    ),
     ("DataLoader(\r\n    ds,\r\n    in_order=False\r\n)\r\n", "DataLoader(\r\n    ds\r\n)\r\n"),
 ]
 

@@ -31,8 +31,11 @@ LOSS_LINE = re.compile(r"^batch (\d+): loss (\d+\.\d{6})$")
 def losses(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, List[List[str]]]:
     """Each script run twice, all four processes at once; the printed losses per run."""
     cwd = tmp_path_factory.mktemp("runs")
-    runs = [(name, script) for name, script in (("unseeded", UNSEEDED), ("seeded", SEEDED))
-            for _ in range(2)]
+    runs = [
+        (name, script)
+        for name, script in (("unseeded", UNSEEDED), ("seeded", SEEDED))
+        for _ in range(2)
+    ]
     done = run_scripts([script for _, script in runs], cwd=cwd, at_once=4)
     found: Dict[str, List[List[str]]] = {"unseeded": [], "seeded": []}
     for (name, _), proc in zip(runs, done):
@@ -70,8 +73,12 @@ def test_seeded_script_is_the_unseeded_one_plus_the_seeding_block() -> None:
     diff = [line for line in difflib.ndiff(before, after) if line[:1] in "+-"]
     # Only added lines: the constant after the imports, the seeding at the top of
     # main() (the module has a __main__ block: it is never seeded at import time).
-    assert sorted(diff) == ["+ ", "+     random.seed(SEED)", "+     torch.manual_seed(SEED)",
-                            "+ SEED = 0"]
+    assert sorted(diff) == [
+        "+ ",
+        "+     random.seed(SEED)",
+        "+     torch.manual_seed(SEED)",
+        "+ SEED = 0",
+    ]
 
 
 def test_fix_turns_the_unseeded_script_into_the_seeded_one(tmp_path: Path) -> None:

@@ -62,8 +62,11 @@ CASES = [
     Case("warnings_after_imports.py", runs="fixed", seeds=()),
     Case("notebook.ipynb"),
     Case("cuda_training.py"),  # TSL302's unsafe fix; no GPU here
-    Case("commented_out_seeding.py", runs="fixed",
-         seeds=(("--manualSeed", "1"), ("--manualSeed", "2"))),
+    Case(
+        "commented_out_seeding.py",
+        runs="fixed",
+        seeds=(("--manualSeed", "1"), ("--manualSeed", "2")),
+    ),
 ]
 
 

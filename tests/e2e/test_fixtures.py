@@ -96,9 +96,13 @@ def test_fixture(name: str) -> None:
     assert not run.missing_paths
     actual = [(d.location.row, d.location.column, d.code) for d in run.diagnostics]
     if actual != expected:
-        shown = "\n".join(
-            f"  {d.location.row}:{d.location.column} {d.code} {d.message}" for d in run.diagnostics
-        ) or "  (none)"
+        shown = (
+            "\n".join(
+                f"  {d.location.row}:{d.location.column} {d.code} {d.message}"
+                for d in run.diagnostics
+            )
+            or "  (none)"
+        )
         pytest.fail(
             f"{name}.py: diagnostics differ from {name}.expected\n"
             f"expected:\n  " + "\n  ".join(_render(expected) or ["(none)"]) + "\n"

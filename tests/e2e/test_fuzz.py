@@ -56,7 +56,9 @@ def check_program(text: str) -> None:
         assert within(text, diagnostic.location), diagnostic
         assert within(text, diagnostic.end_location), diagnostic
         assert (diagnostic.end_location.row, diagnostic.end_location.column) >= (
-            diagnostic.location.row, diagnostic.location.column), diagnostic
+            diagnostic.location.row,
+            diagnostic.location.column,
+        ), diagnostic
         for edit in diagnostic.fix.edits if diagnostic.fix else ():
             assert within(text, edit.location) and within(text, edit.end_location), diagnostic
     if not parses_and_compiles(text, PATH):
@@ -114,10 +116,18 @@ SNIPPETS = [
     "def seed_everything(seed):\n    torch.manual_seed(seed)",
 ]
 LOADER_ARGUMENTS = [
-    "num_workers=4", "num_workers=0", "shuffle=True", "generator=g",
-    "worker_init_fn=lambda w: None", "worker_init_fn=seed_worker", "persistent_workers=True",
-    "sampler=RandomSampler(ds)", "in_order=False", "multiprocessing_context='spawn'",
-    "**kwargs", "*args",
+    "num_workers=4",
+    "num_workers=0",
+    "shuffle=True",
+    "generator=g",
+    "worker_init_fn=lambda w: None",
+    "worker_init_fn=seed_worker",
+    "persistent_workers=True",
+    "sampler=RandomSampler(ds)",
+    "in_order=False",
+    "multiprocessing_context='spawn'",
+    "**kwargs",
+    "*args",
 ]
 KEYWORD = re.compile(r"\b\w+=[^,()\n]*(, *|(?=\)))")
 ALIAS = re.compile(r"^(?:import|from) [\w.]+(?: import \w+)? as (\w+)", re.MULTILINE)
@@ -131,8 +141,9 @@ def _indent_of(line: str) -> str:
 
 @st.composite
 def mutation(draw: st.DrawFn) -> Mutation:
-    kind = draw(st.sampled_from(["insert", "delete", "swap", "argument", "drop-argument",
-                                 "alias", "blank"]))
+    kind = draw(
+        st.sampled_from(["insert", "delete", "swap", "argument", "drop-argument", "alias", "blank"])
+    )
     a, b = draw(st.integers(0, 10_000)), draw(st.integers(0, 10_000))
     snippet = draw(st.sampled_from(SNIPPETS))
     argument = draw(st.sampled_from(LOADER_ARGUMENTS))
@@ -145,7 +156,7 @@ def mutation(draw: st.DrawFn) -> Mutation:
             block = "".join(indent + row + "\n" for row in snippet.split("\n"))
             return "".join(lines[:i]) + block + "".join(lines[i:])
         if kind == "delete":
-            return "".join(lines[:i] + lines[i + 1:])
+            return "".join(lines[:i] + lines[i + 1 :])
         if kind == "swap":
             lines[i], lines[j] = lines[j], lines[i]
             return "".join(lines)
@@ -162,7 +173,7 @@ def mutation(draw: st.DrawFn) -> Mutation:
             if not keywords:
                 return text
             found = keywords[a % len(keywords)]
-            return text[: found.start()] + text[found.end():]
+            return text[: found.start()] + text[found.end() :]
         aliases = ALIAS.findall(text)  # "alias": rename an import alias everywhere
         if not aliases:
             return text

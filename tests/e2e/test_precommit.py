@@ -34,21 +34,37 @@ CLEAN = "import torch\n\ntorch.manual_seed(0)\nx = torch.rand(3)\n"
 
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com",
-         "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", *args],
-        cwd=cwd, check=True, capture_output=True, text=True,
+        [
+            "git",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+            *args,
+        ],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
 
 
 @pytest.fixture(scope="module")
-def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[Path, str, Dict[str, str]]]:
+def hook_repo(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Tuple[Path, str, Dict[str, str]]]:
     """(snapshot repository, its revision, environment with a private PRE_COMMIT_HOME)."""
     snapshot = tmp_path_factory.mktemp("hook-repo")
     for name in PROJECT_FILES:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, snapshot / name,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            shutil.copytree(
+                source, snapshot / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+            )
         else:
             shutil.copy2(source, snapshot / name)
     git(snapshot, "init", "-q")
@@ -71,8 +87,9 @@ def user_repo(path: Path) -> Path:
 
 
 def pre_commit(cwd: Path, env: Dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*PRE_COMMIT, *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [*PRE_COMMIT, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def use_hook(repo: Path, snapshot: Path, rev: str, args: str = "[]") -> None:
@@ -116,8 +133,13 @@ def test_hook_fails_on_a_finding_then_passes_once_fixed(hook_repo, tmp_path: Pat
 
 
 def notebook(code: str) -> str:
-    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-            "source": code.splitlines(keepends=True)}
+    cell = {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {},
+        "outputs": [],
+        "source": code.splitlines(keepends=True),
+    }
     return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
 
 
@@ -154,7 +176,11 @@ def test_commit_of_non_python_files_is_skipped(hook_repo, tmp_path: Path) -> Non
     git(repo, "add", "notes.txt")
     commit = subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-m", "notes"],
-        cwd=repo, env=env, capture_output=True, text=True, timeout=300,
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert commit.returncode == 0, commit.stdout + commit.stderr
     output = commit.stdout + commit.stderr

@@ -52,7 +52,9 @@ def test_fixture_behaves_as_the_rule_claims(code: str, fixture: str, expected: s
 
 
 @pytest.mark.parametrize("code,fixture,expected", CASES, ids=[case[0] for case in CASES])
-def test_torchseedlint_reports_the_rule_on_the_fixture(code: str, fixture: str, expected: str) -> None:
+def test_torchseedlint_reports_the_rule_on_the_fixture(
+    code: str, fixture: str, expected: str
+) -> None:
     # The fixtures are scripts, though they live under ``tests/`` (a test module's role).
     config = config_from_mapping({"select": [code], "entry-points": [fixture]})
     result = lint_path(str(FIXTURES / fixture), config)

@@ -42,7 +42,7 @@ def outputs() -> Dict[Path, List[Dict[str, str]]]:
 
 @pytest.mark.slow
 def test_workers_seeded_only_in_the_parent_differ_between_runs(
-    outputs: Dict[Path, List[Dict[str, str]]]
+    outputs: Dict[Path, List[Dict[str, str]]],
 ) -> None:
     first, second = outputs[PARENT_ONLY]
     for rank in first:
@@ -51,7 +51,7 @@ def test_workers_seeded_only_in_the_parent_differ_between_runs(
 
 @pytest.mark.slow
 def test_workers_seeded_from_seed_plus_rank_repeat_and_differ_by_rank(
-    outputs: Dict[Path, List[Dict[str, str]]]
+    outputs: Dict[Path, List[Dict[str, str]]],
 ) -> None:
     first, second = outputs[IN_WORKER]
     assert first == second

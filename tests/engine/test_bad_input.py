@@ -112,8 +112,12 @@ def test_huge_generated_file_is_bounded(tmp_path: Path) -> None:
         handle.write("import torch\n")
         while handle.tell() < 10 * 1024 * 1024:
             handle.write(chunk)
-    proc = subprocess.Popen([*TSL, "--isolated", str(path)], cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*TSL, "--isolated", str(path)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert usage.ru_maxrss < 8 * 1024 * 1024  # KiB: far below the machine's 24 GiB

@@ -48,7 +48,9 @@ def _attacks(marker: Path) -> Dict[str, Callable[[str], bytes]]:
     shell = f"touch '{marker}'"
     return {
         # A torchseedlint module with a dotted name: torchseedlint.engine.cache.os.system.
-        "dotted-name-under-torchseedlint": _calling("torchseedlint.engine.cache", "os.system", shell),
+        "dotted-name-under-torchseedlint": _calling(
+            "torchseedlint.engine.cache", "os.system", shell
+        ),
         "builtins-eval": _calling("builtins", "eval", f"open({str(marker)!r}, 'w').close()"),
         "posix-system": _calling("posix", "system", shell),
         "garbage": lambda key: b"\x80\x04not a pickle at all",
@@ -76,8 +78,9 @@ def _plant(entry: Path, payload: bytes) -> None:
     entry.write_bytes(_MAGIC + hashlib.sha256(payload).hexdigest().encode("ascii") + payload)
 
 
-@pytest.mark.parametrize("attack", ["dotted-name-under-torchseedlint", "builtins-eval",
-                                    "posix-system", "garbage"])
+@pytest.mark.parametrize(
+    "attack", ["dotted-name-under-torchseedlint", "builtins-eval", "posix-system", "garbage"]
+)
 def test_planted_entry_is_ignored_and_the_files_are_linted_again(
     tmp_path: Path, attack: str
 ) -> None:
@@ -109,7 +112,7 @@ def test_truncated_entry_is_ignored(tmp_path: Path) -> None:
 
 
 def _payload(entry: Path) -> io.BytesIO:
-    return io.BytesIO(entry.read_bytes()[len(_MAGIC) + 64:])  # after the magic and checksum
+    return io.BytesIO(entry.read_bytes()[len(_MAGIC) + 64 :])  # after the magic and checksum
 
 
 def test_allowed_classes_are_the_stored_data_classes() -> None:

@@ -52,8 +52,9 @@ def test_ignored_files_are_not_walked(tree: Path) -> None:
 def test_findings_come_only_from_files_not_ignored(tree: Path) -> None:
     result = run_cli("--no-cache", "--select", "TSL101", cwd=tree)
     assert result.exit_code == 1
-    reported = sorted(line.split(":")[0] for line in result.stdout.splitlines()
-                      if ": TSL101" in line)
+    reported = sorted(
+        line.split(":")[0] for line in result.stdout.splitlines() if ": TSL101" in line
+    )
     assert reported == ["generated_model.py", "train.py"]
 
 
@@ -103,16 +104,33 @@ def test_an_ignored_directory_named_on_the_command_line_stays_ignored(tree: Path
     # named one by one are linted anyway.
     assert shown(tree, "outputs") == []
     assert shown(tree, "--no-respect-gitignore", "outputs") == [
-        "outputs/2024-01-01/12-00-00/train.py"]
+        "outputs/2024-01-01/12-00-00/train.py"
+    ]
 
 
 def test_stdin_filename_with_force_exclude_respects_gitignore(tree: Path) -> None:
-    result = run_cli("--no-cache", "--force-exclude", "--stdin-filename", EXPLICIT, "-", cwd=tree,
-                     stdin=(tree / "train.py").read_text())
+    result = run_cli(
+        "--no-cache",
+        "--force-exclude",
+        "--stdin-filename",
+        EXPLICIT,
+        "-",
+        cwd=tree,
+        stdin=(tree / "train.py").read_text(),
+    )
     assert result.exit_code == 0, result.output
     assert "TSL101" not in result.stdout
-    assert "TSL101" in run_cli("--no-cache", "--stdin-filename", EXPLICIT, "-", cwd=tree,
-                               stdin=(tree / "train.py").read_text()).stdout
+    assert (
+        "TSL101"
+        in run_cli(
+            "--no-cache",
+            "--stdin-filename",
+            EXPLICIT,
+            "-",
+            cwd=tree,
+            stdin=(tree / "train.py").read_text(),
+        ).stdout
+    )
 
 
 # --- globs: ruff's documented examples ------------------------------------------------
@@ -122,50 +140,62 @@ def test_stdin_filename_with_force_exclude_respects_gitignore(tree: Path) -> Non
 # root. `per-file-ignores`: "__init__.py", "path/to/file.py", "!src/**.py" (every file
 # not under src/). The case: "scripts/**/*.py" matches "scripts/a.py".
 
-@pytest.mark.parametrize("pattern,path,matches", [
-    (".mypy_cache", ".mypy_cache/x.py", True),
-    (".mypy_cache", "pkg/.mypy_cache/x.py", True),
-    ("foo.py", "foo.py", True),
-    ("foo.py", "pkg/sub/foo.py", True),
-    ("foo.py", "pkg/foo.pyc", False),
-    ("foo.py", "pkg/afoo.py", False),
-    ("foo_*.py", "foo_bar.py", True),
-    ("foo_*.py", "pkg/foo_bar.py", True),
-    ("foo_*.py", "pkg/foo.py", False),
-    ("directory/foo.py", "directory/foo.py", True),
-    ("directory/foo.py", "other/directory/foo.py", False),
-    ("directory/*.py", "directory/a.py", True),
-    ("directory/*.py", "other/a.py", False),
-    ("__init__.py", "pkg/sub/__init__.py", True),
-    ("path/to/file.py", "path/to/file.py", True),
-    ("path/to/file.py", "path/to/other.py", False),
-    ("src/**.py", "src/a.py", True),
-    ("src/**.py", "src/pkg/a.py", True),
-    ("src/**.py", "tests/a.py", False),
-    ("scripts/**/*.py", "scripts/a.py", True),
-    ("scripts/**/*.py", "scripts/x/y/a.py", True),
-    ("scripts/**/*.py", "src/scripts/a.py", False),
-    ("tests/**", "tests/unit/test_a.py", True),
-    ("**/{tests,docs,tools}/*", "pkg/docs/conf.py", True),
-    ("**/{tests,docs,tools}/*", "pkg/src/conf.py", False),
-])
+
+@pytest.mark.parametrize(
+    "pattern,path,matches",
+    [
+        (".mypy_cache", ".mypy_cache/x.py", True),
+        (".mypy_cache", "pkg/.mypy_cache/x.py", True),
+        ("foo.py", "foo.py", True),
+        ("foo.py", "pkg/sub/foo.py", True),
+        ("foo.py", "pkg/foo.pyc", False),
+        ("foo.py", "pkg/afoo.py", False),
+        ("foo_*.py", "foo_bar.py", True),
+        ("foo_*.py", "pkg/foo_bar.py", True),
+        ("foo_*.py", "pkg/foo.py", False),
+        ("directory/foo.py", "directory/foo.py", True),
+        ("directory/foo.py", "other/directory/foo.py", False),
+        ("directory/*.py", "directory/a.py", True),
+        ("directory/*.py", "other/a.py", False),
+        ("__init__.py", "pkg/sub/__init__.py", True),
+        ("path/to/file.py", "path/to/file.py", True),
+        ("path/to/file.py", "path/to/other.py", False),
+        ("src/**.py", "src/a.py", True),
+        ("src/**.py", "src/pkg/a.py", True),
+        ("src/**.py", "tests/a.py", False),
+        ("scripts/**/*.py", "scripts/a.py", True),
+        ("scripts/**/*.py", "scripts/x/y/a.py", True),
+        ("scripts/**/*.py", "src/scripts/a.py", False),
+        ("tests/**", "tests/unit/test_a.py", True),
+        ("**/{tests,docs,tools}/*", "pkg/docs/conf.py", True),
+        ("**/{tests,docs,tools}/*", "pkg/src/conf.py", False),
+    ],
+)
 def test_glob_matches_like_ruff(pattern: str, path: str, matches: bool) -> None:
     assert glob_match(path, pattern) is matches
 
 
-@pytest.mark.parametrize("path,ignored", [
-    ("pkg/__init__.py", ("TSL101", "TSL102")),
-    ("src/__init__.py", ("TSL101",)),
-    ("src/train.py", ()),
-    ("scripts/train.py", ("TSL102", "TSL201")),
-    ("scripts/tools/run.py", ("TSL102", "TSL201")),
-])
+@pytest.mark.parametrize(
+    "path,ignored",
+    [
+        ("pkg/__init__.py", ("TSL101", "TSL102")),
+        ("src/__init__.py", ("TSL101",)),
+        ("src/train.py", ()),
+        ("scripts/train.py", ("TSL102", "TSL201")),
+        ("scripts/tools/run.py", ("TSL102", "TSL201")),
+    ],
+)
 def test_per_file_ignores_as_in_ruff(tmp_path: Path, path: str, ignored: tuple) -> None:
-    config = config_from_mapping({"per-file-ignores": {
-        "__init__.py": ["TSL101"],
-        "!src/**.py": ["TSL102"],
-        "scripts/**/*.py": ["TSL201"],
-    }}, root=str(tmp_path))
+    config = config_from_mapping(
+        {
+            "per-file-ignores": {
+                "__init__.py": ["TSL101"],
+                "!src/**.py": ["TSL102"],
+                "scripts/**/*.py": ["TSL201"],
+            }
+        },
+        root=str(tmp_path),
+    )
     assert config.ignored_for(str(tmp_path / path)) == ignored
 
 
@@ -176,17 +206,22 @@ def test_exclude_globs_from_the_config_root(tmp_path: Path) -> None:
     config = Config(root=str(tmp_path), extend_exclude=("scripts/**/*.py",))
     found = discover([str(tmp_path)], config).files
     assert sorted(Path(f).relative_to(tmp_path).as_posix() for f in found) == [
-        "src/d.py", "src/scripts/c.py"]
+        "src/d.py",
+        "src/scripts/c.py",
+    ]
 
 
 # --- a missing path -------------------------------------------------------------------
 
+
 def test_a_missing_path_is_reported_and_the_other_paths_are_linted(tree: Path) -> None:
-    result = run_cli("--no-cache", "--select", "TSL101", "no_such_dir", "train.py", "gone.py",
-                     cwd=tree)
+    result = run_cli(
+        "--no-cache", "--select", "TSL101", "no_such_dir", "train.py", "gone.py", cwd=tree
+    )
     assert result.exit_code == 2
-    assert result.stderr == ("error: no_such_dir: No such file or directory\n"
-                             "error: gone.py: No such file or directory\n")
+    assert result.stderr == (
+        "error: no_such_dir: No such file or directory\nerror: gone.py: No such file or directory\n"
+    )
     assert "train.py:4:11: TSL101" in result.stdout
     assert "Found 1 error." in result.stdout
 

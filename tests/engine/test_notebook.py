@@ -10,11 +10,11 @@ from typing import Any, Dict, List
 import pytest
 
 from tests.conftest import CliResult, run_cli
-from torchseedlint.settings.config import Config
 from torchseedlint.core.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
+from torchseedlint.engine.notebook import parse_notebook, write_back
 from torchseedlint.engine.runner import lint_paths
 from torchseedlint.fix.command import fix_run
-from torchseedlint.engine.notebook import parse_notebook, write_back
+from torchseedlint.settings.config import Config
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
 TRAIN = FIXTURES / "train.ipynb"
@@ -102,15 +102,19 @@ def _sources(text: str) -> List[Any]:
 def test_write_back_changes_only_the_edited_cells_in_nbformat_layout() -> None:
     text = TRAIN.read_text()
     joined = parse_notebook(text).source
-    fixed = joined.replace(
-        "import torch\n", "import torch\n\ntorch.manual_seed(0)\n"
-    ).replace("x = torch.rand(3)\n", "x = torch.rand(3)  # noqa: TSL101\n")
+    fixed = joined.replace("import torch\n", "import torch\n\ntorch.manual_seed(0)\n").replace(
+        "x = torch.rand(3)\n", "x = torch.rand(3)  # noqa: TSL101\n"
+    )
     new = write_back(text, fixed)
 
     expected: Dict[str, Any] = json.loads(text)
     expected["cells"][1]["source"] = [
-        "%matplotlib inline\n", "!pip install numpy\n", "import torch\n", "\n",
-        "torch.manual_seed(0)\n", "from torch.utils.data import DataLoader",
+        "%matplotlib inline\n",
+        "!pip install numpy\n",
+        "import torch\n",
+        "\n",
+        "torch.manual_seed(0)\n",
+        "from torch.utils.data import DataLoader",
     ]
     # The masked `files = !ls` and `%time` lines come back as written.
     expected["cells"][2]["source"][1] = "x = torch.rand(3)  # noqa: TSL101\n"
@@ -158,17 +162,20 @@ def test_fix_writes_the_changed_cells_back_and_nothing_else(tmp_path: Path) -> N
     # Valid JSON; outputs, metadata and layout byte for byte; only two cells changed.
     cells = json.loads(after)["cells"]
     assert _without_code_sources(after) == _without_code_sources(before)
-    changed = [i for i, (old, new) in enumerate(zip(_sources(before), _sources(after)))
-               if old != new]
+    changed = [
+        i for i, (old, new) in enumerate(zip(_sources(before), _sources(after))) if old != new
+    ]
     assert changed == [1, 5]
     assert cells[1]["source"][:4] == json.loads(before)["cells"][1]["source"][:3] + [
-        "from torch.utils.data import DataLoader\n"]
+        "from torch.utils.data import DataLoader\n"
+    ]
     assert cells[1]["source"][-1] == "    random.seed(worker_seed)"  # still no final newline
     # The fixed call is wrapped, its new arguments aligned under the first one.
     assert cells[5]["source"] == [
         "loader = DataLoader(ds, num_workers=4,\n",
         "                    worker_init_fn=seed_worker,\n",
-        "                    generator=torch.Generator().manual_seed(SEED))"]
+        "                    generator=torch.Generator().manual_seed(SEED))",
+    ]
     assert "%time" in parse_notebook(after).magics[3]
 
     relint = torchseedlint(tmp_path, "train.ipynb")
@@ -184,31 +191,52 @@ def test_diff_shows_one_diff_per_changed_cell_and_writes_nothing(tmp_path: Path)
     assert proc.exit_code == 1
     assert notebook.read_bytes() == TRAIN.read_bytes()
     headers = [line for line in proc.stdout.splitlines() if line.startswith(("---", "+++"))]
-    assert headers == ["--- train.ipynb:cell 2", "+++ train.ipynb:cell 2",
-                       "--- train.ipynb:cell 6", "+++ train.ipynb:cell 6"]
+    assert headers == [
+        "--- train.ipynb:cell 2",
+        "+++ train.ipynb:cell 2",
+        "--- train.ipynb:cell 6",
+        "+++ train.ipynb:cell 6",
+    ]
     # Rows are counted in the cell, masked magics show as written, and the
     # cell's missing final newline is not shown as a change.
     assert "@@ -2,3 +2,12 @@\n !pip install numpy\n" in proc.stdout
     assert "-from torch" not in proc.stdout
-    assert ("-loader = DataLoader(ds, num_workers=4)\n"
-            "+loader = DataLoader(ds, num_workers=4,\n"
-            "+                    worker_init_fn=seed_worker,\n") in proc.stdout
+    assert (
+        "-loader = DataLoader(ds, num_workers=4)\n"
+        "+loader = DataLoader(ds, num_workers=4,\n"
+        "+                    worker_init_fn=seed_worker,\n"
+    ) in proc.stdout
     assert "Would fix 2 errors." in proc.stderr
 
 
 def test_a_fix_that_would_unmask_a_cell_magic_is_not_applied(tmp_path: Path) -> None:
     path = tmp_path / "nb.ipynb"
-    cells = [{"cell_type": "code", "metadata": {}, "source": source,
-              "execution_count": None, "outputs": []}
-             for source in ("%%bash\necho hi", "x = 1")]
-    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
-                                "nbformat_minor": 5}, indent=1))
+    cells = [
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "source": source,
+            "execution_count": None,
+            "outputs": [],
+        }
+        for source in ("%%bash\necho hi", "x = 1")
+    ]
+    path.write_text(
+        json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
+    )
     run = lint_paths([str(path)])
     # Text fixed in above the first cell's marker lands in that cell, above `%%bash`,
     # which would then no longer make the whole cell a shell script.
     top = Location(1, 1)
-    insert = Diagnostic("TSL101", "missing-torch-seed", "m", str(path), top, top,
-                        fix=Fix(Applicability.SAFE, "insert", (Edit("import os\n", top, top),)))
+    insert = Diagnostic(
+        "TSL101",
+        "missing-torch-seed",
+        "m",
+        str(path),
+        top,
+        top,
+        fix=Fix(Applicability.SAFE, "insert", (Edit("import os\n", top, top),)),
+    )
     run.files[0].diagnostics = [insert]
     fixes = fix_run(run, Config(), False, [])
     assert not fixes[0].changed
@@ -217,10 +245,19 @@ def test_a_fix_that_would_unmask_a_cell_magic_is_not_applied(tmp_path: Path) -> 
 
 
 def _notebook_json(*sources: str) -> str:
-    cells = [{"cell_type": "code", "metadata": {}, "source": source,
-              "execution_count": None, "outputs": []} for source in sources]
-    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5},
-                      indent=1)
+    cells = [
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "source": source,
+            "execution_count": None,
+            "outputs": [],
+        }
+        for source in sources
+    ]
+    return json.dumps(
+        {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1
+    )
 
 
 VALID_IPYTHON_CELLS = [
@@ -241,10 +278,13 @@ def test_ipython_syntax_is_masked_not_parsed(tmp_path: Path, source: str) -> Non
     assert [d.code for d in lint_paths([str(tmp_path / "nb.ipynb")]).diagnostics] == []
 
 
-@pytest.mark.parametrize("source", [
-    "y = 10 % \\\n    3\nprint (y)\n",  # a Python continuation, not a magic's
-    "ok = y != 3 and x.why\n",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "y = 10 % \\\n    3\nprint (y)\n",  # a Python continuation, not a magic's
+        "ok = y != 3 and x.why\n",
+    ],
+)
 def test_python_lines_are_not_masked(source: str) -> None:
     notebook = parse_notebook(_notebook_json(source))
     assert notebook.magics == ()

@@ -34,8 +34,10 @@ def _sources() -> Iterator[Tuple[str, str, Config]]:
     for path in sorted(FIXTURES.rglob("*.py")):
         toml = path.with_suffix(".toml")
         config = load_config(toml) if toml.exists() else Config()
-        yield str(path.relative_to(FIXTURES)), path.read_text(encoding="utf-8"), (
-            config.with_overrides(select=("ALL",))
+        yield (
+            str(path.relative_to(FIXTURES)),
+            path.read_text(encoding="utf-8"),
+            (config.with_overrides(select=("ALL",))),
         )
 
 
@@ -96,18 +98,24 @@ def test_only_files_with_something_to_report_are_analysed_again_by_libcst(
     analysed = _record_analyses(monkeypatch)
     found = lint_paths([str(tmp_path)], Config(), jobs=1)
     assert [d.code for d in found.diagnostics] == ["TSL101"]
-    assert sorted(analysed) == [("clean.py", "ast"), ("quiet.py", "ast"), ("quiet.py", "libcst"),
-                                ("train.py", "ast"), ("train.py", "libcst")]
+    assert sorted(analysed) == [
+        ("clean.py", "ast"),
+        ("quiet.py", "ast"),
+        ("quiet.py", "libcst"),
+        ("train.py", "ast"),
+        ("train.py", "libcst"),
+    ]
     analysed.clear()
     monkeypatch.setenv("TORCHSEEDLINT_PARSER", "libcst")
     assert lint_paths([str(tmp_path)], Config(), jobs=1).diagnostics == found.diagnostics
-    assert sorted(analysed) == [("clean.py", "libcst"), ("quiet.py", "libcst"),
-                                ("train.py", "libcst")]
+    assert sorted(analysed) == [
+        ("clean.py", "libcst"),
+        ("quiet.py", "libcst"),
+        ("train.py", "libcst"),
+    ]
 
 
-def test_text_ast_cannot_parse_gets_the_libcst_diagnostic(
-    monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_text_ast_cannot_parse_gets_the_libcst_diagnostic(monkeypatch: pytest.MonkeyPatch) -> None:
     broken = "import torch\ndef f(:\n    torch.randn(3)\n"
     analysed = _record_analyses(monkeypatch)
     fast = lint_source(broken, "train.py")
@@ -124,9 +132,16 @@ def test_fast_path_prints_what_the_libcst_path_prints(
     """The whole fixture tree through the CLI, with and without ``ast`` facts."""
     outputs = []
     for parser in ("ast", "libcst"):
-        done = run_cli("--no-cache", "--select", "ALL", "--output-format", output_format,
-                       fixture_tree.name, cwd=fixture_tree.parent,
-                       env={"TORCHSEEDLINT_PARSER": parser})
+        done = run_cli(
+            "--no-cache",
+            "--select",
+            "ALL",
+            "--output-format",
+            output_format,
+            fixture_tree.name,
+            cwd=fixture_tree.parent,
+            env={"TORCHSEEDLINT_PARSER": parser},
+        )
         outputs.append((done.exit_code, done.stdout, done.stderr))
     assert outputs[0][1].count("TSL") > 50  # the run did report what the fixtures hold
     assert outputs[0] == outputs[1]
@@ -142,7 +157,8 @@ def test_screened_out_file_is_not_parsed_but_syntax_errors_are_reported(
     parsed = _count_parses(monkeypatch)
     found = lint_paths([str(tmp_path)], Config()).diagnostics
     assert [(Path(d.path).name, d.code) for d in found] == [
-        ("broken.py", "TSL000"), ("train.py", "TSL101")
+        ("broken.py", "TSL000"),
+        ("train.py", "TSL101"),
     ]
     assert "plain.py" not in parsed and "train.py" in parsed
     monkeypatch.setattr(engine, "may_report", lambda text, words: True)
@@ -185,18 +201,25 @@ def test_module_reached_by_attribute_only_is_solved(tmp_path: Path) -> None:
 # --- --jobs ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("args", [["--version"], ["--help"], ["--no-cache", "clean.py"]],
-                         ids=["version", "help", "clean-file"])
+@pytest.mark.parametrize(
+    "args",
+    [["--version"], ["--help"], ["--no-cache", "clean.py"]],
+    ids=["version", "help", "clean-file"],
+)
 def test_startup_imports_no_parser_it_does_not_use(args: List[str], tmp_path: Path) -> None:
     """libcst (a third of a small run's start-up) is imported only to parse a file
     with findings or to fix one."""
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
     (tmp_path / "clean.py").write_text("import torch\ntorch.manual_seed(0)\nx = torch.randn(3)\n")
-    done = run_cli_process(*args, cwd=tmp_path,
-                           command=(sys.executable, "-X", "importtime", "-m", "torchseedlint"))
+    done = run_cli_process(
+        *args, cwd=tmp_path, command=(sys.executable, "-X", "importtime", "-m", "torchseedlint")
+    )
     assert done.exit_code == 0, done.stderr[-2000:]
-    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines()
-                if line.startswith("import time:")}
+    imported = {
+        line.split("|")[-1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
     assert "torchseedlint.cli.main" in imported
     assert not {name for name in imported if name.split(".")[0] == "libcst"}
 
@@ -267,10 +290,13 @@ def test_cache_gives_the_same_results_and_reparses_only_what_changed(
     changed = _cached_run(root, cache)
     assert [name for name, parser in parsed if parser == "ast"] == ["helpers.py"]
     assert {name for name, parser in parsed if parser == "libcst"} == {
-        name for name, _, _ in changed}
+        name for name, _, _ in changed
+    }
     assert changed != cold
-    assert changed == [(Path(d.path).name, d.code, d.location.row)
-                       for d in lint_paths([str(root)], Config()).diagnostics]
+    assert changed == [
+        (Path(d.path).name, d.code, d.location.row)
+        for d in lint_paths([str(root)], Config()).diagnostics
+    ]
     assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172")
     assert (cache / ".gitignore").read_text() == "*\n"
 
@@ -284,7 +310,8 @@ def test_run_keeps_sources_of_files_with_findings_only_and_the_cache_none(
     kept = {Path(r.path).name: r.source is not None for r in run.files}
     assert kept["train.py"] and not kept["seeded.py"] and not kept["plain.py"]
     assert {Path(r.path).name for r in run.files if r.facts is not None} == {
-        name for name, has_source in kept.items() if has_source}
+        name for name, has_source in kept.items() if has_source
+    }
     stored = b"".join(path.read_bytes() for path in cache.rglob("*") if path.is_file())
     assert TRAIN.encode() not in stored  # no source in any cache entry
     warm = lint_paths([str(root)], Config(), use_cache=True, cache_dir=str(cache))

@@ -86,7 +86,9 @@ def test_add_noqa_leaves_a_file_edited_meanwhile_and_says_so(
         path.write_text(FLAGGED)
     real_add_noqa = add_noqa_module.add_noqa
 
-    def user_saves_meanwhile(text: str, diagnostics: Sequence[Any], reason: str = "") -> Tuple[str, int]:
+    def user_saves_meanwhile(
+        text: str, diagnostics: Sequence[Any], reason: str = ""
+    ) -> Tuple[str, int]:
         edited.write_text("# the user's edit\n" + FLAGGED)
         return real_add_noqa(text, diagnostics, reason)
 

@@ -78,7 +78,11 @@ def test_summary_counts_fixable_and_unsafe(tmp_path: Path) -> None:
         fix = Fix(applicability, "m", ())
         return Diagnostic("TSL302", "n", "m", "p.py", location, location, fix=fix)
 
-    both = [diagnostic(Applicability.SAFE), diagnostic(Applicability.UNSAFE), diagnostic(Applicability.UNSAFE)]
+    both = [
+        diagnostic(Applicability.SAFE),
+        diagnostic(Applicability.UNSAFE),
+        diagnostic(Applicability.UNSAFE),
+    ]
     assert summary(both).endswith(
         "[*] 1 fixable with the `--fix` option "
         "(2 hidden fixes can be enabled with the `--unsafe-fixes` option).\n"

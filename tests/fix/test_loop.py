@@ -11,13 +11,13 @@ import pytest
 from pyflakes.api import check as pyflakes_check
 from pyflakes.reporter import Reporter
 
-from torchseedlint.settings.config import Config, config_from_mapping
-from torchseedlint.core.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
-from torchseedlint.engine.runner import lint_file_text
-from torchseedlint.edits.apply import apply_fixes, insertion
-from torchseedlint.fix.loop import MAX_PASSES, fix_text, parses_and_compiles
-from torchseedlint.fix import loop as fixing
 from tests.conftest import run_cli
+from torchseedlint.core.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
+from torchseedlint.edits.apply import apply_fixes, insertion
+from torchseedlint.engine.runner import lint_file_text
+from torchseedlint.fix import loop as fixing
+from torchseedlint.fix.loop import MAX_PASSES, fix_text, parses_and_compiles
+from torchseedlint.settings.config import Config, config_from_mapping
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "fix"
 ALL_FIXTURES = sorted(FIXTURES.glob("*.py")) + sorted((FIXTURES / "runnable").glob("*.py"))
@@ -78,7 +78,7 @@ def test_block_reuses_seed_and_aliases() -> None:
 def test_block_goes_after_docstring_future_and_imports() -> None:
     text = (FIXTURES / "docstring_future.py").read_text()
     fixed = fix_text(text, "d.py", Config()).text
-    assert fixed.startswith("#!/usr/bin/env python\n\"\"\"Train a model.")
+    assert fixed.startswith('#!/usr/bin/env python\n"""Train a model.')
     assert fixed.index("import torch") < fixed.index("SEED = 0") < fixed.index("DATA =")
     assert fixed.count("SEED = 0") == 1
 
@@ -116,8 +116,10 @@ def test_every_seeding_diagnostic_carries_one_identical_block() -> None:
     ids=["crlf", "bom-crlf", "latin1-crlf"],
 )
 def test_bytes_outside_the_edit_are_kept(prefix: bytes, encoding: str, tmp_path: Path) -> None:
-    body = ("import torch\r\n\r\nname = 'caf\u00e9'  # \u00e9t\u00e9\r\n"
-            "model = torch.nn.Linear(2, 2)\r\n")
+    body = (
+        "import torch\r\n\r\nname = 'caf\u00e9'  # \u00e9t\u00e9\r\n"
+        "model = torch.nn.Linear(2, 2)\r\n"
+    )
     data = prefix + body.encode(encoding)
     path = tmp_path / "train.py"
     path.write_bytes(data)
@@ -127,7 +129,7 @@ def test_bytes_outside_the_edit_are_kept(prefix: bytes, encoding: str, tmp_path:
     written = path.read_bytes()
     block = "\r\nSEED = 0\r\ntorch.manual_seed(SEED)\r\n".encode(encoding)
     head = prefix + "import torch\r\n".encode(encoding)
-    assert written == head + block + data[len(head):]
+    assert written == head + block + data[len(head) :]
     assert path.stat().st_mode & 0o777 == 0o750
     assert [p.name for p in tmp_path.iterdir()] == ["train.py"]  # no temporary file left
 
@@ -159,7 +161,9 @@ def test_overlapping_fixes_resolve_deterministically() -> None:
 
 def test_a_fix_that_breaks_the_file_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
     text = "import torch\nmodel = torch.nn.Linear(2, 2)\n"
-    broken = _diagnostic("TSL101", 2, Fix(Applicability.SAFE, "bad", (insertion(2, 1, "def (:\n"),)))
+    broken = _diagnostic(
+        "TSL101", 2, Fix(Applicability.SAFE, "bad", (insertion(2, 1, "def (:\n"),))
+    )
     good = _diagnostic("TSL102", 1, Fix(Applicability.SAFE, "ok", (insertion(1, 1, "x = 1\n"),)))
     real = fixing.lint_file_text
 
@@ -178,25 +182,37 @@ def test_a_fix_that_breaks_the_file_is_dropped(monkeypatch: pytest.MonkeyPatch) 
     "text, expected",
     [
         # A statement on the first line that draws: the block (with its import) goes first.
-        ("import torch; x = torch.rand(1)\n",
-         "import torch\n\nSEED = 0\ntorch.manual_seed(SEED)\n\nimport torch; x = torch.rand(1)\n"),
+        (
+            "import torch; x = torch.rand(1)\n",
+            "import torch\n\nSEED = 0\ntorch.manual_seed(SEED)\n\nimport torch; x = torch.rand(1)\n",
+        ),
         # An optional import in try/except counts as an import: np is bound before the block.
-        ("import torch\ntry:\n    import numpy as np\nexcept ImportError:\n    np = None\n"
-         "x = np.random.rand(2)\n",
-         "except ImportError:\n    np = None\n\nSEED = 0\nnp.random.seed(SEED)\n\nx ="),
+        (
+            "import torch\ntry:\n    import numpy as np\nexcept ImportError:\n    np = None\n"
+            "x = np.random.rand(2)\n",
+            "except ImportError:\n    np = None\n\nSEED = 0\nnp.random.seed(SEED)\n\nx =",
+        ),
         # `random` is NumPy's here: its seeder is `random.seed`, no stdlib import shadows it.
-        ("from numpy import random\nx = random.rand(3)\n",
-         "from numpy import random\n\nSEED = 0\nrandom.seed(SEED)\n\nx = random.rand(3)\n"),
+        (
+            "from numpy import random\nx = random.rand(3)\n",
+            "from numpy import random\n\nSEED = 0\nrandom.seed(SEED)\n\nx = random.rand(3)\n",
+        ),
         # SEED is assigned after the first draw: no single right place, so no fix.
-        ("import torch\nx = torch.rand(1)\nSEED = 3\n",
-         "import torch\nx = torch.rand(1)\nSEED = 3\n"),
+        (
+            "import torch\nx = torch.rand(1)\nSEED = 3\n",
+            "import torch\nx = torch.rand(1)\nSEED = 3\n",
+        ),
         # A __main__ block, but the module draws at import already: seeded before that.
-        ("import torch\n\nlayer = torch.nn.Linear(2, 2)\n\n\ndef main():\n    print(torch.rand(1))\n"
-         "\n\nif __name__ == '__main__':\n    main()\n",
-         "import torch\n\nSEED = 0\ntorch.manual_seed(SEED)\n\nlayer = torch.nn.Linear(2, 2)\n"),
+        (
+            "import torch\n\nlayer = torch.nn.Linear(2, 2)\n\n\ndef main():\n    print(torch.rand(1))\n"
+            "\n\nif __name__ == '__main__':\n    main()\n",
+            "import torch\n\nSEED = 0\ntorch.manual_seed(SEED)\n\nlayer = torch.nn.Linear(2, 2)\n",
+        ),
         # No newline at the end of the file.
-        ("import torch\nx = torch.rand(1)",
-         "import torch\n\nSEED = 0\ntorch.manual_seed(SEED)\n\nx = torch.rand(1)"),
+        (
+            "import torch\nx = torch.rand(1)",
+            "import torch\n\nSEED = 0\ntorch.manual_seed(SEED)\n\nx = torch.rand(1)",
+        ),
     ],
 )
 def test_block_placement_edge_cases(text: str, expected: str) -> None:
@@ -219,7 +235,7 @@ def train(seed):
 if __name__ == "__main__":
     train()
 '''
-MAIN_WITHOUT_SEED = '''import torch
+MAIN_WITHOUT_SEED = """import torch
 
 
 def main():
@@ -228,8 +244,8 @@ def main():
 
 if __name__ == "__main__":
     main()
-'''
-LOADER_IN_LOOP = '''import numpy as np
+"""
+LOADER_IN_LOOP = """import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
@@ -246,8 +262,8 @@ if __name__ == "__main__":
     np.random.seed(SEED)
     for epoch in range(2):
         loader = DataLoader(Noisy(), num_workers=2)
-'''
-RANK_FROM_ENV = '''import argparse
+"""
+RANK_FROM_ENV = """import argparse
 import os
 
 import torch
@@ -264,7 +280,7 @@ def main():
 
 if __name__ == "__main__":
     main()
-'''
+"""
 
 
 @pytest.mark.parametrize(
@@ -274,33 +290,44 @@ if __name__ == "__main__":
         (CLICK_COMMAND, {}, '    """Train."""\n    torch.manual_seed(seed)\n    model ='),
         # No seed anywhere, an importable module: the constant at module level, the
         # seeding inside the function the main block runs (never at import time).
-        (MAIN_WITHOUT_SEED, {},
-         "import torch\n\nSEED = 0\n\n\ndef main():\n    torch.manual_seed(SEED)\n    model"),
+        (
+            MAIN_WITHOUT_SEED,
+            {},
+            "import torch\n\nSEED = 0\n\n\ndef main():\n    torch.manual_seed(SEED)\n    model",
+        ),
         # A loader built per epoch shares one generator created before the loop.
-        (LOADER_IN_LOOP, {"torch-version": "1.8"},
-         "    loader_generator = torch.Generator().manual_seed(SEED)\n    for epoch in range(2):\n"
-         "        loader = DataLoader(Noisy(), num_workers=2,\n"
-         "                            worker_init_fn=seed_worker,\n"
-         "                            generator=loader_generator)\n"),
+        (
+            LOADER_IN_LOOP,
+            {"torch-version": "1.8"},
+            "    loader_generator = torch.Generator().manual_seed(SEED)\n    for epoch in range(2):\n"
+            "        loader = DataLoader(Noisy(), num_workers=2,\n"
+            "                            worker_init_fn=seed_worker,\n"
+            "                            generator=loader_generator)\n",
+        ),
         # Per rank: the global rank (not the local one), after the line that binds it.
-        (RANK_FROM_ENV, {},
-         '    rank = int(os.environ["RANK"])\n    torch.manual_seed(args.seed + rank)\n'),
+        (
+            RANK_FROM_ENV,
+            {},
+            '    rank = int(os.environ["RANK"])\n    torch.manual_seed(args.seed + rank)\n',
+        ),
     ],
     ids=["click", "main-without-seed", "loader-in-loop", "rank-from-env"],
 )
-def test_seeding_uses_the_programs_seed_and_place(
-    text: str, settings: dict, expected: str
-) -> None:
+def test_seeding_uses_the_programs_seed_and_place(text: str, settings: dict, expected: str) -> None:
     config = config_from_mapping(settings)
     fixed = fix_text(text, "train.py", config).text
     assert expected in fixed
-    assert parses_and_compiles(fixed, "train.py") and fix_text(fixed, "train.py", config).text == fixed
+    assert (
+        parses_and_compiles(fixed, "train.py") and fix_text(fixed, "train.py", config).text == fixed
+    )
 
 
 def test_seed_option_defaulting_to_none_is_only_reported_by_the_safe_fix() -> None:
-    text = ('import argparse\nimport torch\n\n\ndef main():\n    parser = argparse.ArgumentParser()\n'
-            '    parser.add_argument("--seed", type=int)\n    args = parser.parse_args()\n'
-            '    model = torch.nn.Linear(2, 2)\n\n\nif __name__ == "__main__":\n    main()\n')
+    text = (
+        "import argparse\nimport torch\n\n\ndef main():\n    parser = argparse.ArgumentParser()\n"
+        '    parser.add_argument("--seed", type=int)\n    args = parser.parse_args()\n'
+        '    model = torch.nn.Linear(2, 2)\n\n\nif __name__ == "__main__":\n    main()\n'
+    )
     safe = fix_text(text, "train.py", Config())
     assert safe.text == text and [d.code for d in safe.remaining] == ["TSL101"]
     unsafe = fix_text(text, "train.py", Config(), unsafe=True).text
@@ -309,10 +336,12 @@ def test_seed_option_defaulting_to_none_is_only_reported_by_the_safe_fix() -> No
 
 
 def test_unsafe_reseed_in_an_epoch_loop_stays_per_epoch() -> None:
-    text = ("import numpy as np\nimport torch\n\n\ndef main(seed):\n    torch.manual_seed(seed)\n"
-            "    for epoch in range(3):\n        np.random.seed()\n"
-            "        print(np.random.rand())\n    np.random.seed(None)\n\n\n"
-            "if __name__ == '__main__':\n    main(0)\n")
+    text = (
+        "import numpy as np\nimport torch\n\n\ndef main(seed):\n    torch.manual_seed(seed)\n"
+        "    for epoch in range(3):\n        np.random.seed()\n"
+        "        print(np.random.rand())\n    np.random.seed(None)\n\n\n"
+        "if __name__ == '__main__':\n    main(0)\n"
+    )
     fixed = fix_text(text, "train.py", Config(), unsafe=True).text
     assert "        np.random.seed(seed + epoch)\n" in fixed
     assert "    np.random.seed(seed)\n" in fixed

@@ -148,7 +148,7 @@ def test_mixed_line_endings_are_kept_byte_for_byte(tmp_path: Path) -> None:
     assert run_fix(str(path)).exit_code == 0
     written = path.read_bytes()
     head = b"import torch\r\n"
-    assert written.startswith(head) and written.endswith(data[len(head):])
+    assert written.startswith(head) and written.endswith(data[len(head) :])
     assert b"torch.manual_seed(SEED)" in written
 
 
@@ -177,8 +177,7 @@ def test_linted_code_is_never_imported_or_executed(tmp_path: Path) -> None:
     )
     for args in (["--isolated"], ["--isolated", "--fix", "--unsafe-fixes"]):
         # A fresh interpreter that could import the project's modules, as a test runner would.
-        result = run_cli_process(*args, str(project), cwd=project,
-                                 env={"PYTHONPATH": str(project)})
+        result = run_cli_process(*args, str(project), cwd=project, env={"PYTHONPATH": str(project)})
         assert result.exit_code in (0, 1), result.stderr
         assert not marker.exists()
     assert "torch.manual_seed" in (project / "train.py").read_text()  # --fix did run
@@ -221,7 +220,9 @@ run()
 MOMENTS = ["before-rename", "after-rename"]
 # How the run ends: SIGINT is Ctrl-C (exit 130), the others end the process.
 EXIT_CODES: Dict[int, int] = {
-    signal.SIGINT: 130, signal.SIGTERM: -signal.SIGTERM, signal.SIGKILL: -signal.SIGKILL,
+    signal.SIGINT: 130,
+    signal.SIGTERM: -signal.SIGTERM,
+    signal.SIGKILL: -signal.SIGKILL,
 }
 
 
@@ -251,7 +252,11 @@ def fully_fixed(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, bytes]:
 def fix_interrupted(root: Path, k: int, signum: int, moment: str) -> CliResult:
     """``--fix`` on the tree in a child process that signals itself during the k-th write."""
     return run_cli_process(
-        "--isolated", "--fix", "--unsafe-fixes", "--silent", str(root),
+        "--isolated",
+        "--fix",
+        "--unsafe-fixes",
+        "--silent",
+        str(root),
         command=(sys.executable, "-c", INTERRUPTER, str(k), str(signum), moment),
     )
 
@@ -283,14 +288,18 @@ def check_interrupted_run(
 
 # Each signal at both moments; the first, a middle and the last file (k = all: the
 # signal still ends the run after the last write).
-@pytest.mark.parametrize("signum,moment,k", [
-    (signal.SIGINT, "before-rename", 1),
-    (signal.SIGINT, "after-rename", TREE_FILES),
-    (signal.SIGTERM, "before-rename", 3),
-    (signal.SIGTERM, "after-rename", 1),
-    (signal.SIGKILL, "before-rename", TREE_FILES),
-    (signal.SIGKILL, "after-rename", 3),
-], ids=lambda value: getattr(value, "name", str(value)))
+@pytest.mark.parametrize(
+    "signum,moment,k",
+    [
+        (signal.SIGINT, "before-rename", 1),
+        (signal.SIGINT, "after-rename", TREE_FILES),
+        (signal.SIGTERM, "before-rename", 3),
+        (signal.SIGTERM, "after-rename", 1),
+        (signal.SIGKILL, "before-rename", TREE_FILES),
+        (signal.SIGKILL, "after-rename", 3),
+    ],
+    ids=lambda value: getattr(value, "name", str(value)),
+)
 def test_interrupted_fix_leaves_each_file_original_or_fully_fixed(
     tmp_path: Path, fully_fixed: Dict[str, bytes], signum: int, k: int, moment: str
 ) -> None:
@@ -301,13 +310,12 @@ STRESS_RUNS = 50
 
 
 @pytest.mark.slow
-def test_interrupted_fix_stress_loop(
-    tmp_path: Path, fully_fixed: Dict[str, bytes]
-) -> None:
+def test_interrupted_fix_stress_loop(tmp_path: Path, fully_fixed: Dict[str, bytes]) -> None:
     """The interrupted run, 50 times in a row, cycling through every file, both moments,
     SIGINT and SIGTERM (the signals that must never leave a temporary file)."""
-    cases = itertools.cycle(itertools.product(range(1, TREE_FILES + 1),
-                                              (signal.SIGINT, signal.SIGTERM), MOMENTS))
+    cases = itertools.cycle(
+        itertools.product(range(1, TREE_FILES + 1), (signal.SIGINT, signal.SIGTERM), MOMENTS)
+    )
     for run, (k, signum, moment) in zip(range(STRESS_RUNS), cases):
         root = tmp_path / f"run{run}"
         root.mkdir()
@@ -343,7 +351,8 @@ def test_signal_during_writes_never_leaves_a_temporary_file(tmp_path: Path, sign
         path.write_bytes(b"old\n" * 4096)
         writer = subprocess.Popen(
             [sys.executable, "-c", WRITER, atomic_write.__file__, str(path)],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
         )
         try:
             assert writer.stdout is not None and writer.stdout.readline() == b"writing\n"

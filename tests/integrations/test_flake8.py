@@ -40,7 +40,10 @@ TORCH_18 = '[tool.torchseedlint]\ntorch-version = "1.8"\n'
 def flake8(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*FLAKE8, "--isolated", *args],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -122,14 +125,8 @@ UTILS = (
     "    torch.manual_seed(seed)\n"
 )
 
-SEEDED_BY_HELPER = (
-    "import torch\n"
-    "\n"
-    "from utils import set_seed\n"
-    "\n"
-    "set_seed(0)\n"
-    "x = torch.rand(3)\n"
-)
+SEEDED_BY_HELPER = "import torch\n\nfrom utils import set_seed\n\nset_seed(0)\nx = torch.rand(3)\n"
+
 
 def test_findings_equal_the_clis_on_a_project_with_a_seeding_helper(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n\n' + TORCH_18)

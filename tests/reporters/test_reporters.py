@@ -88,29 +88,65 @@ RULES = [ParseError, MissingTorchSeed, MissingRandomSeed, WorkerSeeding]
 
 
 def diagnostics() -> List[Diagnostic]:
-    seed = Fix(Applicability.SAFE, "Insert `torch.manual_seed(0)` after the imports",
-               (Edit("torch.manual_seed(0)\n", Location(3, 1), Location(3, 1)),))
-    workers = Fix(Applicability.UNSAFE, "Use `num_workers=0`",
-                  (Edit("num_workers=0", Location(3, 25), Location(3, 38)),))
+    seed = Fix(
+        Applicability.SAFE,
+        "Insert `torch.manual_seed(0)` after the imports",
+        (Edit("torch.manual_seed(0)\n", Location(3, 1), Location(3, 1)),),
+    )
+    workers = Fix(
+        Applicability.UNSAFE,
+        "Use `num_workers=0`",
+        (Edit("num_workers=0", Location(3, 25), Location(3, 38)),),
+    )
     return [
-        Diagnostic("TSL000", "parse-error", "cannot read file: Permission denied",
-                   "missing.py", Location(1, 1), Location(1, 1)),
-        Diagnostic("TSL201", "dataloader-worker-seeding",
-                   "workers, batches: no seed (50% of runs differ)", ODD_PATH,
-                   Location(2, 11), Location(5, 3)),
-        Diagnostic("TSL201", "dataloader-worker-seeding",
-                   "`DataLoader(...)` has no worker_init_fn\nsecond line", "train.py",
-                   Location(3, 10), Location(3, 39), fix=workers, noqa_rows=(3,)),
-        Diagnostic("TSL101", "missing-torch-seed", "`torch.rand(...)` draws from torch",
-                   "train.py", Location(4, 5), Location(4, 18), fix=seed, noqa_rows=(4,)),
+        Diagnostic(
+            "TSL000",
+            "parse-error",
+            "cannot read file: Permission denied",
+            "missing.py",
+            Location(1, 1),
+            Location(1, 1),
+        ),
+        Diagnostic(
+            "TSL201",
+            "dataloader-worker-seeding",
+            "workers, batches: no seed (50% of runs differ)",
+            ODD_PATH,
+            Location(2, 11),
+            Location(5, 3),
+        ),
+        Diagnostic(
+            "TSL201",
+            "dataloader-worker-seeding",
+            "`DataLoader(...)` has no worker_init_fn\nsecond line",
+            "train.py",
+            Location(3, 10),
+            Location(3, 39),
+            fix=workers,
+            noqa_rows=(3,),
+        ),
+        Diagnostic(
+            "TSL101",
+            "missing-torch-seed",
+            "`torch.rand(...)` draws from torch",
+            "train.py",
+            Location(4, 5),
+            Location(4, 18),
+            fix=seed,
+            noqa_rows=(4,),
+        ),
     ]
 
 
 @pytest.fixture
 def report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Report:
     monkeypatch.chdir(tmp_path)
-    return Report(diagnostics(), sources={"train.py": TRAIN, ODD_PATH: ODD}, given_rules=RULES,
-                  root=str(tmp_path))
+    return Report(
+        diagnostics(),
+        sources={"train.py": TRAIN, ODD_PATH: ODD},
+        given_rules=RULES,
+        root=str(tmp_path),
+    )
 
 
 def stable(text: str, root: str) -> str:
@@ -164,8 +200,10 @@ def test_sarif_lists_every_enabled_rule_and_indexes_them(report: Report) -> None
 def test_sarif_locations_are_relative_to_srcroot(report: Report) -> None:
     run = sarif.to_log(report)["runs"][0]
     location = run["results"][1]["locations"][0]["physicalLocation"]
-    assert location["artifactLocation"] == {"uri": "pkg/we%3Aird%2C50%25.py",
-                                            "uriBaseId": "%SRCROOT%"}
+    assert location["artifactLocation"] == {
+        "uri": "pkg/we%3Aird%2C50%25.py",
+        "uriBaseId": "%SRCROOT%",
+    }
     assert location["region"] == {"startLine": 2, "startColumn": 11, "endLine": 5, "endColumn": 3}
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"].endswith("/")
     assert run["columnKind"] == "unicodeCodePoints"
@@ -200,21 +238,24 @@ def test_sarif_of_a_real_run_with_every_rule_validates(tmp_path: Path) -> None:
 NOTEBOOK = Path(__file__).parents[1] / "fixtures" / "notebooks" / "train.ipynb"
 
 
-def test_notebook_diagnostics_show_their_cell(
-    tmp_path: Path
-) -> None:
+def test_notebook_diagnostics_show_their_cell(tmp_path: Path) -> None:
     (tmp_path / "nb.ipynb").write_bytes(NOTEBOOK.read_bytes())
     # The notebook's loader iterates an unknown `ds`: only the blanket TSL201 mode reports it.
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.torchseedlint]\ndataloader-worker-seeding = "always"\n')
-    full = run_cli("nb.ipynb", "--config", "pyproject.toml", "--output-format", "full",
-                   cwd=tmp_path)
+        '[tool.torchseedlint]\ndataloader-worker-seeding = "always"\n'
+    )
+    full = run_cli(
+        "nb.ipynb", "--config", "pyproject.toml", "--output-format", "full", cwd=tmp_path
+    )
     assert " --> nb.ipynb:cell 6:1:10\n" in full.output
     # the frame shows the cell's own line; no diff, since the fix also edits other cells
     assert "1 | loader = DataLoader(ds, num_workers=4)\n" in full.output
     assert "+++ b/nb.ipynb" not in full.output
-    log = json.loads(run_cli("nb.ipynb", "--config", "pyproject.toml", "--output-format", "sarif",
-                             cwd=tmp_path).output)
+    log = json.loads(
+        run_cli(
+            "nb.ipynb", "--config", "pyproject.toml", "--output-format", "sarif", cwd=tmp_path
+        ).output
+    )
     assert [error.message for error in sarif_validator().iter_errors(log)] == []
     assert {r["properties"]["cell"] for r in log["runs"][0]["results"]} == {3, 6}
     assert not any("fixes" in r for r in log["runs"][0]["results"])
@@ -223,9 +264,16 @@ def test_notebook_diagnostics_show_their_cell(
 def shifted(report: Report, lines: int) -> Report:
     """The same findings after ``lines`` blank lines were inserted at the top of train.py."""
     moved = [
-        Diagnostic(d.code, d.name, d.message, d.path, Location(d.location.row + lines, 1),
-                   Location(d.end_location.row + lines, 1))
-        if d.path == "train.py" else d
+        Diagnostic(
+            d.code,
+            d.name,
+            d.message,
+            d.path,
+            Location(d.location.row + lines, 1),
+            Location(d.end_location.row + lines, 1),
+        )
+        if d.path == "train.py"
+        else d
         for d in report.diagnostics
     ]
     sources = dict(report.sources, **{"train.py": "\n" * lines + TRAIN})
@@ -237,14 +285,16 @@ def test_fingerprints_survive_lines_inserted_above(report: Report) -> None:
 
 
 def test_fingerprints_are_unique_and_depend_on_the_line(report: Report) -> None:
-    twice = Report([*report.diagnostics, report.diagnostics[-1]], sources=report.sources,
-                   root=report.root)
+    twice = Report(
+        [*report.diagnostics, report.diagnostics[-1]], sources=report.sources, root=report.root
+    )
     found = fingerprints(twice)
     assert len(set(found)) == len(found)
     assert found[-1].split(":")[0] == found[-2].split(":")[0]
     changed = TRAIN.replace("rand(3)", "rand(4)")
-    edited = Report(report.diagnostics, root=report.root,
-                    sources=dict(report.sources, **{"train.py": changed}))
+    edited = Report(
+        report.diagnostics, root=report.root, sources=dict(report.sources, **{"train.py": changed})
+    )
     assert fingerprints(edited)[3] != fingerprints(report)[3]
     assert fingerprints(edited)[2] == fingerprints(report)[2]
 
@@ -315,8 +365,13 @@ def test_statistics_text_and_json(report: Report) -> None:
     quiet = render_output(report, "concise", show_statistics=True, quiet=True)
     assert quiet.splitlines()[-1] == "1\tTSL101\t[*]\tmissing-torch-seed"
     entries = json.loads(render_output(report, "json", show_statistics=True, quiet=False))
-    assert entries[0] == {"code": "TSL201", "name": "dataloader-worker-seeding", "count": 2,
-                          "fixable": False, "fixable_count": 0}
+    assert entries[0] == {
+        "code": "TSL201",
+        "name": "dataloader-worker-seeding",
+        "count": 2,
+        "fixable": False,
+        "fixable_count": 0,
+    }
 
 
 def test_statistics_with_unsafe_fixes_marks_partly_fixable_rules(report: Report) -> None:
@@ -328,8 +383,12 @@ def test_statistics_with_unsafe_fixes_marks_partly_fixable_rules(report: Report)
 def test_fix_marker_only_for_fixes_fix_would_apply(report: Report) -> None:
     # As ruff: `[*]` marks a safe fix; an unsafe one only with --unsafe-fixes.
     marked = [line.split(": ")[1] for line in RENDERERS["concise"](report).splitlines()]
-    assert marked == ["TSL000 parse-error", "TSL201 dataloader-worker-seeding",
-                      "TSL201 dataloader-worker-seeding", "TSL101 [*] missing-torch-seed"]
+    assert marked == [
+        "TSL000 parse-error",
+        "TSL201 dataloader-worker-seeding",
+        "TSL201 dataloader-worker-seeding",
+        "TSL101 [*] missing-torch-seed",
+    ]
     unsafe = replace(report, applicable=lambda d: d.fix is not None)
     assert "TSL201 [*] dataloader-worker-seeding" in RENDERERS["concise"](unsafe)
     assert "TSL201 [*] dataloader-worker-seeding" in RENDERERS["full"](unsafe)
@@ -357,11 +416,14 @@ class FakeTTY(io.StringIO):
         return True
 
 
-@pytest.mark.parametrize("total, stream, shown", [
-    (MIN_FILES, FakeTTY(), True),
-    (MIN_FILES - 1, FakeTTY(), False),
-    (MIN_FILES, io.StringIO(), False),
-])
+@pytest.mark.parametrize(
+    "total, stream, shown",
+    [
+        (MIN_FILES, FakeTTY(), True),
+        (MIN_FILES - 1, FakeTTY(), False),
+        (MIN_FILES, io.StringIO(), False),
+    ],
+)
 def test_progress_only_on_a_tty_for_long_runs(total: int, stream: io.StringIO, shown: bool) -> None:
     progress = Progress(stream)
     for done in range(1, total + 1):
@@ -371,6 +433,7 @@ def test_progress_only_on_a_tty_for_long_runs(total: int, stream: io.StringIO, s
 
 
 # --- the command line ------------------------------------------------------------------
+
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -422,8 +485,9 @@ def test_every_format_names_the_notebook_cell(tmp_path: Path, output_format: str
     # Rows of a notebook finding count inside its cell: without the cell number a
     # reader (or a CI annotation) cannot tell which line is meant.
     (tmp_path / "nb.ipynb").write_bytes(NOTEBOOK.read_bytes())
-    records = json.loads(run_cli("nb.ipynb", "--isolated", "--output-format", "json",
-                                 cwd=tmp_path).output)
+    records = json.loads(
+        run_cli("nb.ipynb", "--isolated", "--output-format", "json", cwd=tmp_path).output
+    )
     cells = {record["cell"] for record in records}
     assert cells and None not in cells
     result = run_cli("nb.ipynb", "--isolated", "--output-format", output_format, cwd=tmp_path)
@@ -434,19 +498,22 @@ def test_every_format_names_the_notebook_cell(tmp_path: Path, output_format: str
         assert all(f"cell {cell}" in result.output for cell in cells), result.output
 
 
-def test_unsafe_fix_marked_only_with_unsafe_fixes_through_the_cli(
-    tmp_path: Path
-) -> None:
-    (tmp_path / "u.py").write_text("import torch\n\nif __name__ == '__main__':\n"
-                                   "    torch.backends.cudnn.benchmark = True\n")
+def test_unsafe_fix_marked_only_with_unsafe_fixes_through_the_cli(tmp_path: Path) -> None:
+    (tmp_path / "u.py").write_text(
+        "import torch\n\nif __name__ == '__main__':\n    torch.backends.cudnn.benchmark = True\n"
+    )
     args = ["--isolated", "--no-cache", "--select", "TSL301", "u.py"]
     plain = run_cli(*args, cwd=tmp_path).stdout
     assert plain.startswith("u.py:4:38: TSL301 cudnn-benchmark-enabled: ")
-    assert plain.endswith("Found 1 error.\nNo fixes available "
-                          "(1 hidden fix can be enabled with the `--unsafe-fixes` option).\n")
+    assert plain.endswith(
+        "Found 1 error.\nNo fixes available "
+        "(1 hidden fix can be enabled with the `--unsafe-fixes` option).\n"
+    )
     unsafe = run_cli(*args, "--unsafe-fixes", cwd=tmp_path).stdout
     assert unsafe.startswith("u.py:4:38: TSL301 [*] cudnn-benchmark-enabled: ")
     assert unsafe.endswith("Found 1 error.\n[*] 1 fixable with the `--fix` option.\n")
     statistics = run_cli(*args, "--statistics", cwd=tmp_path).stdout
-    assert statistics.splitlines()[:2] == ["1\tTSL301\t[ ]\tcudnn-benchmark-enabled",
-                                           "Found 1 error."]
+    assert statistics.splitlines()[:2] == [
+        "1\tTSL301\t[ ]\tcudnn-benchmark-enabled",
+        "Found 1 error.",
+    ]

@@ -18,8 +18,7 @@ from torchseedlint.settings.config import ConfigError, config_from_mapping
 
 HEADER = "import numpy as np\nimport torch\nfrom torch.utils.data import DataLoader, Dataset\n\n"
 NUMPY_DATASET = (
-    HEADER
-    + "class Jitter(Dataset):\n"
+    HEADER + "class Jitter(Dataset):\n"
     "    def __len__(self):\n        return 8\n\n"
     "    def __getitem__(self, i):\n        return i + self._noise()\n\n"
     "    def _noise(self):\n        return np.random.rand()\n\n"
@@ -28,8 +27,7 @@ NUMPY_DATASET = (
     "loader = DataLoader(ds, batch_size=2, shuffle=True, num_workers=4)\n"
 )
 CV2_DATASET = (
-    "import cv2\nimport numpy as np\n" + HEADER
-    + "class Speckle(Dataset):\n"
+    "import cv2\nimport numpy as np\n" + HEADER + "class Speckle(Dataset):\n"
     "    def __getitem__(self, i):\n"
     "        noise = np.zeros((4, 4))\n        cv2.randn(noise, 0, 1)\n        return noise\n\n"
     "torch.manual_seed(0)\n"
@@ -71,8 +69,9 @@ def test_numpy_drawing_dataset_is_not_reported_from_torch_1_9() -> None:
 def test_opencv_drawing_dataset_is_reported_at_any_version(version: Optional[str]) -> None:
     settings = {"torch-version": version} if version else {}
     (message,) = _messages(CV2_DATASET, settings)
-    assert "OpenCV's RNG state (PyTorch never reseeds it): `cv2.randn` in `Speckle.__getitem__`" in (
-        message
+    assert (
+        "OpenCV's RNG state (PyTorch never reseeds it): `cv2.randn` in `Speckle.__getitem__`"
+        in (message)
     )
 
 
@@ -99,7 +98,8 @@ def test_draws_in_the_main_process_are_not_worker_side() -> None:
 
 def test_transform_and_collate_fn_are_worker_side() -> None:
     transform = (
-        HEADER + "class AddNoise:\n    def __call__(self, x):\n        return x + np.random.randn()\n\n"
+        HEADER
+        + "class AddNoise:\n    def __call__(self, x):\n        return x + np.random.randn()\n\n"
         "class Images(Dataset):\n    def __init__(self, transform):\n        self.transform = transform\n\n"
         "    def __getitem__(self, i):\n        return self.transform(i)\n\n"
         "loader = DataLoader(Images(transform=AddNoise()), num_workers=2)\n"
@@ -117,7 +117,8 @@ def test_transform_and_collate_fn_are_worker_side() -> None:
 
 def test_dataset_method_inherited_from_a_local_base_class() -> None:
     source = (
-        HEADER + "class Base(Dataset):\n    def __getitem__(self, i):\n        return np.random.rand()\n\n"
+        HEADER
+        + "class Base(Dataset):\n    def __getitem__(self, i):\n        return np.random.rand()\n\n"
         "class Child(Base):\n    pass\n\n"
         "loader = DataLoader(Child(), num_workers=2)\n"
     )
@@ -134,9 +135,9 @@ def test_unresolved_dataset_is_reported_only_when_always() -> None:
     assert _messages(source) == []
     assert _messages(source, {"dataloader-worker-seeding": "always"}) == [
         "`DataLoader(shuffle=True, num_workers=workers)` has no `worker_init_fn` "
-        "(`dataloader-worker-seeding = \"always\"`)",
+        '(`dataloader-worker-seeding = "always"`)',
         "`DataLoader(shuffle=True, num_workers=2)` has no `worker_init_fn` "
-        "(`dataloader-worker-seeding = \"always\"`)",
+        '(`dataloader-worker-seeding = "always"`)',
     ]
 
 

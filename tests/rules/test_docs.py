@@ -10,8 +10,8 @@ import pytest
 from tests.conftest import run_cli
 from torchseedlint.core.diagnostics import Diagnostic, Location
 from torchseedlint.reporters.json_format import to_dict
-from torchseedlint.rules.docs import rule_count_sentence, rules_markdown, with_rule_count
 from torchseedlint.rules import ALL_RULES
+from torchseedlint.rules.docs import rule_count_sentence, rules_markdown, with_rule_count
 
 RULES_MD = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "projects" / "seeded"
@@ -32,9 +32,11 @@ def test_explain_by_code_or_name(selector: str) -> None:
 def test_explain_states_fix_safety_and_default() -> None:
     for rule in ALL_RULES:
         output = run_cli("--explain", rule.code).stdout
-        expected = {"safe": "Fix is always available (safe).",
-                    "unsafe": "Fix is available (unsafe).",
-                    None: "No fix available."}[rule.fix_safety]
+        expected = {
+            "safe": "Fix is always available (safe).",
+            "unsafe": "Fix is available (unsafe).",
+            None: "No fix available.",
+        }[rule.fix_safety]
         assert expected in output.splitlines()
         assert ("Enabled by default." in output) == rule.default_enabled
 
@@ -60,11 +62,13 @@ def test_list_rules_one_line_each() -> None:
 def test_show_settings_names_the_inferred_version_and_its_file() -> None:
     result = run_cli("--show-settings", str(FIXTURE))
     assert result.exit_code == 0
-    assert (f"torch-version: 2.0 (inferred from {FIXTURE.resolve() / 'pyproject.toml'} "
-            "(`torch>=2.0`))") in result.stdout
+    assert (
+        f"torch-version: 2.0 (inferred from {FIXTURE.resolve() / 'pyproject.toml'} (`torch>=2.0`))"
+    ) in result.stdout
     # Nothing declares torchvision: the installed distribution, if any, is used.
-    (vision,) = [line for line in result.stdout.splitlines()
-                 if line.startswith("torchvision-version: ")]
+    (vision,) = [
+        line for line in result.stdout.splitlines() if line.startswith("torchvision-version: ")
+    ]
     assert "no declared requirement found" in vision
     assert re.search(r"^enabled rules: TSL000, TSL101, ", result.stdout, re.M)
 
@@ -84,9 +88,16 @@ def test_json_urls_point_at_rules_md_anchors() -> None:
     anchors = set(re.findall(r'<a id="([^"]+)"></a>', rules_markdown()))
     for rule in ALL_RULES:
         location = Location(1, 1)
-        diagnostic = Diagnostic(code=rule.code, name=rule.name, message="m", path="x.py",
-                                location=location, end_location=location,
-                                severity=rule.severity, noqa_rows=())
+        diagnostic = Diagnostic(
+            code=rule.code,
+            name=rule.name,
+            message="m",
+            path="x.py",
+            location=location,
+            end_location=location,
+            severity=rule.severity,
+            noqa_rows=(),
+        )
         url = to_dict(diagnostic)["url"]
         assert url.split("#")[0].endswith("docs/rules.md")
         assert url.split("#")[1] in anchors

@@ -9,9 +9,9 @@ from typing import List, Tuple, Type
 import pytest
 
 from torchseedlint import lint_source
-from torchseedlint.settings.config import config_from_mapping
 from torchseedlint.fix.loop import fix_text
 from torchseedlint.rules import ALL_RULES, Example, Rule
+from torchseedlint.settings.config import config_from_mapping
 
 
 def _examples(kind: str) -> List[Tuple[str, Type[Rule], Example]]:
@@ -29,13 +29,17 @@ def _codes(rule: Type[Rule], example: Example) -> List[str]:
     return [d.code for d in lint_source(example.code, example.path, config)]
 
 
-@pytest.mark.parametrize("case_id,rule,example", _examples("VALID"), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "case_id,rule,example", _examples("VALID"), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_valid_example_is_clean(case_id: str, rule: Type[Rule], example: Example) -> None:
     assert example.fixed is None, "a VALID example has nothing to fix"
     assert rule.code not in _codes(rule, example), example.code
 
 
-@pytest.mark.parametrize("case_id,rule,example", _examples("INVALID"), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "case_id,rule,example", _examples("INVALID"), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_invalid_example_is_reported(case_id: str, rule: Type[Rule], example: Example) -> None:
     assert rule.code in _codes(rule, example), example.code
 
@@ -48,14 +52,20 @@ def test_every_rule_has_examples_and_docs(rule: Type[Rule]) -> None:
         assert section in doc, f"{rule.code} docstring lacks {section!r}"
 
 
-@pytest.mark.parametrize("case_id,rule,example", _examples("INVALID"), ids=lambda v: v if isinstance(v, str) else "")
-def test_fixes_of_invalid_examples_are_sound(case_id: str, rule: Type[Rule], example: Example) -> None:
+@pytest.mark.parametrize(
+    "case_id,rule,example", _examples("INVALID"), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_fixes_of_invalid_examples_are_sound(
+    case_id: str, rule: Type[Rule], example: Example
+) -> None:
     """Every fix a rule offers on its own examples: the result compiles, the rule is
     gone, nothing is dropped, and a second round changes nothing."""
     config = config_from_mapping({**example.settings, "select": [rule.code]})
     found = lint_source(example.code, example.path, config)
     if not any(d.fix for d in found if d.code == rule.code):
-        assert example.fixed is None, f"{rule.code} does not fix an example that states its fixed code"
+        assert example.fixed is None, (
+            f"{rule.code} does not fix an example that states its fixed code"
+        )
         return
     assert rule.fix_safety is not None, f"{rule.code} offers a fix but declares none"
     outcome = fix_text(example.code, example.path, config, unsafe=True)

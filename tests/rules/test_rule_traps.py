@@ -12,9 +12,9 @@ import libcst as cst
 import pytest
 
 from torchseedlint import lint_source
-from torchseedlint.settings.config import config_from_mapping
 from torchseedlint.semantic.cst_facts import collect_facts
 from torchseedlint.semantic.rng_api import transform_is_random
+from torchseedlint.settings.config import config_from_mapping
 
 
 def _codes(source: str, codes: List[str]) -> List[str]:
@@ -26,14 +26,23 @@ def _codes(source: str, codes: List[str]) -> List[str]:
 
 ALIASED = [
     # (aliased source, the same written without the alias, code)
-    ("import time\nimport numpy as np\nnpr = np.random\nnpr.seed(int(time.time()))\n",
-     "import time\nimport numpy as np\nnp.random.seed(int(time.time()))\n", "TSL105"),
-    ("import numpy as np\nnpr = np.random\nx = npr.rand(3)\n",
-     "import numpy as np\nx = np.random.rand(3)\n", "TSL103"),
+    (
+        "import time\nimport numpy as np\nnpr = np.random\nnpr.seed(int(time.time()))\n",
+        "import time\nimport numpy as np\nnp.random.seed(int(time.time()))\n",
+        "TSL105",
+    ),
+    (
+        "import numpy as np\nnpr = np.random\nx = npr.rand(3)\n",
+        "import numpy as np\nx = np.random.rand(3)\n",
+        "TSL103",
+    ),
     ("import random\nrng = random\nrng.seed()\n", "import random\nrandom.seed()\n", "TSL106"),
-    ("import torch\nimport torch.backends.cudnn\ncudnn = torch.backends.cudnn\n"
-     "cudnn.benchmark = True\n", "import torch\ntorch.backends.cudnn.benchmark = True\n",
-     "TSL301"),
+    (
+        "import torch\nimport torch.backends.cudnn\ncudnn = torch.backends.cudnn\n"
+        "cudnn.benchmark = True\n",
+        "import torch\ntorch.backends.cudnn.benchmark = True\n",
+        "TSL301",
+    ),
 ]
 
 
@@ -44,19 +53,27 @@ def test_a_module_alias_is_the_module(aliased: str, plain: str, code: str) -> No
 
 
 def test_an_aliased_draw_is_seeded_by_the_aliased_seeder() -> None:
-    assert _codes("import numpy as np\nnpr = np.random\nnpr.seed(0)\nx = npr.rand(3)\n",
-                  ["TSL103", "TSL105"]) == []
+    assert (
+        _codes(
+            "import numpy as np\nnpr = np.random\nnpr.seed(0)\nx = npr.rand(3)\n",
+            ["TSL103", "TSL105"],
+        )
+        == []
+    )
 
 
-@pytest.mark.parametrize("source", [
-    # Assigned twice: the name is a variable, not an alias.
-    "import time\nimport random\nrng = random\nrng = object()\nrng.seed(int(time.time()))\n",
-    # Assigned in a function only.
-    "import time\nimport random\n\ndef f():\n    rng = random.Random(0)\n"
-    "    rng.seed(int(time.time()) % 7 * 0)\n",
-    # An attribute of a project object, not of an imported module.
-    "import time\nconfig = object()\nnpr = config.random\nnpr.seed(int(time.time()))\n",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        # Assigned twice: the name is a variable, not an alias.
+        "import time\nimport random\nrng = random\nrng = object()\nrng.seed(int(time.time()))\n",
+        # Assigned in a function only.
+        "import time\nimport random\n\ndef f():\n    rng = random.Random(0)\n"
+        "    rng.seed(int(time.time()) % 7 * 0)\n",
+        # An attribute of a project object, not of an imported module.
+        "import time\nconfig = object()\nnpr = config.random\nnpr.seed(int(time.time()))\n",
+    ],
+)
 def test_a_variable_is_not_an_alias(source: str) -> None:
     assert _codes(source, ["TSL105"]) == []
 
@@ -113,24 +130,31 @@ def test_not_a_seeding_helper(source: str) -> None:
 
 
 def test_set_torch_seed_seeds_torch_only() -> None:
-    source = ("import random\nimport torch\nfrom fairseq import utils\nutils.set_torch_seed(1)\n"
-              "x = torch.rand(2)\ny = random.random()\n")
+    source = (
+        "import random\nimport torch\nfrom fairseq import utils\nutils.set_torch_seed(1)\n"
+        "x = torch.rand(2)\ny = random.random()\n"
+    )
     assert _codes(source, ["TSL101", "TSL102"]) == ["TSL102"]
 
 
 def test_a_scoped_seed_is_not_seeding_after_a_draw() -> None:
-    scoped = ("import torch\nfrom fairseq import utils\nx = torch.rand(2)\n"
-              "with utils.set_torch_seed(1):\n    y = torch.rand(2)\n")
+    scoped = (
+        "import torch\nfrom fairseq import utils\nx = torch.rand(2)\n"
+        "with utils.set_torch_seed(1):\n    y = torch.rand(2)\n"
+    )
     assert _codes(scoped, ["TSL107"]) == []
     plain = scoped.replace("with utils.set_torch_seed(1):\n    y", "utils.set_torch_seed(1)\ny")
     assert _codes(plain, ["TSL107"]) == ["TSL107"]
 
 
-@pytest.mark.parametrize("call, randomizing", [
-    ("set_determinism()", False),  # MONAI's default seed is fixed
-    ("set_determinism(seed=None)", True),
-    ("set_determinism(0)", False),
-])
+@pytest.mark.parametrize(
+    "call, randomizing",
+    [
+        ("set_determinism()", False),  # MONAI's default seed is fixed
+        ("set_determinism(seed=None)", True),
+        ("set_determinism(0)", False),
+    ],
+)
 def test_monai_set_determinism_is_random_only_with_none(call: str, randomizing: bool) -> None:
     source = f"from monai.utils import set_determinism\n{call}\n"
     assert _codes(source, ["TSL106"]) == (["TSL106"] if randomizing else [])
@@ -190,8 +214,10 @@ TRANSFORMS = [
 
 @pytest.mark.parametrize("text, random", TRANSFORMS)
 def test_transform_is_random(text: str, random: bool) -> None:
-    source = ("import torchvision.transforms as T\nfrom torchvision.transforms import v2\n"
-              f"import kornia.augmentation as K\nt = {text}\n")
+    source = (
+        "import torchvision.transforms as T\nfrom torchvision.transforms import v2\n"
+        f"import kornia.augmentation as K\nt = {text}\n"
+    )
     facts = collect_facts(cst.parse_module(source), "train.py")
     call = next(c for c in facts.calls if c.assigned_to == "t")
     assert transform_is_random(call.qualname or "", call.args, call.kwargs) is random

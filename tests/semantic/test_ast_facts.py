@@ -28,8 +28,9 @@ def first_difference(left: Any, right: Any, where: str = "facts") -> Optional[st
         return f"{where}: {left!r} != {right!r}"
     if dataclasses.is_dataclass(left):
         for item in dataclasses.fields(left):
-            found = first_difference(getattr(left, item.name), getattr(right, item.name),
-                                     f"{where}.{item.name}")
+            found = first_difference(
+                getattr(left, item.name), getattr(right, item.name), f"{where}.{item.name}"
+            )
             if found:
                 return found
         return None
@@ -82,27 +83,27 @@ FIXTURE_FILES = sorted(FIXTURES.rglob("*.py"))
 # Conventions the two parsers disagree on, each written the ways libcst tells apart.
 CONVENTIONS = {
     "parentheses": "x = ((a), b)\ny = (a), b\nz = f((a))\nw = f(x for x in y)\n"
-                   "v = f((x for x in y))\nu = a, b,\nt = f((a), )\ns = f(( a ),)\n"
-                   "for (i, j) in ((1, 2),): pass\nr = ()\nq = ( 1 , )\n",
+    "v = f((x for x in y))\nu = a, b,\nt = f((a), )\ns = f(( a ),)\n"
+    "for (i, j) in ((1, 2),): pass\nr = ()\nq = ( 1 , )\n",
     "strings": 'a = "cu" "da"\nb = f"cuda{x}"\nc = "cuda" f"{x}"\nd = "cuda:0"\n'
-               'e = torch.device(("cuda"))\nf = """cuda"""\ng = b"cuda"\nh = d["cuda"]\n'
-               'x["K"] = 1\nx["K",] = 2\nx["a", "b"] = 3\nx[1:2] = 4\nos.environ["A" "B"] = 5\n',
+    'e = torch.device(("cuda"))\nf = """cuda"""\ng = b"cuda"\nh = d["cuda"]\n'
+    'x["K"] = 1\nx["K",] = 2\nx["a", "b"] = 3\nx[1:2] = 4\nos.environ["A" "B"] = 5\n',
     "unicode": 'é = torch.randn(3)  # é\ns = "ü" + f(é, k="ß")\nfor x in ("ä", "b"): g(x)\n',
     "suites": "if x: f(); g()\nelse: h()\nfor i in r: f(i)\nwhile t:\n    a(); b()\n"
-              "class A(B, metaclass=M): x = f()\ndef f(): return g()\n"
-              "try: f()\nexcept E as e: g(e)\nelse: h()\nfinally: k()\n",
+    "class A(B, metaclass=M): x = f()\ndef f(): return g()\n"
+    "try: f()\nexcept E as e: g(e)\nelse: h()\nfinally: k()\n",
     "order": "f(a, *b, k=c(), **d)\nf(k=1, *a)\ny = b() if c() else d()\n{k(): v() for k in x}\n"
-             "@dec(a())\nasync def f(a, /, b=c(), *d, e: t() = g(), **h) -> r():\n"
-             "    async for x in y(): await z(x)\n    async with a() as b, c(): pass\n"
-             "    global q\n    lambda p, *q, r=s(): p.t\n"
-             "    return [i for i in range(3) if i if j(i)]\n",
+    "@dec(a())\nasync def f(a, /, b=c(), *d, e: t() = g(), **h) -> r():\n"
+    "    async for x in y(): await z(x)\n    async with a() as b, c(): pass\n"
+    "    global q\n    lambda p, *q, r=s(): p.t\n"
+    "    return [i for i in range(3) if i if j(i)]\n",
     "imports": "import a.b.c as d, e.f\nfrom . import x\nfrom ..m.n import (o as p, q)\n"
-               "from z import *\ndef f():\n    import np.random\n    from u.v import w\n",
+    "from z import *\ndef f():\n    import np.random\n    from u.v import w\n",
     "match": "match p():\n    case None | True: f()\n    case [1, *rest]: g(rest)\n"
-             "    case {\"k\": v, **others}: h(v)\n    case Point(x=0, y=yy) as pt: i(pt)\n"
-             "    case 'cuda': pass\n    case _: j()\n",
+    '    case {"k": v, **others}: h(v)\n    case Point(x=0, y=yy) as pt: i(pt)\n'
+    "    case 'cuda': pass\n    case _: j()\n",
     "guards": 'if __name__ == "__main__":\n    main()\nelif x: f()\nelse:\n    g()\n'
-              'def h():\n    if __name__ == "__main__": k()\n',
+    'def h():\n    if __name__ == "__main__": k()\n',
 }
 
 

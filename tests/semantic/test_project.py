@@ -60,9 +60,7 @@ def test_removing_the_helpers_seeding_brings_the_diagnostics_back(
 
 
 @pytest.mark.parametrize("only_train", [False, True])
-def test_a_dataset_loaded_in_the_main_process_draws_there(
-    tmp_path: Path, only_train: bool
-) -> None:
+def test_a_dataset_loaded_in_the_main_process_draws_there(tmp_path: Path, only_train: bool) -> None:
     project = _unseeded_copy(tmp_path)
     train = project / "proj" / "train.py"
     train.write_text(train.read_text().replace("num_workers=2", "num_workers=0"))
@@ -71,8 +69,10 @@ def test_a_dataset_loaded_in_the_main_process_draws_there(
     assert all(d.path.endswith("train.py") for d in found)
     by_code = {d.code: d for d in found}
     # Python random / NumPy are drawn in the dataset module, reported where train.py uses it.
-    for code, call in (("TSL102", "via `random.random` in `proj.data.dataset` (line 13)"),
-                       ("TSL103", "via `np.random.rand` in `proj.data.dataset` (line 12)")):
+    for code, call in (
+        ("TSL102", "via `random.random` in `proj.data.dataset` (line 13)"),
+        ("TSL103", "via `np.random.rand` in `proj.data.dataset` (line 12)"),
+    ):
         diagnostic = by_code[code]
         assert diagnostic.location.row == 11
         assert diagnostic.message.startswith("`NoisyDataset(...)` draws from the")
@@ -109,12 +109,15 @@ def test_facts_are_picklable() -> None:
 
 
 def test_cycles_and_recursion_terminate(tmp_path: Path) -> None:
-    project = _write(tmp_path, {
-        "a.py": "from b import walk\n\ndef start(s):\n    walk(s)\n    start(s)\n",
-        "b.py": "import torch\nfrom a import start\n\ndef walk(s):\n    start(s)\n"
-                "    torch.manual_seed(s)\n",
-        "train.py": "import torch\nfrom a import start\nstart(0)\nx = torch.rand(2)\n",
-    })
+    project = _write(
+        tmp_path,
+        {
+            "a.py": "from b import walk\n\ndef start(s):\n    walk(s)\n    start(s)\n",
+            "b.py": "import torch\nfrom a import start\n\ndef walk(s):\n    start(s)\n"
+            "    torch.manual_seed(s)\n",
+            "train.py": "import torch\nfrom a import start\nstart(0)\nx = torch.rand(2)\n",
+        },
+    )
     assert _codes(project / "train.py") == []
     (project / "b.py").write_text("from a import start\n\ndef walk(s):\n    start(s)\n")
     (project / "a.py").write_text(
@@ -124,11 +127,14 @@ def test_cycles_and_recursion_terminate(tmp_path: Path) -> None:
 
 
 def test_import_as_and_attribute_call(tmp_path: Path) -> None:
-    project = _write(tmp_path, {
-        "utils/__init__.py": "",
-        "utils/misc.py": "import torch\n\ndef prepare(s):\n    torch.manual_seed(s)\n",
-        "train.py": "import torch\nimport utils.misc as misc\nmisc.prepare(0)\nx = torch.rand(2)\n",
-    })
+    project = _write(
+        tmp_path,
+        {
+            "utils/__init__.py": "",
+            "utils/misc.py": "import torch\n\ndef prepare(s):\n    torch.manual_seed(s)\n",
+            "train.py": "import torch\nimport utils.misc as misc\nmisc.prepare(0)\nx = torch.rand(2)\n",
+        },
+    )
     assert _codes(project / "train.py") == []
     # A project helper named like a seeder that seeds nothing gets no benefit of the doubt.
     (project / "utils" / "misc.py").write_text("def fix_seeds(s):\n    pass\n")
@@ -138,49 +144,64 @@ def test_import_as_and_attribute_call(tmp_path: Path) -> None:
     assert _codes(project / "train.py") == ["TSL101"]
 
 
-@pytest.mark.parametrize("entry", [
-    "from pkg.reproducibility import *\n",
-    "from pkg import *\n",
-])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "from pkg.reproducibility import *\n",
+        "from pkg import *\n",
+    ],
+)
 def test_star_imports(tmp_path: Path, entry: str) -> None:
-    project = _write(tmp_path, {
-        "pkg/__init__.py": "from .reproducibility import *\n",
-        "pkg/reproducibility.py": "import random\n\ndef setup_run(s):\n    random.seed(s)\n",
-        "train.py": entry + "import random\nsetup_run(0)\nx = random.random()\n",
-    })
+    project = _write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "from .reproducibility import *\n",
+            "pkg/reproducibility.py": "import random\n\ndef setup_run(s):\n    random.seed(s)\n",
+            "train.py": entry + "import random\nsetup_run(0)\nx = random.random()\n",
+        },
+    )
     assert _codes(project / "train.py") == []
     (project / "pkg" / "reproducibility.py").write_text("def setup_run(s):\n    pass\n")
     assert _codes(project / "train.py") == ["TSL102"]
 
 
 def test_relative_import_and_reexport(tmp_path: Path) -> None:
-    project = _write(tmp_path, {
-        "pkg/__init__.py": "",
-        "pkg/common/__init__.py": "from .reproducibility import configure\n",
-        "pkg/common/reproducibility.py": "import numpy as np\n\ndef configure(s):\n"
-                                         "    np.random.seed(s)\n",
-        "pkg/train.py": "import numpy as np\nfrom .common import configure\n\n"
-                        "if __name__ == '__main__':\n    configure(1)\n    np.random.rand(3)\n",
-    })
+    project = _write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/common/__init__.py": "from .reproducibility import configure\n",
+            "pkg/common/reproducibility.py": "import numpy as np\n\ndef configure(s):\n"
+            "    np.random.seed(s)\n",
+            "pkg/train.py": "import numpy as np\nfrom .common import configure\n\n"
+            "if __name__ == '__main__':\n    configure(1)\n    np.random.rand(3)\n",
+        },
+    )
     assert _codes(project / "pkg" / "train.py") == []
     (project / "pkg" / "common" / "reproducibility.py").write_text("def configure(s):\n    pass\n")
     assert _codes(project / "pkg" / "train.py") == ["TSL103"]
 
 
 def test_library_module_using_random_is_not_an_entry_point(tmp_path: Path) -> None:
-    project = _write(tmp_path, {
-        "aug.py": "import random\n\ndef jitter(x):\n    return x + random.random()\n",
-        "model.py": "from aug import jitter\n\ndef forward(x):\n    return jitter(x)\n",
-    })
+    project = _write(
+        tmp_path,
+        {
+            "aug.py": "import random\n\ndef jitter(x):\n    return x + random.random()\n",
+            "model.py": "from aug import jitter\n\ndef forward(x):\n    return jitter(x)\n",
+        },
+    )
     assert _codes(project) == []
 
 
 def test_from_dot_import_submodule(tmp_path: Path) -> None:
-    project = _write(tmp_path, {
-        "pkg/__init__.py": "",
-        "pkg/helpers.py": "import torch\n\ndef go(s):\n    torch.manual_seed(s)\n",
-        "pkg/train.py": "import torch\nfrom . import helpers\nhelpers.go(0)\nx = torch.rand(2)\n",
-    })
+    project = _write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/helpers.py": "import torch\n\ndef go(s):\n    torch.manual_seed(s)\n",
+            "pkg/train.py": "import torch\nfrom . import helpers\nhelpers.go(0)\nx = torch.rand(2)\n",
+        },
+    )
     assert _codes(project / "pkg" / "train.py") == []
     (project / "pkg" / "helpers.py").write_text("def go(s):\n    pass\n")
     assert _codes(project / "pkg" / "train.py") == ["TSL101"]
@@ -189,10 +210,13 @@ def test_from_dot_import_submodule(tmp_path: Path) -> None:
 def test_star_import_from_outside_the_project_gets_the_benefit_of_the_doubt(
     tmp_path: Path,
 ) -> None:
-    project = _write(tmp_path, {
-        "train.py": "import torch\nfrom lab_tools.seeding import *\nset_seed(0)\n"
-                    "x = torch.rand(2)\n",
-    })
+    project = _write(
+        tmp_path,
+        {
+            "train.py": "import torch\nfrom lab_tools.seeding import *\nset_seed(0)\n"
+            "x = torch.rand(2)\n",
+        },
+    )
     assert _codes(project / "train.py") == []
     (project / "train.py").write_text(
         "import torch\nfrom torch import *\nset_seed(0)\nx = torch.rand(2)\n"

@@ -24,19 +24,26 @@ def _project(tmp_path: Path, name: str) -> Path:
     return Path(shutil.copytree(ROLES / name, tmp_path / name))
 
 
-def _findings(
-    target: Path, config: Optional[Config] = None
-) -> List[Tuple[str, int, str, str]]:
+def _findings(target: Path, config: Optional[Config] = None) -> List[Tuple[str, int, str, str]]:
     result = lint_paths([str(target)], config or Config())
     assert not result.internal_errors
     root = target if target.is_dir() else target.parent
-    return [(Path(d.path).resolve().relative_to(root.resolve()).as_posix(), d.location.row,
-             d.code, d.message) for d in result.diagnostics]
+    return [
+        (
+            Path(d.path).resolve().relative_to(root.resolve()).as_posix(),
+            d.location.row,
+            d.code,
+            d.message,
+        )
+        for d in result.diagnostics
+    ]
 
 
 def _roles(target: Path) -> Dict[str, Tuple[Role, str]]:
-    return {Path(path).resolve().relative_to(target.resolve()).as_posix(): (r.role, r.reason)
-            for path, r in module_roles([str(target)], Config())}
+    return {
+        Path(path).resolve().relative_to(target.resolve()).as_posix(): (r.role, r.reason)
+        for path, r in module_roles([str(target)], Config())
+    }
 
 
 def test_tests_are_not_training_runs(tmp_path: Path) -> None:
@@ -53,7 +60,8 @@ def test_tests_are_not_training_runs(tmp_path: Path) -> None:
 def test_test_paths_setting_and_entry_points_setting_override(tmp_path: Path) -> None:
     project = _project(tmp_path, "tests_tree")
     (project / "pyproject.toml").write_text(
-        '[tool.torchseedlint]\ntest-paths = ["train.py"]\nentry-points = ["tests/conftest.py"]\n')
+        '[tool.torchseedlint]\ntest-paths = ["train.py"]\nentry-points = ["tests/conftest.py"]\n'
+    )
     found = _findings(project, load_config(project / "pyproject.toml"))
     assert [(path, code) for path, _, code, _ in found] == [("tests/conftest.py", "TSL101")]
 
@@ -62,7 +70,9 @@ def test_library_with_demo_main_block_is_not_an_entry_point(tmp_path: Path) -> N
     project = _project(tmp_path, "demo_main")
     roles = _roles(project)
     assert roles["models/resnet.py"] == (
-        Role.LIBRARY, "imported by `train`; its `__main__` block is a demo")
+        Role.LIBRARY,
+        "imported by `train`; its `__main__` block is a demo",
+    )
     # A module with the same shape that nothing imports is a program.
     assert roles["models/standalone.py"][0] is Role.ENTRY
     assert [(p, c) for p, _, c, _ in _findings(project)] == [("models/standalone.py", "TSL101")]
@@ -80,11 +90,15 @@ def test_backward_and_optimizer_step_are_not_draws(tmp_path: Path) -> None:
 def test_only_the_called_function_of_a_module_counts(tmp_path: Path) -> None:
     project = _project(tmp_path, "utils_functions")
     found = _findings(project)
-    assert found == [(
-        "proj/augment.py", 5, "TSL102",
-        "`utils.random_crop_box(...)` draws from the random RNG via `random.randint` in "
-        "`proj.utils` (line 13), but this entry point never seeds it",
-    )]
+    assert found == [
+        (
+            "proj/augment.py",
+            5,
+            "TSL102",
+            "`utils.random_crop_box(...)` draws from the random RNG via `random.randint` in "
+            "`proj.utils` (line 13), but this entry point never seeds it",
+        )
+    ]
 
 
 def test_torch_draws_are_followed_through_project_modules(tmp_path: Path) -> None:
@@ -97,8 +111,7 @@ def test_torch_draws_are_followed_through_project_modules(tmp_path: Path) -> Non
 def test_bare_main_call_makes_an_entry_point(tmp_path: Path) -> None:
     project = _project(tmp_path, "bare_main")
     roles = _roles(project)
-    assert roles["train.py"] == (
-        Role.ENTRY, "module-level code draws: `nn.Linear` (line 6)")
+    assert roles["train.py"] == (Role.ENTRY, "module-level code draws: `nn.Linear` (line 6)")
     # A bare main() that draws nothing makes no training run.
     assert roles["report.py"][0] is Role.LIBRARY
     assert [(p, c) for p, _, c, _ in _findings(project)] == [("train.py", "TSL101")]
@@ -109,8 +122,11 @@ def test_one_finding_per_root_cause(tmp_path: Path) -> None:
     found = _findings(project, Config(extend_select=("TSL202", "TSL207", "TSL209")))
     assert [c for _, _, c, _ in found] == ["TSL101"]
     message = found[0][3]
-    for draw in ("`transforms.RandomCrop` (line 7)", "`DataLoader` (line 9)",
-                 "`torch.nn.Conv2d` (line 10)"):
+    for draw in (
+        "`transforms.RandomCrop` (line 7)",
+        "`DataLoader` (line 9)",
+        "`torch.nn.Conv2d` (line 10)",
+    ):
         assert draw in message
 
 
@@ -130,8 +146,15 @@ def test_findings_do_not_depend_on_the_paths_passed(tmp_path: Path) -> None:
     one_by_one = []
     for path in sorted(project.rglob("*.py")):
         result = lint_paths([str(path)], Config())
-        one_by_one += [(Path(d.path).resolve().relative_to(project.resolve()).as_posix(),
-                        d.location.row, d.code, d.message) for d in result.diagnostics]
+        one_by_one += [
+            (
+                Path(d.path).resolve().relative_to(project.resolve()).as_posix(),
+                d.location.row,
+                d.code,
+                d.message,
+            )
+            for d in result.diagnostics
+        ]
     assert one_by_one == whole
     # Passing both script folders, or the files of one, gives the same again.
     both = lint_paths([str(project / "gan_b"), str(project / "gan_a")], Config())
@@ -149,10 +172,10 @@ def test_show_roles_prints_each_file_role_and_reason(tmp_path: Path) -> None:
     completed = run_cli("--show-roles", ".", cwd=project)
     assert completed.exit_code == 0, completed.stderr
     assert completed.stdout.splitlines() == [
-        "train.py: entry point (`if __name__ == \"__main__\":` block)",
+        'train.py: entry point (`if __name__ == "__main__":` block)',
         "models/__init__.py: library (nothing runs at import)",
         "models/resnet.py: library (imported by `train`; its `__main__` block is a demo)",
-        "models/standalone.py: entry point (`if __name__ == \"__main__\":` block)",
+        'models/standalone.py: entry point (`if __name__ == "__main__":` block)',
     ]
 
 

@@ -46,8 +46,11 @@ def tree(tmp_path: Path) -> Path:
 
 
 def findings(result: CliResult) -> List[str]:
-    return [line.split(" ")[0] + " " + line.split(" ")[1] for line in result.stdout.splitlines()
-            if ": TSL" in line]
+    return [
+        line.split(" ")[0] + " " + line.split(" ")[1]
+        for line in result.stdout.splitlines()
+        if ": TSL" in line
+    ]
 
 
 def test_each_file_uses_the_closest_config(tree: Path) -> None:
@@ -58,7 +61,8 @@ def test_each_file_uses_the_closest_config(tree: Path) -> None:
 def test_a_subdirectory_run_uses_the_same_configs(tree: Path) -> None:
     assert findings(run_cli("--no-cache", ".", cwd=tree / "legacy")) == ["train.py:5:13: TSL101"]
     assert findings(run_cli("--no-cache", "experiments/train.py", cwd=tree)) == [
-        "experiments/train.py:6:12: TSL102"]
+        "experiments/train.py:6:12: TSL102"
+    ]
 
 
 def test_the_command_line_applies_on_top_of_every_config(tree: Path) -> None:
@@ -94,16 +98,21 @@ def test_show_settings_for_a_file_names_its_config_and_what_it_extends(tree: Pat
     ]
     assert "select: TSL101, TSL102" in lines
     assert "ignore: TSL102" in lines
-    assert (f"per-file-ignores: legacy/old_*.py = TSL101 (from {tree / 'pyproject.toml'}, "
-            f"relative to {tree})") in lines
+    assert (
+        f"per-file-ignores: legacy/old_*.py = TSL101 (from {tree / 'pyproject.toml'}, "
+        f"relative to {tree})"
+    ) in lines
     assert "enabled rules: TSL101" in lines
 
 
-@pytest.mark.parametrize("path,source", [
-    ("experiments/train.py", "experiments/.torchseedlint.toml"),
-    ("tools/train.py", "pyproject.toml"),
-    ("train.py", "pyproject.toml"),
-])
+@pytest.mark.parametrize(
+    "path,source",
+    [
+        ("experiments/train.py", "experiments/.torchseedlint.toml"),
+        ("tools/train.py", "pyproject.toml"),
+        ("train.py", "pyproject.toml"),
+    ],
+)
 def test_show_settings_names_the_config_that_applies(tree: Path, path: str, source: str) -> None:
     result = run_cli("--no-cache", "--show-settings", path, cwd=tree)
     assert f"config file: {tree / source}\n" in result.stdout
@@ -111,10 +120,12 @@ def test_show_settings_names_the_config_that_applies(tree: Path, path: str, sour
 
 def test_extend_inherits_what_is_not_set_and_adds_extend_select(tree: Path) -> None:
     (tree / "legacy" / "torchseedlint.toml").write_text(
-        'extend = "../pyproject.toml"\nextend-select = ["TSL105"]\n')
+        'extend = "../pyproject.toml"\nextend-select = ["TSL105"]\n'
+    )
     (tree / "pyproject.toml").write_text(
         '[tool.torchseedlint]\nselect = ["TSL102"]\nextend-select = ["TSL104"]\n'
-        'torch-version = "1.8"\n')
+        'torch-version = "1.8"\n'
+    )
     result = run_cli("--no-cache", "--show-settings", "legacy/train.py", cwd=tree)
     lines = result.stdout.splitlines()
     assert "select: TSL102" in lines
@@ -124,10 +135,16 @@ def test_extend_inherits_what_is_not_set_and_adds_extend_select(tree: Path) -> N
 
 def test_the_api_takes_a_resolver(tree: Path) -> None:
     run = lint_paths([str(tree)], ConfigResolver())
-    assert sorted(f"{Path(d.path).relative_to(tree).as_posix()}:{d.code}"
-                  for d in run.diagnostics) == [
-        "experiments/train.py:TSL102", "legacy/train.py:TSL101", "tools/train.py:TSL101",
-        "tools/train.py:TSL102", "train.py:TSL101", "train.py:TSL102"]
+    assert sorted(
+        f"{Path(d.path).relative_to(tree).as_posix()}:{d.code}" for d in run.diagnostics
+    ) == [
+        "experiments/train.py:TSL102",
+        "legacy/train.py:TSL101",
+        "tools/train.py:TSL101",
+        "tools/train.py:TSL102",
+        "train.py:TSL101",
+        "train.py:TSL102",
+    ]
 
 
 def test_the_cache_notices_a_nested_config_change(tree: Path, tmp_path: Path) -> None:
@@ -136,19 +153,34 @@ def test_the_cache_notices_a_nested_config_change(tree: Path, tmp_path: Path) ->
 
     assert cached_run() == ["legacy/train.py:5:13: TSL101"]
     (tree / "legacy" / "torchseedlint.toml").write_text('extend = "../pyproject.toml"\n')
-    assert cached_run() == ["legacy/old_train.py:6:12: TSL102", "legacy/train.py:5:13: TSL101",
-                            "legacy/train.py:6:12: TSL102"]
+    assert cached_run() == [
+        "legacy/old_train.py:6:12: TSL102",
+        "legacy/train.py:5:13: TSL101",
+        "legacy/train.py:6:12: TSL102",
+    ]
 
 
 def test_a_resolver_with_command_line_overrides_pickles(tree: Path) -> None:
     # Worker processes started by spawn (no fork: Windows) receive it pickled.
-    configs = resolve_configs({
-        "select": ("TSL1",), "extend_select": (), "ignore": ("TSL105",), "exclude": (),
-        "extend_exclude": (), "respect_gitignore": False, "torch_version": "1.8",
-        "isolated": False, "config_path": None,
-    }).then(partial(with_inferred_versions, root=tree))
+    configs = resolve_configs(
+        {
+            "select": ("TSL1",),
+            "extend_select": (),
+            "ignore": ("TSL105",),
+            "exclude": (),
+            "extend_exclude": (),
+            "respect_gitignore": False,
+            "torch_version": "1.8",
+            "isolated": False,
+            "config_path": None,
+        }
+    ).then(partial(with_inferred_versions, root=tree))
     config = configs.config_for(str(tree / "legacy" / "train.py"))
     assert (config.select, config.ignore, config.torch_version) == (
-        ("TSL1",), ("TSL102", "TSL105"), "1.8")  # legacy's own ignore, then the option's
-    assert pickle.loads(pickle.dumps(configs)).config_for(str(tree / "legacy" / "train.py")) \
-        == config
+        ("TSL1",),
+        ("TSL102", "TSL105"),
+        "1.8",
+    )  # legacy's own ignore, then the option's
+    assert (
+        pickle.loads(pickle.dumps(configs)).config_for(str(tree / "legacy" / "train.py")) == config
+    )

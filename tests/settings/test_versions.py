@@ -29,34 +29,43 @@ def torch_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("torchseedlint.settings.versions.installed_version", lambda name: None)
 
 
-@pytest.mark.parametrize("requirement,bound", [
-    ("torch>=1.8,<2", "1.8"),
-    ("torch (>=1.8)", "1.8"),
-    ("torch (>=2.1, <3)", "2.1"),
-    ("torch==2.3.*", "2.3"),
-    ("torch==1.8.*", "1.8"),
-    ("torch", None),
-    ("torch<2", None),
-    ("torch<=2.0,!=1.9.0", None),
-    ("torch~=2.1", "2.1"),
-    ("torch~=2.1.0", "2.1.0"),
-    ("torch>1.7", "1.7"),
-    ("torch===2.2.0", "2.2.0"),
-    ("torch!=2.0.0,>=1.13", "1.13"),
-    ("torch>=1.8,==1.9.*", "1.9"),  # both hold: the tighter bound
-    ("Torch>=1.9", "1.9"),
-    ("torch[extra] >= 1.10 ; python_version > '3.8'", "1.10"),
-    ("torch>=2.0; sys_platform == 'linux'", "2.0"),
-    ("torch[opt-einsum]==2.0.1", "2.0.1"),
-    ("pytorch=1.7.1=py3.8_cuda", "1.7.1"),
-    ("torch^2.0", "2.0"),
-    ("torch @ https://download.pytorch.org/whl/cu118/torch-2.1.0%2Bcu118-cp310-cp310-"
-     "linux_x86_64.whl", "2.1.0+cu118"),
-    ("torch @ file:///wheels/torch-1.13.1-cp39-cp39-manylinux1_x86_64.whl ; "
-     "python_version == '3.9'", "1.13.1"),
-    ("torch @ https://download.pytorch.org/torch.whl", None),
-    ("torch @ git+https://github.com/pytorch/pytorch@v2.1.0", None),
-])
+@pytest.mark.parametrize(
+    "requirement,bound",
+    [
+        ("torch>=1.8,<2", "1.8"),
+        ("torch (>=1.8)", "1.8"),
+        ("torch (>=2.1, <3)", "2.1"),
+        ("torch==2.3.*", "2.3"),
+        ("torch==1.8.*", "1.8"),
+        ("torch", None),
+        ("torch<2", None),
+        ("torch<=2.0,!=1.9.0", None),
+        ("torch~=2.1", "2.1"),
+        ("torch~=2.1.0", "2.1.0"),
+        ("torch>1.7", "1.7"),
+        ("torch===2.2.0", "2.2.0"),
+        ("torch!=2.0.0,>=1.13", "1.13"),
+        ("torch>=1.8,==1.9.*", "1.9"),  # both hold: the tighter bound
+        ("Torch>=1.9", "1.9"),
+        ("torch[extra] >= 1.10 ; python_version > '3.8'", "1.10"),
+        ("torch>=2.0; sys_platform == 'linux'", "2.0"),
+        ("torch[opt-einsum]==2.0.1", "2.0.1"),
+        ("pytorch=1.7.1=py3.8_cuda", "1.7.1"),
+        ("torch^2.0", "2.0"),
+        (
+            "torch @ https://download.pytorch.org/whl/cu118/torch-2.1.0%2Bcu118-cp310-cp310-"
+            "linux_x86_64.whl",
+            "2.1.0+cu118",
+        ),
+        (
+            "torch @ file:///wheels/torch-1.13.1-cp39-cp39-manylinux1_x86_64.whl ; "
+            "python_version == '3.9'",
+            "1.13.1",
+        ),
+        ("torch @ https://download.pytorch.org/torch.whl", None),
+        ("torch @ git+https://github.com/pytorch/pytorch@v2.1.0", None),
+    ],
+)
 def test_requirement_lower_bound(requirement: str, bound: Optional[str]) -> None:
     assert requirement_lower_bound(requirement, TORCH) == (True, bound)
 
@@ -77,35 +86,95 @@ setup(name="p", install_requires=REQUIRES, extras_require={"vision": ["torchvisi
 
 
 @pytest.mark.usefixtures("torch_not_installed")
-@pytest.mark.parametrize("files,torch,vision,source", [
-    ({"pyproject.toml": '[project]\nname = "p"\ndependencies = ["torch>=1.8,<2"]\n'},
-     "1.8", None, "pyproject.toml"),
-    ({"pyproject.toml": '[project]\nname = "p"\n[project.optional-dependencies]\n'
-                        'train = ["torch==2.3.*", "torchvision>=0.18"]\n'},
-     "2.3", "0.18", "pyproject.toml"),
-    ({"requirements.txt": "# deps\nnumpy\ntorch==2.1.0  # pinned\n-r extra.txt\n"},
-     "2.1.0", None, "requirements.txt"),
-    ({"requirements-dev.txt": "torchvision>=0.15\ntorch>=2.0\n"}, "2.0", "0.15",
-     "requirements-dev.txt"),
-    ({"setup.cfg": "[options]\ninstall_requires =\n    numpy\n    torch>=1.6\n"},
-     "1.6", None, "setup.cfg"),
-    ({"setup.py": SETUP_PY}, "1.7", "0.8.1", "setup.py"),
-    ({"setup.py": "import setuptools\nsetuptools.setup(install_requires=['torch==2.2.*'])\n"},
-     "2.2", None, "setup.py"),
-    ({"setup.py": "from setuptools import setup\nREQS = ['numpy']\nREQS += ['torch>=1.12']\n"
-                  "REQS.append('torchvision>=0.13')\nsetup(install_requires=REQS)\n"},
-     "1.12", "0.13", "setup.py"),
-    ({"pyproject.toml": '[project]\nname = "p"\n[dependency-groups]\n'
-                        'gpu = ["torch>=2.4"]\n'}, "2.4", None, "pyproject.toml"),
-    ({"environment.yml": "name: p\ndependencies:\n  - python=3.9\n  - pytorch=1.8.1\n"
-                         "  - pip:\n    - torchvision==0.9.1\n"},
-     "1.8.1", "0.9.1", "environment.yml"),
-    ({"requirements.txt": "torch\n"}, None, None, None),
-    ({"pyproject.toml": '[project]\nname = "p"\ndependencies = ["torch>=2.1"]\n',
-      "requirements.txt": "torch>=1.9\n"}, "1.9", None, "requirements.txt"),
-])
+@pytest.mark.parametrize(
+    "files,torch,vision,source",
+    [
+        (
+            {"pyproject.toml": '[project]\nname = "p"\ndependencies = ["torch>=1.8,<2"]\n'},
+            "1.8",
+            None,
+            "pyproject.toml",
+        ),
+        (
+            {
+                "pyproject.toml": '[project]\nname = "p"\n[project.optional-dependencies]\n'
+                'train = ["torch==2.3.*", "torchvision>=0.18"]\n'
+            },
+            "2.3",
+            "0.18",
+            "pyproject.toml",
+        ),
+        (
+            {"requirements.txt": "# deps\nnumpy\ntorch==2.1.0  # pinned\n-r extra.txt\n"},
+            "2.1.0",
+            None,
+            "requirements.txt",
+        ),
+        (
+            {"requirements-dev.txt": "torchvision>=0.15\ntorch>=2.0\n"},
+            "2.0",
+            "0.15",
+            "requirements-dev.txt",
+        ),
+        (
+            {"setup.cfg": "[options]\ninstall_requires =\n    numpy\n    torch>=1.6\n"},
+            "1.6",
+            None,
+            "setup.cfg",
+        ),
+        ({"setup.py": SETUP_PY}, "1.7", "0.8.1", "setup.py"),
+        (
+            {
+                "setup.py": "import setuptools\nsetuptools.setup(install_requires=['torch==2.2.*'])\n"
+            },
+            "2.2",
+            None,
+            "setup.py",
+        ),
+        (
+            {
+                "setup.py": "from setuptools import setup\nREQS = ['numpy']\nREQS += ['torch>=1.12']\n"
+                "REQS.append('torchvision>=0.13')\nsetup(install_requires=REQS)\n"
+            },
+            "1.12",
+            "0.13",
+            "setup.py",
+        ),
+        (
+            {
+                "pyproject.toml": '[project]\nname = "p"\n[dependency-groups]\n'
+                'gpu = ["torch>=2.4"]\n'
+            },
+            "2.4",
+            None,
+            "pyproject.toml",
+        ),
+        (
+            {
+                "environment.yml": "name: p\ndependencies:\n  - python=3.9\n  - pytorch=1.8.1\n"
+                "  - pip:\n    - torchvision==0.9.1\n"
+            },
+            "1.8.1",
+            "0.9.1",
+            "environment.yml",
+        ),
+        ({"requirements.txt": "torch\n"}, None, None, None),
+        (
+            {
+                "pyproject.toml": '[project]\nname = "p"\ndependencies = ["torch>=2.1"]\n',
+                "requirements.txt": "torch>=1.9\n",
+            },
+            "1.9",
+            None,
+            "requirements.txt",
+        ),
+    ],
+)
 def test_inference_from_each_file_kind(
-    tmp_path: Path, files: Dict[str, str], torch: Optional[str], vision: Optional[str],
+    tmp_path: Path,
+    files: Dict[str, str],
+    torch: Optional[str],
+    vision: Optional[str],
     source: Optional[str],
 ) -> None:
     for name, text in files.items():
@@ -132,22 +201,27 @@ def test_nothing_declared_nor_installed_stays_unknown(tmp_path: Path) -> None:
     config = with_inferred_versions(Config(), tmp_path)
     assert config.torch_version is None
     assert dict(config.provenance)["torch-version"] == (
-        "no declared requirement found, torch not installed")
+        "no declared requirement found, torch not installed"
+    )
 
 
 def test_setup_py_strings_setup_does_not_use_are_not_requirements(tmp_path: Path) -> None:
     (tmp_path / "setup.py").write_text(
         "from setuptools import setup\nBANNER = ['torch>=1.0']\n"
-        "setup(name='p', keywords=['torch>=1.1'], install_requires=['numpy'])\n")
+        "setup(name='p', keywords=['torch>=1.1'], install_requires=['numpy'])\n"
+    )
     config = with_inferred_versions(Config(), tmp_path)
     assert "setup.py" not in dict(config.provenance)["torch-version"]
 
 
 @pytest.mark.usefixtures("torch_not_installed")
-@pytest.mark.parametrize("project,torch,vision,source,requirement", [
-    ("versions_dependency_groups", "2.1", None, "pyproject.toml", "torch (>=2.1, <3)"),
-    ("versions_setup_variables", "2.6", None, "setup.py", "torch>=2.6"),
-])
+@pytest.mark.parametrize(
+    "project,torch,vision,source,requirement",
+    [
+        ("versions_dependency_groups", "2.1", None, "pyproject.toml", "torch (>=2.1, <3)"),
+        ("versions_setup_variables", "2.6", None, "setup.py", "torch>=2.6"),
+    ],
+)
 def test_inference_from_fixture_projects(
     project: str, torch: str, vision: Optional[str], source: str, requirement: str
 ) -> None:
@@ -155,24 +229,28 @@ def test_inference_from_fixture_projects(
     assert (config.torch_version, config.torchvision_version) == (torch, vision)
     provenance = dict(config.provenance)
     assert provenance["torch-version"] == (
-        f"inferred from {PROJECTS / project / source} (`{requirement}`)")
+        f"inferred from {PROJECTS / project / source} (`{requirement}`)"
+    )
     if project == "versions_setup_variables":  # `torchvision`, unbounded, in the pins list
         assert provenance["torchvision-version"] == (
             f"{PROJECTS / project / source} declares `torchvision` without a lower bound, "
-            "torchvision not installed")
+            "torchvision not installed"
+        )
 
 
 def test_installed_distribution_when_nothing_declares_a_bound(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("torchseedlint.settings.versions.installed_version",
-                        {"torch": "2.5.1+cu124"}.get)
+    monkeypatch.setattr(
+        "torchseedlint.settings.versions.installed_version", {"torch": "2.5.1+cu124"}.get
+    )
     (tmp_path / "requirements.txt").write_text("torch\ntorchvision>=0.20\n")
     config = with_inferred_versions(Config(), tmp_path)
     assert (config.torch_version, config.torchvision_version) == ("2.5.1+cu124", "0.20")
     assert dict(config.provenance)["torch-version"] == (
         f"installed torch distribution; {tmp_path / 'requirements.txt'} declares `torch` "
-        "without a lower bound")
+        "without a lower bound"
+    )
     bounded = tmp_path / "other"
     bounded.mkdir()
     (bounded / "requirements.txt").write_text("torch>=1.8\n")
@@ -181,11 +259,14 @@ def test_installed_distribution_when_nothing_declares_a_bound(
 
 def test_installed_version_reads_metadata_without_importing_torch() -> None:
     # The test environment has the CPU wheel of torch 2.x installed.
-    script = ("import sys; from torchseedlint.settings.versions import installed_version; "
-              "print(installed_version('torch'), installed_version('no-such-dist-xyz'), "
-              "'torch' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         check=True).stdout.split()
+    script = (
+        "import sys; from torchseedlint.settings.versions import installed_version; "
+        "print(installed_version('torch'), installed_version('no-such-dist-xyz'), "
+        "'torch' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split()
     version, missing, imported = out
     assert (parse_version(version) or (0,)) >= (2,)
     assert (missing, imported) == ("None", "False")
@@ -234,11 +315,13 @@ def test_show_settings_says_which_source_won(tmp_path: Path) -> None:
         return line
 
     installed = installed_version("torch")
-    assert torch_line() == (f"torch-version: {installed} (installed torch distribution; "
-                            "no declared requirement found)")
+    assert torch_line() == (
+        f"torch-version: {installed} (installed torch distribution; no declared requirement found)"
+    )
     (tmp_path / "requirements.txt").write_text("torch (>=1.8)\n")
-    assert torch_line() == (f"torch-version: 1.8 (inferred from {tmp_path / 'requirements.txt'}"
-                            " (`torch (>=1.8)`))")
+    assert torch_line() == (
+        f"torch-version: 1.8 (inferred from {tmp_path / 'requirements.txt'} (`torch (>=1.8)`))"
+    )
     (tmp_path / "torchseedlint.toml").write_text('torch-version = "2.3"\n')
     assert torch_line() == f"torch-version: 2.3 (set in {tmp_path / 'torchseedlint.toml'})"
     assert torch_line("--torch-version", "2.1") == "torch-version: 2.1 (set by --torch-version)"

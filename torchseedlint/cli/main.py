@@ -9,25 +9,31 @@ from __future__ import annotations
 import os
 import platform
 import sys
-from pathlib import Path
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import click
 
 from torchseedlint import __version__
-from torchseedlint.settings.config import Config, ConfigError, ConfigResolver, load_config, split_codes
+from torchseedlint import rules as registry
 from torchseedlint.engine.discovery import discover
-from torchseedlint.engine.runner import lint_paths, lint_stdin
 from torchseedlint.engine.results import RunResult
+from torchseedlint.engine.runner import lint_paths, lint_stdin
 from torchseedlint.fix.loop import fix_filter, fixable_counts
 from torchseedlint.reporters import RENDERERS
 from torchseedlint.reporters.output import TEXT_FORMATS, render_output
 from torchseedlint.reporters.progress import Progress
 from torchseedlint.reporters.report import Report
 from torchseedlint.reporters.style import use_color
-from torchseedlint import rules as registry
 from torchseedlint.rules import expand, selected_codes
+from torchseedlint.settings.config import (
+    Config,
+    ConfigError,
+    ConfigResolver,
+    load_config,
+    split_codes,
+)
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -37,8 +43,7 @@ def _version_text() -> str:
     # ``--version`` as slow as a lint run.
     libcst_version = _dist_version("libcst")
     return (
-        f"torchseedlint {__version__} (libcst {libcst_version}, "
-        f"Python {platform.python_version()})"
+        f"torchseedlint {__version__} (libcst {libcst_version}, Python {platform.python_version()})"
     )
 
 
@@ -97,14 +102,17 @@ class _Overrides:
 
     def __call__(self, config: Config) -> Config:
         try:
-            for codes in (config.select or (), config.extend_select, config.ignore,
-                          *(codes for _pattern, codes in config.per_file_ignores)):
+            for codes in (
+                config.select or (),
+                config.extend_select,
+                config.ignore,
+                *(codes for _pattern, codes in config.per_file_ignores),
+            ):
                 expand(codes)
         except ConfigError as exc:
             raise ConfigError(f"{config.source}: {exc}" if config.source else str(exc)) from None
         if self.exclude:
-            config = replace(config, exclude=self.exclude,
-                             glob_keys=config.glob_keys | {"exclude"})
+            config = replace(config, exclude=self.exclude, glob_keys=config.glob_keys | {"exclude"})
         provenance = dict(config.provenance)
         if self.torch_version:
             provenance["torch-version"] = "set by --torch-version"
@@ -137,8 +145,9 @@ class _Command(click.Command):
             raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
 
     def parse_args(self, ctx: click.Context, args: List[str]) -> List[str]:
-        options, rest = (args, []) if "--" not in args else (
-            args[: args.index("--")], args[args.index("--"):])
+        options, rest = (
+            (args, []) if "--" not in args else (args[: args.index("--")], args[args.index("--") :])
+        )
         options = ["--add-noqa=" if arg == "--add-noqa" else arg for arg in options]
         return super().parse_args(ctx, options + rest)
 
@@ -150,10 +159,16 @@ class _Command(click.Command):
 @click.option("--ignore", multiple=True, help="Rules to disable.")
 @click.option("--exclude", multiple=True, help="Globs to exclude (replaces the defaults).")
 @click.option("--extend-exclude", multiple=True, help="Globs to exclude on top of the defaults.")
-@click.option("--force-exclude", is_flag=True,
-              help="Apply excludes and ignore files to paths given explicitly.")
-@click.option("--respect-gitignore/--no-respect-gitignore", default=None,
-              help="Skip what .gitignore, .ignore and .git/info/exclude ignore (default: on).")
+@click.option(
+    "--force-exclude",
+    is_flag=True,
+    help="Apply excludes and ignore files to paths given explicitly.",
+)
+@click.option(
+    "--respect-gitignore/--no-respect-gitignore",
+    default=None,
+    help="Skip what .gitignore, .ignore and .git/info/exclude ignore (default: on).",
+)
 @click.option(
     "--output-format",
     type=click.Choice(sorted(RENDERERS)),
@@ -162,41 +177,86 @@ class _Command(click.Command):
     envvar="TORCHSEEDLINT_OUTPUT_FORMAT",
     help="How to print diagnostics.",
 )
-@click.option("-o", "--output-file", type=click.Path(dir_okay=False),
-              help="Write the output to this file instead of stdout.")
-@click.option("--statistics", "show_statistics", is_flag=True,
-              help="Print a count per rule instead of the diagnostics.")
+@click.option(
+    "-o",
+    "--output-file",
+    type=click.Path(dir_okay=False),
+    help="Write the output to this file instead of stdout.",
+)
+@click.option(
+    "--statistics",
+    "show_statistics",
+    is_flag=True,
+    help="Print a count per rule instead of the diagnostics.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print diagnostics only, no summary.")
 @click.option("-s", "--silent", is_flag=True, help="Print nothing; only the exit code tells.")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
-              show_default=True, help="Colour text output (NO_COLOR and FORCE_COLOR apply).")
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour text output (NO_COLOR and FORCE_COLOR apply).",
+)
 @click.option("-e", "--exit-zero", is_flag=True, help="Exit 0 even when diagnostics are found.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="Read every file's settings from this file (a pyproject.toml or a "
-                   "torchseedlint.toml), ignoring the others.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Read every file's settings from this file (a pyproject.toml or a "
+    "torchseedlint.toml), ignoring the others.",
+)
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Processes to lint with (default: one per CPU; 1: this process only).")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes to lint with (default: one per CPU; 1: this process only).",
+)
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
-@click.option("--cache-dir", type=click.Path(file_okay=False), envvar="TORCHSEEDLINT_CACHE_DIR",
-              help="Where the cache lives (default: .torchseedlint_cache at the project root).")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    envvar="TORCHSEEDLINT_CACHE_DIR",
+    help="Where the cache lives (default: .torchseedlint_cache at the project root).",
+)
 @click.option("--torch-version", help="The torch version the project runs on, e.g. 2.3.")
-@click.option("--stdin-filename", type=click.Path(),
-              help="With the path `-`: lint stdin as this file (config and excludes apply).")
+@click.option(
+    "--stdin-filename",
+    type=click.Path(),
+    help="With the path `-`: lint stdin as this file (config and excludes apply).",
+)
 @click.option("--show-files", is_flag=True, help="Print the files that would be linted and exit.")
-@click.option("--add-noqa", default=None, metavar="[=REASON]",
-              help="Add `# noqa: TSLxxx REASON` to every reported line, then exit.")
+@click.option(
+    "--add-noqa",
+    default=None,
+    metavar="[=REASON]",
+    help="Add `# noqa: TSLxxx REASON` to every reported line, then exit.",
+)
 @click.option("--fix", is_flag=True, help="Apply safe fixes and write the files back.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply (or offer) unsafe fixes.")
-@click.option("--diff", is_flag=True,
-              help="Print the fixes as unified diffs and write nothing (exit 1 if any).")
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Print the fixes as unified diffs and write nothing (exit 1 if any).",
+)
 @click.option("--show-fixes", is_flag=True, help="List the fixes applied, per file and rule.")
-@click.option("--exit-non-zero-on-fix", is_flag=True,
-              help="Exit 1 when --fix fixed something, even if nothing remains.")
-@click.option("--show-settings", is_flag=True,
-              help="Print the resolved settings (incl. inferred torch version) and exit.")
-@click.option("--show-roles", is_flag=True,
-              help="Print each file's role (entry point, library, test) and why, and exit.")
+@click.option(
+    "--exit-non-zero-on-fix",
+    is_flag=True,
+    help="Exit 1 when --fix fixed something, even if nothing remains.",
+)
+@click.option(
+    "--show-settings",
+    is_flag=True,
+    help="Print the resolved settings (incl. inferred torch version) and exit.",
+)
+@click.option(
+    "--show-roles",
+    is_flag=True,
+    help="Print each file's role (entry point, library, test) and why, and exit.",
+)
 @click.option("--explain", metavar="CODE|NAME", help="Print a rule's documentation and exit.")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
 @click.version_option(__version__, "--version", message=_version_text())
@@ -252,7 +312,8 @@ def main(paths: Tuple[str, ...], **opts: Any) -> None:
     fixed_stdin = stdin is not None and opts["fix"] and not opts["diff"]
     fixed, write_errors = (
         _fix(run, config, opts, stdin if fixed_stdin else None)
-        if opts["fix"] or opts["diff"] else (0, [])
+        if opts["fix"] or opts["diff"]
+        else (0, [])
     )
     diagnostics = run.diagnostics
     if not opts["silent"]:
@@ -286,8 +347,9 @@ def _fix(
     from torchseedlint.fix import command as fix_command
 
     links: List[str] = []
-    fixes = fix_command.fix_run(run, config, opts["unsafe_fixes"],
-                                None if stdin is not None else links)
+    fixes = fix_command.fix_run(
+        run, config, opts["unsafe_fixes"], None if stdin is not None else links
+    )
     for warning in fix_command.dropped_warnings(fixes) + fix_command.link_warnings(links):
         click.echo(f"warning: {warning}", err=True)
     if opts["diff"]:
@@ -324,17 +386,19 @@ def _print_rule_docs(explain: Optional[str]) -> None:
     click.echo(rule_page(found), nl=False)
 
 
-def _lint_files(
-    paths: Tuple[str, ...], configs: ConfigResolver, opts: Dict[str, Any]
-) -> RunResult:
+def _lint_files(paths: Tuple[str, ...], configs: ConfigResolver, opts: Dict[str, Any]) -> RunResult:
     progress = Progress()
     # Runs that write files relint what they change: they do not use the cache.
     writes = opts["fix"] or opts["diff"] or opts["add_noqa"] is not None
     try:
         return lint_paths(
-            paths, configs, force_exclude=opts["force_exclude"], progress=progress,
+            paths,
+            configs,
+            force_exclude=opts["force_exclude"],
+            progress=progress,
             jobs=opts["jobs"] or os.cpu_count() or 1,
-            use_cache=not (opts["no_cache"] or writes), cache_dir=opts["cache_dir"],
+            use_cache=not (opts["no_cache"] or writes),
+            cache_dir=opts["cache_dir"],
         )
     finally:
         progress.close()
@@ -342,9 +406,9 @@ def _lint_files(
 
 def _write_noqa(run: RunResult, reason: str) -> None:
     """Write ``# noqa`` comments for every diagnostic (ruff's ``--add-noqa``)."""
+    from torchseedlint.engine.notebook import write_back
     from torchseedlint.fix.add_noqa import add_noqa
     from torchseedlint.fix.atomic_write import WRITE_ERRORS, write_atomic
-    from torchseedlint.engine.notebook import write_back
 
     added = 0
     errors = []
@@ -389,9 +453,15 @@ def _build_report(
         if result.notebook is not None
         for cell in result.notebook.cells
     }
-    return Report(run.diagnostics, sources=sources, cell_sources=cell_sources,
-                  codes=selected_codes(config),
-                  root=root, color=color, applicable=fix_filter(config, unsafe))
+    return Report(
+        run.diagnostics,
+        sources=sources,
+        cell_sources=cell_sources,
+        codes=selected_codes(config),
+        root=root,
+        color=color,
+        applicable=fix_filter(config, unsafe),
+    )
 
 
 def _print_output(
@@ -404,11 +474,13 @@ def _print_output(
         and not output_file
         and use_color(opts["color"], os.environ, (sys.stderr if err else sys.stdout).isatty())
     )
-    report = _build_report(run, run.config or config, root=os.getcwd(), color=color,
-                           unsafe=opts["unsafe_fixes"])
+    report = _build_report(
+        run, run.config or config, root=os.getcwd(), color=color, unsafe=opts["unsafe_fixes"]
+    )
     fixable = fixable_counts(run.diagnostics, run.config or config, opts["unsafe_fixes"])
-    text = render_output(report, output_format, opts["show_statistics"], opts["quiet"], fixed,
-                         fixable)
+    text = render_output(
+        report, output_format, opts["show_statistics"], opts["quiet"], fixed, fixable
+    )
     if output_file:
         Path(output_file).write_text(text, encoding="utf-8")
     else:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import partial
 from typing import List
 
-from torchseedlint.settings.config import Config, ConfigResolver
 from torchseedlint.engine.runner import project_root
 from torchseedlint.rules import selected_codes
+from torchseedlint.settings.config import Config, ConfigResolver
 from torchseedlint.settings.versions import with_inferred_versions
 
 
@@ -25,8 +25,18 @@ def settings_text(configs: ConfigResolver, path: str) -> str:
         value = getattr(config, key.replace("-", "_")) or "unknown"
         lines.append(f"{key}: {value} ({provenance.get(key, 'not set')})")
     lines.append(f"respect-gitignore: {str(config.respect_gitignore).lower()}")
-    for key in ("select", "extend-select", "ignore", "exclude", "extend-exclude",
-                "seed-functions", "entry-points", "test-paths", "fixable", "unfixable"):
+    for key in (
+        "select",
+        "extend-select",
+        "ignore",
+        "exclude",
+        "extend-exclude",
+        "seed-functions",
+        "entry-points",
+        "test-paths",
+        "fixable",
+        "unfixable",
+    ):
         lines.append(f"{key}: {_shown(config, key)}")
     owner = config.owner("per-file-ignores")
     for pattern, codes in owner.per_file_ignores:
@@ -39,8 +49,9 @@ def _shown(config: Config, key: str) -> str:
     """A setting's value; a glob setting says which file of the ``extend`` chain set it."""
     name = key.replace("-", "_")
     if key == "extend-exclude":
-        values = [f"{pattern}{_from(config, c)}" for c in config.chain()
-                  for pattern in c.extend_exclude]
+        values = [
+            f"{pattern}{_from(config, c)}" for c in config.chain() for pattern in c.extend_exclude
+        ]
         return ", ".join(values) or "(none)"
     owner = config.owner(key)
     value = getattr(owner, name)

@@ -36,14 +36,14 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Dict, FrozenSet, List, Optional, Set, Tuple, TypeVar
 
-from torchseedlint.semantic import rng_api as K
 from torchseedlint.core.diagnostics import Applicability, Edit, Fix, Location
-from torchseedlint.semantic.facts import Assign, Call, ModuleFacts
 from torchseedlint.core.text import ends_with_newline, newline_of
 from torchseedlint.edits.apply import insertion
-from torchseedlint.semantic.context import Context
-from torchseedlint.settings.versions import version_at_least
 from torchseedlint.edits.source_text import SourceText
+from torchseedlint.semantic import rng_api as K
+from torchseedlint.semantic.context import Context
+from torchseedlint.semantic.facts import Assign, Call, ModuleFacts
+from torchseedlint.settings.versions import version_at_least
 
 T = TypeVar("T")
 SEED_NAME = "SEED"
@@ -59,15 +59,30 @@ _ORDER = (K.PYRANDOM, K.NUMPY, K.TORCH)  # the order of rules.md's block
 # Names of a seed, compared without case and underscores (``manualSeed``, ``RANDOM_SEED``).
 _SEED_NAMES = frozenset({"seed", "manualseed", "randomseed", "rngseed", "globalseed"})
 # Calls that build a plain namespace from keywords: ``SimpleNamespace(seed=0)`` -> ``cfg.seed``.
-_NAMESPACES = frozenset({"SimpleNamespace", "Namespace", "EasyDict", "edict", "AttrDict",
-                         "ConfigDict", "Munch", "DotMap"})
+_NAMESPACES = frozenset(
+    {
+        "SimpleNamespace",
+        "Namespace",
+        "EasyDict",
+        "edict",
+        "AttrDict",
+        "ConfigDict",
+        "Munch",
+        "DotMap",
+    }
+)
 _SPAWNERS = frozenset({"torch.multiprocessing.spawn", "torch.multiprocessing.start_processes"})
 # Calls that mean the entry point runs once per rank.
-_DISTRIBUTED = frozenset({
-    "torch.distributed.init_process_group", "torch.distributed.get_rank",
-    "torch.multiprocessing.spawn", "torch.multiprocessing.start_processes",
-    "accelerate.Accelerator", "torch.nn.parallel.DistributedDataParallel",
-})
+_DISTRIBUTED = frozenset(
+    {
+        "torch.distributed.init_process_group",
+        "torch.distributed.get_rank",
+        "torch.multiprocessing.spawn",
+        "torch.multiprocessing.start_processes",
+        "accelerate.Accelerator",
+        "torch.nn.parallel.DistributedDataParallel",
+    }
+)
 _ACCELERATOR = "accelerate.Accelerator"
 _ATTRIBUTE = re.compile(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b(?!\s*\()")
 _COMMENTED_SEEDING = re.compile(r"^\s*#\s*[\w.]*(?:seed|seed_all|seed_everything)\s*\(")
@@ -122,16 +137,18 @@ def _drawing_names(ctx: Context, drawing: Set[int]) -> Set[str]:
     changed = True
     while changed:
         changed = False
-        classes = {fn.class_name for name, fn in facts.functions.items()
-                   if name in names and fn.class_name}
+        classes = {
+            fn.class_name for name, fn in facts.functions.items() if name in names and fn.class_name
+        }
         for name, fn in facts.functions.items():
             if name in names:
                 continue
             if any(facts.calls[i].raw in names or facts.calls[i].raw in classes for i in fn.calls):
                 names.add(name)
                 changed = True
-    return names | {fn.class_name for name, fn in facts.functions.items()
-                    if name in names and fn.class_name}
+    return names | {
+        fn.class_name for name, fn in facts.functions.items() if name in names and fn.class_name
+    }
 
 
 @dataclass
@@ -141,8 +158,10 @@ class _Draws:
 
     def first_row(self, facts: ModuleFacts, scope: str, main_guard: Optional[bool] = None) -> int:
         rows = [
-            call.start.row for call in facts.calls
-            if call.scope == scope and (main_guard is None or call.in_main_guard == main_guard)
+            call.start.row
+            for call in facts.calls
+            if call.scope == scope
+            and (main_guard is None or call.in_main_guard == main_guard)
             and (call.index in self.calls or call.raw in self.names)
         ]
         return min(rows, default=10**9)
@@ -201,8 +220,11 @@ def _entry_site(ctx: Context, src: SourceText) -> Optional[Site]:
     """The top of the function the main block calls, or of the main block itself."""
     facts = ctx.facts
     for call in facts.calls:
-        if call.in_main_guard and call.scope == "" and call.raw in facts.functions and (
-            facts.functions[call.raw].class_name is None
+        if (
+            call.in_main_guard
+            and call.scope == ""
+            and call.raw in facts.functions
+            and (facts.functions[call.raw].class_name is None)
         ):
             return _function_top(ctx, src, call.raw)
     guard = next((s for s in facts.top_statements if s.kind == "main_guard"), None)
@@ -223,8 +245,10 @@ class _Candidate:
 
 def _from_seeding_calls(ctx: Context, src: SourceText) -> List[_Candidate]:
     found = []
-    events = sorted(ctx.analysis.seed_events(), key=lambda e: (
-        e.call.qualname not in K.SEEDERS, e.call.start.row))
+    events = sorted(
+        ctx.analysis.seed_events(),
+        key=lambda e: (e.call.qualname not in K.SEEDERS, e.call.start.row),
+    )
     for event in events:
         call, seed = event.call, event.seed
         if event.randomizing or event.entropic or seed is None or seed.kind == "none":
@@ -255,8 +279,11 @@ def _parsed_namespaces(ctx: Context) -> List[Call]:
         if call.assigned_to and call.assigned_to.isidentifier():
             found.append(call)
         elif call.scope in facts.functions:
-            found += [c for c in facts.calls if c.raw == call.scope
-                      and c.assigned_to and c.assigned_to.isidentifier()]
+            found += [
+                c
+                for c in facts.calls
+                if c.raw == call.scope and c.assigned_to and c.assigned_to.isidentifier()
+            ]
     return found
 
 
@@ -284,8 +311,9 @@ def _from_options(ctx: Context, src: SourceText) -> List[_Candidate]:
             # ``None`` means "do not seed" here: seed only where the program does.
             guarded = _if_not_none_site(src, seed)
             if guarded is not None:
-                found.append(_Candidate(seed, Site(guarded.after_row, guarded.indent,
-                                                   parsed.scope)))
+                found.append(
+                    _Candidate(seed, Site(guarded.after_row, guarded.indent, parsed.scope))
+                )
             else:
                 found.append(_Candidate(seed, site, _default_zero(call)))
     return found
@@ -354,11 +382,16 @@ def _from_config(ctx: Context, src: SourceText) -> List[_Candidate]:
         callee = assign.value.text.split("(", 1)[0].strip()
         field = fields.get(callee)
         if field is None and callee.rsplit(".", 1)[-1] in _NAMESPACES:
-            field = next((k for k in re.findall(r"(\w+)\s*=", assign.value.text)
-                          if is_seed_name(k)), None)
+            field = next(
+                (k for k in re.findall(r"(\w+)\s*=", assign.value.text) if is_seed_name(k)), None
+            )
         if field is not None:
-            found.append(_Candidate(f"{assign.target}.{field}",
-                                    _after_statement(src, assign.start.row, assign.scope)))
+            found.append(
+                _Candidate(
+                    f"{assign.target}.{field}",
+                    _after_statement(src, assign.start.row, assign.scope),
+                )
+            )
     found += _from_attribute_reads(ctx, src)
     return found
 
@@ -376,8 +409,9 @@ def _from_attribute_reads(ctx: Context, src: SourceText) -> List[_Candidate]:
             seed = f"{base}.{attribute}"
             for assign in facts.assigns:
                 if assign.target == base:
-                    found.append(_Candidate(seed, _after_statement(src, assign.start.row,
-                                                                   assign.scope)))
+                    found.append(
+                        _Candidate(seed, _after_statement(src, assign.start.row, assign.scope))
+                    )
             for name, fn in facts.functions.items():
                 site = _function_top(ctx, src, name) if base in fn.params else None
                 if site is not None:
@@ -388,9 +422,13 @@ def _from_attribute_reads(ctx: Context, src: SourceText) -> List[_Candidate]:
 def _module_constants(ctx: Context, src: SourceText) -> List[Assign]:
     classes = _class_rows(ctx, src)
     return [
-        a for a in ctx.facts.assigns
-        if a.scope == "" and not a.in_main_guard and is_seed_name(a.target)
-        and a.value.kind == "literal" and isinstance(a.value.value, int)
+        a
+        for a in ctx.facts.assigns
+        if a.scope == ""
+        and not a.in_main_guard
+        and is_seed_name(a.target)
+        and a.value.kind == "literal"
+        and isinstance(a.value.value, int)
         and _in_class(a, classes) is None
     ]
 
@@ -423,13 +461,18 @@ def _usable(ctx: Context, site: Optional[Site], draws: _Draws) -> bool:
 
 
 def _in_main_block(ctx: Context, row: int) -> bool:
-    return any(s.kind == "main_guard" and s.start_row <= row <= s.end_row
-               for s in ctx.facts.top_statements)
+    return any(
+        s.kind == "main_guard" and s.start_row <= row <= s.end_row for s in ctx.facts.top_statements
+    )
 
 
 def _candidates(ctx: Context, src: SourceText) -> List[_Candidate]:
-    found = (_from_seeding_calls(ctx, src) + _from_options(ctx, src)
-             + _from_command_params(ctx, src) + _from_config(ctx, src))
+    found = (
+        _from_seeding_calls(ctx, src)
+        + _from_options(ctx, src)
+        + _from_command_params(ctx, src)
+        + _from_config(ctx, src)
+    )
     constant = next(iter(_module_constants(ctx, src)), None)
     entry = _entry_site(ctx, src) if ctx.facts.has_main_guard else None
     if constant is not None:
@@ -447,15 +490,18 @@ def _spawn_target(ctx: Context, draws: _Draws) -> Optional[str]:
     for call in ctx.facts.calls:
         if call.qualname in _SPAWNERS:
             target = call.args[0] if call.args else call.kwargs.get("fn")
-            if target is not None and target.text in draws.names and (
-                target.text in ctx.facts.functions
+            if (
+                target is not None
+                and target.text in draws.names
+                and (target.text in ctx.facts.functions)
             ):
                 return target.text
     return None
 
 
-def _in_spawn_target(ctx: Context, src: SourceText, candidate: _Candidate,
-                     target: str) -> Optional[_Candidate]:
+def _in_spawn_target(
+    ctx: Context, src: SourceText, candidate: _Candidate, target: str
+) -> Optional[_Candidate]:
     """The seeding moved into the spawned function: the parent's seeds do not reach it."""
     site = _function_top(ctx, src, target)
     if site is None:
@@ -464,8 +510,10 @@ def _in_spawn_target(ctx: Context, src: SourceText, candidate: _Candidate,
     root = candidate.seed.split(".")[0]
     if candidate.site is not None and candidate.site.scope == target:
         return candidate
-    if root in params or _NUMBER.match(candidate.seed) or (
-        candidate.new_constant or any(a.target == root for a in _module_constants(ctx, src))
+    if (
+        root in params
+        or _NUMBER.match(candidate.seed)
+        or (candidate.new_constant or any(a.target == root for a in _module_constants(ctx, src)))
     ):
         return _Candidate(candidate.seed, site, candidate.unsafe, candidate.new_constant)
     return _Candidate(SEED_NAME, site, new_constant=True)
@@ -523,8 +571,14 @@ _MEMO_OWNER: List[object] = []
 
 
 def _memo(ctx: Context, key: str, compute: Callable[[], T]) -> T:
-    owner = [ctx.facts, ctx.config, ctx.source, ctx.role, ctx.torch_version,
-             ctx.torchvision_version]
+    owner = [
+        ctx.facts,
+        ctx.config,
+        ctx.source,
+        ctx.role,
+        ctx.torch_version,
+        ctx.torchvision_version,
+    ]
     if len(_MEMO_OWNER) != len(owner) or any(
         a is not b and a != b for a, b in zip(_MEMO_OWNER, owner)
     ):
@@ -556,8 +610,9 @@ def _plan(ctx: Context) -> Optional[SeedPlan]:
         if site is None:
             if ctx.facts.has_main_guard and draws.first_row(ctx.facts, "", False) == 10**9:
                 continue  # an importable module that draws nothing at import: not seeded there
-            return SeedPlan(candidate.seed, candidate.seed, None, candidate.unsafe,
-                            candidate.new_constant)
+            return SeedPlan(
+                candidate.seed, candidate.seed, None, candidate.unsafe, candidate.new_constant
+            )
         rank = None
         if _distributed(ctx) and not _lightning_seeder(ctx):
             rank, site = _rank(ctx, site, draws, spawned=target is not None)
@@ -647,9 +702,15 @@ def _header_end(ctx: Context, draws: _Draws) -> Optional[Tuple[int, int]]:
     facts = ctx.facts
     if not facts.top_statements:
         return None
-    first_draw = min((s.start_row for s in facts.top_statements if s.kind == "main_guard" or (
-        s.kind not in _HEADER_KINDS and _draws_in(ctx, draws, s.start_row, s.end_row))),
-        default=10**9)
+    first_draw = min(
+        (
+            s.start_row
+            for s in facts.top_statements
+            if s.kind == "main_guard"
+            or (s.kind not in _HEADER_KINDS and _draws_in(ctx, draws, s.start_row, s.end_row))
+        ),
+        default=10**9,
+    )
     import_rows = {imp.row for imp in facts.imports}
     row = last_import = 0
     statements = [s for s in facts.top_statements if s.start_row < first_draw]
@@ -674,7 +735,8 @@ def _draws_in(ctx: Context, draws: _Draws, first: int, last: int) -> bool:
     local = set(ctx.facts.functions) | set(ctx.facts.classes)
     return any(
         first <= call.start.row <= last and (call.index in draws.calls or call.raw in local)
-        for call in ctx.facts.calls if call.scope == ""
+        for call in ctx.facts.calls
+        if call.scope == ""
     )
 
 
@@ -716,8 +778,9 @@ def _next_is_def(ctx: Context, row: int) -> bool:
     return bool(following) and following[0].kind in ("def", "class")
 
 
-def _module_insertion(ctx: Context, row: int, first_row: int, lines: List[str],
-                      has_def: bool) -> Edit:
+def _module_insertion(
+    ctx: Context, row: int, first_row: int, lines: List[str], has_def: bool
+) -> Edit:
     """Module-level lines after ``row`` (0: before ``first_row``), blank lines as PEP 8 has."""
     nl = newline_of(ctx.source)
     source_lines = ctx.source.splitlines()
@@ -741,8 +804,10 @@ def _site_insertion(ctx: Context, site: Site, lines: List[str]) -> Edit:
     nl = newline_of(ctx.source)
     source_lines = ctx.source.splitlines(keepends=True)
     content = "".join(f"{site.indent}{line}{nl}" for line in lines)
-    if site.after_row >= len(source_lines) and source_lines and not ends_with_newline(
-        source_lines[-1]
+    if (
+        site.after_row >= len(source_lines)
+        and source_lines
+        and not ends_with_newline(source_lines[-1])
     ):
         content = nl + content
     return insertion(site.after_row + 1, 1, content)
@@ -801,8 +866,13 @@ def _seeding_block(ctx: Context, worker_rngs: Optional[FrozenSet[str]]) -> Optio
     site = plan.site
     worker_row = _worker_row(ctx, draws, header_row) if worker else header_row
     # A module-level site right where seed_worker goes: one insertion, seeding first.
-    merged = (site is not None and site.scope == "" and site.after_row == worker_row
-              and worker_row != header_row and not _in_main_block(ctx, worker_row))
+    merged = (
+        site is not None
+        and site.scope == ""
+        and site.after_row == worker_row
+        and worker_row != header_row
+        and not _in_main_block(ctx, worker_row)
+    )
     if site is not None and seeding and not merged:
         edits.append(_site_insertion(ctx, site, seeding))
     if worker and worker_row == header_row:
@@ -811,8 +881,11 @@ def _seeding_block(ctx: Context, worker_rngs: Optional[FrozenSet[str]]) -> Optio
         lines = (seeding if merged else []) + ["", ""] + worker
         edits.append(_module_insertion(ctx, worker_row, first_row, lines, True))
     if head:
-        edits.append(_module_insertion(ctx, header_row, first_row, head,
-                                       bool(worker) and worker_row == header_row))
+        edits.append(
+            _module_insertion(
+                ctx, header_row, first_row, head, bool(worker) and worker_row == header_row
+            )
+        )
     edits.extend(plan.unsafe)
     return Block(tuple(sorted(edits, key=lambda e: e.location)), torch_name, bool(plan.unsafe))
 
@@ -827,8 +900,10 @@ def _worker_row(ctx: Context, draws: _Draws, header_row: int) -> int:
             if previous is None or previous.end_row <= header_row:
                 return header_row
             between = [s for s in statements[:index] if s.start_row > header_row]
-            if any(s.kind == "main_guard" or _draws_in(ctx, draws, s.start_row, s.end_row)
-                   for s in between):
+            if any(
+                s.kind == "main_guard" or _draws_in(ctx, draws, s.start_row, s.end_row)
+                for s in between
+            ):
                 return header_row
             return previous.end_row
     return header_row
@@ -843,11 +918,14 @@ def _seeded_in_worker(ctx: Context, worker_rngs: FrozenSet[str]) -> Set[str]:
     return rngs & {K.NUMPY, K.PYRANDOM}
 
 
-def _seed_worker(ctx: Context, names: _Names, torch_name: str,
-                 worker_rngs: FrozenSet[str]) -> List[str]:
+def _seed_worker(
+    ctx: Context, names: _Names, torch_name: str, worker_rngs: FrozenSet[str]
+) -> List[str]:
     unit = _indent_unit(ctx.source)
-    worker = [f"def {WORKER_FN}(worker_id):",
-              f"{unit}worker_seed = {torch_name}.initial_seed() % 2**32"]
+    worker = [
+        f"def {WORKER_FN}(worker_id):",
+        f"{unit}worker_seed = {torch_name}.initial_seed() % 2**32",
+    ]
     rngs = _seeded_in_worker(ctx, worker_rngs)
     worker += [f"{unit}{names.seeder(rng)}(worker_seed)" for rng in _ORDER if rng in rngs]
     return worker
@@ -858,7 +936,9 @@ def seeding_fix(ctx: Context, worker_rngs: Optional[FrozenSet[str]]) -> Optional
     if block is None:
         return None
     if block.unsafe:
-        return Fix(Applicability.UNSAFE, "Give the seed option a default and seed from it", block.edits)
+        return Fix(
+            Applicability.UNSAFE, "Give the seed option a default and seed from it", block.edits
+        )
     return Fix(Applicability.SAFE, "Seed from the program's seed", block.edits)
 
 
@@ -876,8 +956,11 @@ def worker_fix(ctx: Context, call: Call, worker_rngs: FrozenSet[str]) -> Optiona
     if edits is None:
         return None
     applicability = Applicability.UNSAFE if block.unsafe else Applicability.SAFE
-    return Fix(applicability, f"Seed the DataLoader's workers with `{WORKER_FN}`",
-               (*block.edits, *before_loop, *edits))
+    return Fix(
+        applicability,
+        f"Seed the DataLoader's workers with `{WORKER_FN}`",
+        (*block.edits, *before_loop, *edits),
+    )
 
 
 def generator_fix(ctx: Context, call: Call) -> Optional[Fix]:
@@ -887,8 +970,9 @@ def generator_fix(ctx: Context, call: Call) -> Optional[Fix]:
     if torch_name is None:
         return None
     defined = any(a.target == SEED_NAME and a.scope == "" for a in ctx.facts.assigns)
-    generator, before_loop = _seeded_generator(ctx, call, torch_name,
-                                               fallback=SEED_NAME if defined else "0")
+    generator, before_loop = _seeded_generator(
+        ctx, call, torch_name, fallback=SEED_NAME if defined else "0"
+    )
     edits = _keyword_edits(ctx.source, call, generator, worker=False) if generator else None
     if not edits:
         return None
@@ -901,8 +985,9 @@ def _seed_in_scope(ctx: Context, call: Call) -> Optional[str]:
     plan = seed_plan(ctx)
     if plan is None:
         return None
-    if plan.site is None or (call.scope == plan.site.scope
-                             and call.start.row > plan.site.after_row):
+    if plan.site is None or (
+        call.scope == plan.site.scope and call.start.row > plan.site.after_row
+    ):
         return plan.seed
     # Elsewhere only a seed every function sees, and no rank (a local variable).
     constants = {a.target for a in _module_constants(ctx, SourceText(ctx.source))}
@@ -910,8 +995,9 @@ def _seed_in_scope(ctx: Context, call: Call) -> Optional[str]:
     return plan.base if everywhere and plan.seed == plan.base else None
 
 
-def _seeded_generator(ctx: Context, call: Call, torch_name: str,
-                      fallback: Optional[str]) -> Tuple[str, Tuple[Edit, ...]]:
+def _seeded_generator(
+    ctx: Context, call: Call, torch_name: str, fallback: Optional[str]
+) -> Tuple[str, Tuple[Edit, ...]]:
     """The ``generator=`` value for ``call`` ("" for none) and the edits it needs.
 
     A call inside a loop shares one generator created before the loop: a
@@ -927,8 +1013,11 @@ def _seeded_generator(ctx: Context, call: Call, torch_name: str,
         return created, ()
     outer = loops[0]
     plan = seed_plan(ctx)
-    if seed != fallback and plan is not None and plan.site is not None and (
-        call.scope == plan.site.scope and outer.start.row <= plan.site.after_row
+    if (
+        seed != fallback
+        and plan is not None
+        and plan.site is not None
+        and (call.scope == plan.site.scope and outer.start.row <= plan.site.after_row)
     ):
         return "", ()  # the seed is bound inside the loop
     name = "loader_generator"
@@ -953,9 +1042,9 @@ def _keyword_edits(text: str, call: Call, generator: str, worker: bool) -> Optio
 
     lines = text.splitlines(keepends=True)
     first, last = call.start.row - 1, call.end.row - 1
-    snippet = "".join(lines[first:last + 1])
+    snippet = "".join(lines[first : last + 1])
     start_offset = call.start.column - 1
-    source = snippet[start_offset:len(snippet) - (len(lines[last]) - (call.end.column - 1))]
+    source = snippet[start_offset : len(snippet) - (len(lines[last]) - (call.end.column - 1))]
     try:
         wrapper = cst.MetadataWrapper(cst.parse_module(source))
     except Exception:  # noqa: BLE001 - cannot see the call's layout: no fix
@@ -1016,8 +1105,11 @@ def reseed_value(ctx: Context, call: Call) -> str:
     plan = seed_plan(ctx)
     defined = any(a.target == SEED_NAME and a.scope == "" for a in ctx.facts.assigns)
     base = SEED_NAME if defined else "0"
-    if plan is not None and plan.site is not None and not plan.new_constant and (
-        call.scope == plan.site.scope and call.start.row > plan.site.after_row
+    if (
+        plan is not None
+        and plan.site is not None
+        and not plan.new_constant
+        and (call.scope == plan.site.scope and call.start.row > plan.site.after_row)
     ):
         base = plan.seed
     for loop_id in reversed(call.loops):

@@ -12,8 +12,8 @@ import tokenize
 from typing import Dict, List, Optional
 
 from torchseedlint.core.diagnostics import Location
-from torchseedlint.semantic.facts import Call
 from torchseedlint.core.text import line_offsets, location_at, to_offset, with_newline
+from torchseedlint.semantic.facts import Call
 
 
 class SourceText:
@@ -30,7 +30,7 @@ class SourceText:
         return location_at(self._offsets, offset)
 
     def span(self, start: Location, end: Location) -> str:
-        return self.text[self.offset(start):self.offset(end)]
+        return self.text[self.offset(start) : self.offset(end)]
 
     def line(self, row: int) -> str:
         return self.lines[row - 1] if 0 < row <= len(self.lines) else ""
@@ -57,7 +57,7 @@ class SourceText:
             return False
         line = self.line(row).rstrip("\r\n")
         before = line[: call.start.column - 1]
-        after = line[call.end.column - 1:].strip()
+        after = line[call.end.column - 1 :].strip()
         return not before.strip() and (not after or after.startswith("#"))
 
 

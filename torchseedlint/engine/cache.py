@@ -37,9 +37,9 @@ from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
 
 from torchseedlint import __version__
-from torchseedlint.settings.config import Config
 from torchseedlint.engine.results import FileResult
 from torchseedlint.semantic.facts import ModuleFacts
+from torchseedlint.settings.config import Config
 
 CACHE_DIR_NAME = ".torchseedlint_cache"
 ENV_VAR = "TORCHSEEDLINT_CACHE_DIR"
@@ -81,8 +81,9 @@ def stored_classes(roots: Iterable[type]) -> FrozenSet[type]:
 @lru_cache(maxsize=None)
 def _allowed() -> Dict[Tuple[str, str], type]:
     """(module, name) -> class, for exactly the classes an entry may build."""
-    return {(cls.__module__, cls.__qualname__): cls
-            for cls in stored_classes((FileResult, ModuleFacts))}
+    return {
+        (cls.__module__, cls.__qualname__): cls for cls in stored_classes((FileResult, ModuleFacts))
+    }
 
 
 class _Unpickler(pickle.Unpickler):
@@ -138,7 +139,7 @@ class Cache:
         if not data.startswith(_MAGIC) or len(data) < header_end:
             return None
         payload = data[header_end:]
-        if data[len(_MAGIC):header_end].decode("ascii", "replace") != content_hash(payload):
+        if data[len(_MAGIC) : header_end].decode("ascii", "replace") != content_hash(payload):
             return None
         try:
             stored_key, value = _Unpickler(io.BytesIO(payload)).load()

@@ -58,8 +58,12 @@ class IgnoreFiles:
     def _specs(self, directory: str) -> List[Tuple[str, pathspec.GitIgnoreSpec]]:
         if directory not in self._applicable:
             names = (".ignore", ".gitignore") if self._inside_git(directory) else (".ignore",)
-            found = [(directory, spec) for name in names
-                     for spec in [_read_spec(os.path.join(directory, name))] if spec is not None]
+            found = [
+                (directory, spec)
+                for name in names
+                for spec in [_read_spec(os.path.join(directory, name))]
+                if spec is not None
+            ]
             parent = os.path.dirname(directory)
             if os.path.isdir(os.path.join(directory, ".git")):
                 exclude = _read_spec(os.path.join(directory, ".git", "info", "exclude"))
@@ -73,7 +77,8 @@ class IgnoreFiles:
         if directory not in self._in_git:
             parent = os.path.dirname(directory)
             self._in_git[directory] = os.path.exists(os.path.join(directory, ".git")) or (
-                parent != directory and self._inside_git(parent))
+                parent != directory and self._inside_git(parent)
+            )
         return self._in_git[directory]
 
 
@@ -131,8 +136,7 @@ def _walk(root: str, resolver: ConfigResolver, ignores: IgnoreFiles) -> List[str
     for directory, dirnames, filenames in os.walk(root):
         config = resolver.config_for(directory)
         dirnames[:] = sorted(
-            d for d in dirnames
-            if not excluded(os.path.join(directory, d), config, True, ignores)
+            d for d in dirnames if not excluded(os.path.join(directory, d), config, True, ignores)
         )
         for name in sorted(filenames):
             if name.endswith(SOURCE_SUFFIXES):
@@ -140,4 +144,3 @@ def _walk(root: str, resolver: ConfigResolver, ignores: IgnoreFiles) -> List[str
                 if not excluded(candidate, config, False, ignores):
                     files.append(candidate)
     return files
-

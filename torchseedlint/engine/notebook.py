@@ -115,9 +115,10 @@ def _mask(text: str, magics: List[str]) -> str:
             # The first line of an indented magic stands for a statement (an
             # ``if`` body may hold nothing else); continuation lines and the
             # lines of a cell magic are comments, whose indentation is free.
-            masked.append(f"{indent}pass  {placeholder}" if indent and starts
-                          else indent + placeholder)
-            masked.append(line[len(body):])
+            masked.append(
+                f"{indent}pass  {placeholder}" if indent and starts else indent + placeholder
+            )
+            masked.append(line[len(body) :])
             # A magic line ending in a backslash continues on the next line.
             continued = not whole_cell and body.endswith("\\")
         else:
@@ -187,7 +188,7 @@ def parse_notebook(json_text: str) -> Notebook:
     except json.JSONDecodeError as exc:
         raise NotebookError(f"invalid notebook JSON: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
-        raise NotebookError("not a Jupyter notebook: no \"cells\" list (nbformat 4 is required)")
+        raise NotebookError('not a Jupyter notebook: no "cells" list (nbformat 4 is required)')
     members = {key: (start, end) for key, start, end in _object_members(json_text, 0)}
     item_starts = _array_items(json_text, members["cells"][0])
     parts: List[str] = []
@@ -203,10 +204,10 @@ def parse_notebook(json_text: str) -> Notebook:
         elif isinstance(source, str):
             text = source
         else:
-            raise NotebookError(f"cell {position}: \"source\" must be a string or a list of strings")
+            raise NotebookError(f'cell {position}: "source" must be a string or a list of strings')
         spans = {key: (start, end) for key, start, end in _object_members(json_text, item_start)}
         if "source" not in spans:
-            raise NotebookError(f"cell {position} has no \"source\"")
+            raise NotebookError(f'cell {position} has no "source"')
         body = _mask(text, magics)
         if body and not body.endswith("\n"):
             body += "\n"
@@ -226,7 +227,7 @@ def _split_cells(joined: str) -> Dict[int, str]:
     texts = {}
     for index, marker in enumerate(markers):
         end = markers[index + 1].start() if index + 1 < len(markers) else len(joined)
-        texts[int(marker.group(1))] = joined[marker.end():end]
+        texts[int(marker.group(1))] = joined[marker.end() : end]
     first = int(markers[0].group(1))
     texts[first] = joined[: markers[0].start()] + texts[first]
     return texts
@@ -239,7 +240,7 @@ def _unmask(text: str, magics: Tuple[str, ...]) -> str:
         placeholder = _MAGIC_PLACEHOLDER_RE.match(body)
         if placeholder is not None and int(placeholder.group(1)) < len(magics):
             body = magics[int(placeholder.group(1))]
-        lines.append(body + line[len(line.rstrip("\n")):])
+        lines.append(body + line[len(line.rstrip("\n")) :])
     return "".join(lines)
 
 
@@ -254,7 +255,7 @@ def _source_json(original: str, text: str, key_indent: str, ensure_ascii: bool) 
     stripped = inner.strip(" \t\r\n")
     if stripped:
         opening = inner[: len(inner) - len(inner.lstrip(" \t\r\n"))]
-        closing = inner[len(inner.rstrip(" \t\r\n")):]
+        closing = inner[len(inner.rstrip(" \t\r\n")) :]
     else:  # an empty list: use nbformat's layout (indent 1)
         opening, closing = "\n" + key_indent + " ", "\n" + key_indent
     items = [json.dumps(line, ensure_ascii=ensure_ascii) for line in lines]
@@ -283,7 +284,7 @@ def write_back(original_json_text: str, new_joined_source: str) -> str:
         if text == cell.text:
             continue
         start, end = cell.span
-        line = out[out.rfind("\n", 0, start) + 1: start]
+        line = out[out.rfind("\n", 0, start) + 1 : start]
         key_indent = line[: len(line) - len(line.lstrip())]
         value = _source_json(out[start:end], text, key_indent, ensure_ascii)
         out = out[:start] + value + out[end:]

@@ -14,24 +14,33 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import (
-    TYPE_CHECKING, Any, Callable, Iterable, Iterator, List, Optional, Sequence, Set, Tuple,
-    TypeVar, Union,
+    TYPE_CHECKING,
+    Callable,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    TypeVar,
+    Union,
 )
 
-from torchseedlint.settings.versions import parse_version, with_inferred_versions
+from torchseedlint import rules
+from torchseedlint.core.diagnostics import Diagnostic, Location
 from torchseedlint.engine.cache import Cache, cache_directory, content_hash, file_hashes
+from torchseedlint.engine.discovery import Discovered, as_resolver, discover, excluded
+from torchseedlint.engine.notebook import NotebookError, parse_notebook
+from torchseedlint.engine.parse_guard import PYTHON_MAX_NESTING, on_big_stack, too_deep
+from torchseedlint.engine.results import FileResult, RunResult
+from torchseedlint.engine.screen import compiles, may_report
+from torchseedlint.engine.sources import SourceError, cpython_syntax_error, decode_source
+from torchseedlint.rules import expand, selected_codes, triggers
+from torchseedlint.semantic.facts import ModuleFacts
 from torchseedlint.settings.config import Config, ConfigResolver
 from torchseedlint.settings.project_root import find_project_root
-from torchseedlint.core.diagnostics import Diagnostic, Location
-from torchseedlint.engine.discovery import Discovered, as_resolver, discover, excluded
-from torchseedlint.semantic.facts import ModuleFacts
-from torchseedlint.engine.results import FileResult, RunResult
-from torchseedlint.engine.parse_guard import PYTHON_MAX_NESTING, on_big_stack, too_deep
-from torchseedlint.engine.notebook import NotebookError, parse_notebook
-from torchseedlint.engine.screen import compiles, may_report
-from torchseedlint import rules
-from torchseedlint.rules import expand, selected_codes, triggers
-from torchseedlint.engine.sources import SourceError, cpython_syntax_error, decode_source
+from torchseedlint.settings.versions import parse_version, with_inferred_versions
 
 # The analysis, the rules and libcst are imported where a file is parsed: a run
 # whose files the screen rules out (a clean file in an editor or a hook) needs
@@ -96,9 +105,7 @@ def _syntax_error(text: str, path: str, exc: cst.ParserSyntaxError) -> Diagnosti
     """Report where CPython's own parser fails: libcst's positions are often off."""
     error = cpython_syntax_error(text, path)
     if isinstance(error, SyntaxError):
-        return parse_error(
-            path, f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1
-        )
+        return parse_error(path, f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1)
     reason = str(exc).splitlines()[0] if str(exc) else "invalid syntax"
     return parse_error(
         path, f"syntax libcst cannot parse: {reason}", exc.raw_line, exc.raw_column + 1
@@ -160,14 +167,21 @@ def lint_file_text(
     """
     fast = use_fast_path() and not fresh
     result = _lint_text(text, path, config, project, fresh, fast)
-    if fast and result.facts is not None and (
-            result.diagnostics or result.suppressed or result.internal_errors):
+    if (
+        fast
+        and result.facts is not None
+        and (result.diagnostics or result.suppressed or result.internal_errors)
+    ):
         result = _lint_text(text, path, config, project, True, False)
     return result
 
 
 def _lint_text(
-    text: str, path: str, config: Config, project: Optional[ProjectIndex], fresh: bool,
+    text: str,
+    path: str,
+    config: Config,
+    project: Optional[ProjectIndex],
+    fresh: bool,
     fast: bool,
 ) -> FileResult:
     result = FileResult(path)
@@ -227,8 +241,11 @@ def run_rules(
     role = module_role(path, analysis, config, project)
     ignored = expand(config.ignored_for(path))
     # A test is not a training run: only the tool's own rules look at it.
-    codes = [code for code in selected_codes(config) if code not in ignored and (
-        role.role is not Role.TEST or code.startswith("TSL0"))]
+    codes = [
+        code
+        for code in selected_codes(config)
+        if code not in ignored and (role.role is not Role.TEST or code.startswith("TSL0"))
+    ]
     ctx = Context(
         path=path,
         source=text,
@@ -254,8 +271,7 @@ def run_rules(
             )
     # Without a finding, only a comment naming one of our codes can matter (as
     # unused): files with only other tools' suppression comments are spared the tokenizer.
-    suppressions = parse_suppressions(text) if found or _OUR_PREFIX.search(text) \
-        else Suppressions()
+    suppressions = parse_suppressions(text) if found or _OUR_PREFIX.search(text) else Suppressions()
     for diagnostic in sorted(found, key=Diagnostic.sort_key):
         if suppressions.match(diagnostic) is None:
             result.diagnostics.append(diagnostic)
@@ -264,8 +280,9 @@ def run_rules(
     result.suppressions = suppressions
     if not result.internal_errors:  # a crashed rule would make its suppressions look unused
         result.diagnostics.extend(
-            unused_suppressions(text, path, suppressions, codes, list(by_code),
-                                by_code[UNUSED_SUPPRESSION])
+            unused_suppressions(
+                text, path, suppressions, codes, list(by_code), by_code[UNUSED_SUPPRESSION]
+            )
         )
         result.diagnostics.sort(key=Diagnostic.sort_key)
 
@@ -279,8 +296,9 @@ def module_analysis(
     path = Path(facts.path)
     # What runs a configured entry point is not in the code (a launcher, a
     # framework): every function may run.
-    entry_functions: Tuple[str, ...] = tuple(facts.functions) if config.is_entry_point(
-        facts.path) else ()
+    entry_functions: Tuple[str, ...] = (
+        tuple(facts.functions) if config.is_entry_point(facts.path) else ()
+    )
     if project is None:
         return ModuleAnalysis(facts, config.seed_functions, entry_functions=entry_functions)
     return ModuleAnalysis(
@@ -303,8 +321,13 @@ def module_role(
     entry, test = config.is_entry_point(path), config.is_test_path(path)
     if project is not None:
         return project.role(Path(path), analysis, entry, test)
-    return decide_role(config.relative(path), analysis.facts, configured_entry=entry,
-                       configured_test=test, program_reason=analysis.entry_point_reason())
+    return decide_role(
+        config.relative(path),
+        analysis.facts,
+        configured_entry=entry,
+        configured_test=test,
+        program_reason=analysis.entry_point_reason(),
+    )
 
 
 def lint_source(
@@ -411,8 +434,9 @@ def lint_paths(
         if cached is not None:
             if progress is not None:
                 progress(len(files), len(files))
-            return RunResult(cached, missing_paths=discovered.missing, config=config,
-                             configs=configs)
+            return RunResult(
+                cached, missing_paths=discovered.missing, config=config, configs=configs
+            )
     project: Optional[ProjectIndex] = None
     with _Workers(jobs, len(files), state) as workers:
         for path, facts in zip(files, workers.map(_first_pass, files)):
@@ -444,8 +468,9 @@ def lint_paths(
                 progress(len(results), len(files))
     if state.cache is not None and not any(result.internal_errors for result in results):
         _store_run(state.cache, run_key, files, read, results)
-    return RunResult(results, missing_paths=discovered.missing, config=config, project=project,
-                     configs=configs)
+    return RunResult(
+        results, missing_paths=discovered.missing, config=config, project=project, configs=configs
+    )
 
 
 def _prepare_run(
@@ -509,9 +534,9 @@ class _Workers:
 
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
-            self.pool = ProcessPoolExecutor(self.jobs, mp_context=context,
-                                            initializer=_set_worker_state,
-                                            initargs=(self.state,))
+            self.pool = ProcessPoolExecutor(
+                self.jobs, mp_context=context, initializer=_set_worker_state, initargs=(self.state,)
+            )
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -529,8 +554,9 @@ def _first_pass(state: _RunState, path: str) -> Optional[ModuleFacts]:
     config = state.configs.config_for(path)
     if state.cache is None:
         return screened_facts(Path(path), config)
-    return _cached_facts(state.cache, "facts", Path(path),
-                         lambda: screened_facts(Path(path), config))
+    return _cached_facts(
+        state.cache, "facts", Path(path), lambda: screened_facts(Path(path), config)
+    )
 
 
 def _second_pass(state: _RunState, path: str) -> Tuple[FileResult, bool, Set[Path]]:
@@ -569,8 +595,11 @@ def _cached_facts(
         return compute()
     key = cache.key(kind, (str(path), digest))
     stored = cache.get(kind, key)
-    if isinstance(stored, tuple) and len(stored) == 1 and (
-            stored[0] is None or isinstance(stored[0], ModuleFacts)):
+    if (
+        isinstance(stored, tuple)
+        and len(stored) == 1
+        and (stored[0] is None or isinstance(stored[0], ModuleFacts))
+    ):
         return stored[0]
     facts = compute()
     cache.put(kind, key, (facts,))

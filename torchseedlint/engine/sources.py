@@ -41,7 +41,7 @@ def decode_source(data: bytes) -> DecodedSource:
         else:
             raise SourceError(f"invalid encoding declaration: {exc}") from exc
     bom = data.startswith(codecs.BOM_UTF8)
-    body = data[len(codecs.BOM_UTF8):] if bom else data
+    body = data[len(codecs.BOM_UTF8) :] if bom else data
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
     try:
         text = body.decode(codec)

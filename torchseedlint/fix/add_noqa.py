@@ -18,8 +18,6 @@ from torchseedlint.rules.tool.tsl000_parse_error import ParseError
 from torchseedlint.suppression.noqa import NOQA  # the pattern that decides what is honoured
 
 
-
-
 def _has_codes(line: str) -> bool:
     existing = NOQA.search(line)
     return existing is not None and bool(existing.group("codes"))
@@ -40,7 +38,7 @@ def _commentable_rows(text: str) -> Optional[Set[int]]:
 
 def _with_codes(line: str, codes: Sequence[str], reason: str) -> str:
     body = line.rstrip("\r\n")
-    ending = line[len(body):]
+    ending = line[len(body) :]
     existing = NOQA.search(body)
     if existing is not None and existing.group("codes"):
         present = {c.upper() for c in existing.group("codes").replace(",", " ").split()}

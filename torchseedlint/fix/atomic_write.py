@@ -107,4 +107,3 @@ def signals_held() -> Iterator[None]:
             signal.signal(held, handler)
         for number in dict.fromkeys(received):
             signal.raise_signal(number)
-

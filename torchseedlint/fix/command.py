@@ -26,15 +26,15 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, List, Optional, Tuple
 
-from torchseedlint.fix.atomic_write import WRITE_ERRORS, write_atomic
-from torchseedlint.settings.config import Config
-from torchseedlint.engine.runner import lint_file_text
-from torchseedlint.engine.results import FileResult, RunResult
-from torchseedlint.fix.loop import FixOutcome, fix_filter, fix_text
+from torchseedlint.core.text import with_newline
 from torchseedlint.engine.notebook import CELL_MARKER, Notebook, parse_notebook
 from torchseedlint.engine.notebook import write_back as notebook_write_back
+from torchseedlint.engine.results import FileResult, RunResult
+from torchseedlint.engine.runner import lint_file_text
 from torchseedlint.engine.sources import DecodedSource
-from torchseedlint.core.text import with_newline
+from torchseedlint.fix.atomic_write import WRITE_ERRORS, write_atomic
+from torchseedlint.fix.loop import FixOutcome, fix_filter, fix_text
+from torchseedlint.settings.config import Config
 
 if TYPE_CHECKING:  # the index is built where files are parsed
     from torchseedlint.semantic.project import ProjectIndex
@@ -76,8 +76,9 @@ def fix_run(
         if notebook is not None:
             fixes.append(_fix_notebook(result, notebook, file_config, unsafe, run.project))
         elif source is not None:
-            outcome = fix_text(source.text, result.path, file_config, unsafe,
-                               result.diagnostics, run.project)
+            outcome = fix_text(
+                source.text, result.path, file_config, unsafe, result.diagnostics, run.project
+            )
             result.diagnostics = outcome.remaining
             result.source = replace(source, text=outcome.text)
             fixes.append(FileFix(result.path, source, outcome))
@@ -96,8 +97,7 @@ def _fix_notebook(
     Fixes edit the joined text, never cell-located diagnostics (an edit has no cell).
     """
     original = DecodedSource(notebook.json_text, "utf-8", bom=False)
-    outcome = fix_text(notebook.source, result.path, config, unsafe, result.diagnostics,
-                       project)
+    outcome = fix_text(notebook.source, result.path, config, unsafe, result.diagnostics, project)
     if outcome.text == notebook.source:
         result.diagnostics = outcome.remaining
         return FileFix(result.path, original, replace(outcome, text=notebook.json_text))
@@ -106,15 +106,17 @@ def _fix_notebook(
     if _code_lines(fixed.source) != _code_lines(outcome.text):
         # The cells read back differently from what was fixed: e.g. code inserted
         # above a `%%cell_magic` line, which would no longer mask its cell.
-        unchanged = FixOutcome(notebook.json_text, dropped=outcome.fixed,
-                               remaining=result.diagnostics)
+        unchanged = FixOutcome(
+            notebook.json_text, dropped=outcome.fixed, remaining=result.diagnostics
+        )
         return FileFix(result.path, original, unchanged)
     remaining = outcome.remaining
     if fixed.source != outcome.text:
         # Rows moved (text fixed in above the first cell's marker, blank lines at
         # a cell's end): locate what remains in the notebook as it will be written.
-        remaining = lint_file_text(fixed.source, result.path, config, project,
-                                   fresh=True).diagnostics
+        remaining = lint_file_text(
+            fixed.source, result.path, config, project, fresh=True
+        ).diagnostics
     result.diagnostics = remaining
     result.notebook = fixed
     outcome = replace(outcome, text=new_json, remaining=remaining)
@@ -127,8 +129,7 @@ _MARKER_PREFIX = CELL_MARKER.format(number="")
 def _code_lines(joined: str) -> List[str]:
     """The lines that make a joined notebook text's meaning (no cell markers or blanks)."""
     return [
-        line for line in joined.splitlines()
-        if line.strip() and not line.startswith(_MARKER_PREFIX)
+        line for line in joined.splitlines() if line.strip() and not line.startswith(_MARKER_PREFIX)
     ]
 
 
@@ -142,8 +143,11 @@ def write_back(fixes: List[FileFix]) -> List[str]:
         if not fix.changed:
             continue
         try:
-            write_atomic(fix.path, fix.original.encode(fix.outcome.text),
-                         fix.original.encode(fix.original.text))
+            write_atomic(
+                fix.path,
+                fix.original.encode(fix.outcome.text),
+                fix.original.encode(fix.original.text),
+            )
         except WRITE_ERRORS as exc:
             errors.append(f"{fix.path}: not fixed: {exc}")
             fixes.remove(fix)

@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable, List, Optional, Set, Tuple
 
-from torchseedlint.settings.config import Config
 from torchseedlint.core.diagnostics import Applicability, Diagnostic, Fix
-from torchseedlint.engine.runner import lint_file_text, parse
 from torchseedlint.edits.apply import apply_fixes
-from torchseedlint.rules import expand
+from torchseedlint.engine.runner import lint_file_text, parse
 from torchseedlint.engine.sources import cpython_syntax_error
+from torchseedlint.rules import expand
+from torchseedlint.settings.config import Config
 
 if TYPE_CHECKING:  # the index is built where files are parsed
     from torchseedlint.semantic.project import ProjectIndex
@@ -84,13 +84,12 @@ def fix_text(
     if diagnostics is None:
         diagnostics = lint_file_text(text, path, config, project, fresh=True).diagnostics
     while outcome.passes < MAX_PASSES:
-        candidates = [
-            d for d in diagnostics if applicable(d) and _key(d) not in dropped
-        ]
+        candidates = [d for d in diagnostics if applicable(d) and _key(d) not in dropped]
         if not candidates:
             break
-        new_text, applied = _apply_checked(outcome.text, candidates, path, original_compiles,
-                                           outcome, dropped)
+        new_text, applied = _apply_checked(
+            outcome.text, candidates, path, original_compiles, outcome, dropped
+        )
         if not applied or new_text == outcome.text:
             break
         outcome.passes += 1

@@ -33,12 +33,12 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from torchseedlint import __version__
-from torchseedlint.settings.config import Config, ConfigError, ConfigResolver
 from torchseedlint.core.diagnostics import Diagnostic
-from torchseedlint.engine.runner import lint_file_text, lint_paths, lint_source, project_root
 from torchseedlint.engine.results import RunResult
-from torchseedlint.settings.project_root import ROOT_MARKERS
+from torchseedlint.engine.runner import lint_file_text, lint_paths, lint_source, project_root
 from torchseedlint.rules import ALL_RULES
+from torchseedlint.settings.config import Config, ConfigError, ConfigResolver
+from torchseedlint.settings.project_root import ROOT_MARKERS
 
 Finding = Tuple[int, int, str, type]
 
@@ -48,8 +48,7 @@ _RUNS: Dict[Path, RunResult] = {}
 
 def _every_rule(config: Config) -> Config:
     """The file's settings, with every rule selected for flake8 to filter."""
-    return config.with_overrides(select=("ALL",), extend_select=(), ignore=(),
-                                 per_file_ignores=())
+    return config.with_overrides(select=("ALL",), extend_select=(), ignore=(), per_file_ignores=())
 
 
 def _run_for(filename: str) -> RunResult:
@@ -61,8 +60,7 @@ def _run_for(filename: str) -> RunResult:
     if config.root is None and not any((root / marker).exists() for marker in ROOT_MARKERS):
         root = Path(filename).resolve()
     if root not in _RUNS:
-        _RUNS[root] = lint_paths([str(root)], ConfigResolver(prepare=_every_rule),
-                                 use_cache=True)
+        _RUNS[root] = lint_paths([str(root)], ConfigResolver(prepare=_every_rule), use_cache=True)
     return _RUNS[root]
 
 
@@ -77,12 +75,16 @@ def _findings(source: str, filename: str) -> List[Diagnostic]:
         return lint_source(source, filename, _every_rule(Config()))
     path = Path(filename).resolve()
     for result in run.files:
-        if Path(result.path).resolve() == path and result.source is not None \
-                and result.source.text == source:
+        if (
+            Path(result.path).resolve() == path
+            and result.source is not None
+            and result.source.text == source
+        ):
             return result.diagnostics
     config: Optional[Config] = run.config_for(filename)
-    return lint_file_text(source, filename, config or _every_rule(Config()), run.project,
-                          fresh=True).diagnostics
+    return lint_file_text(
+        source, filename, config or _every_rule(Config()), run.project, fresh=True
+    ).diagnostics
 
 
 class Plugin:

@@ -79,8 +79,7 @@ CONFIG_FILES = ("pyproject.toml", "torchseedlint.toml", ".torchseedlint.toml")
 # Files whose change changes which files a project has (discovery honours them).
 IGNORE_FILES = (".gitignore", ".ignore")
 # What the server asks a client that can watch files to report.
-WATCHED_GLOBS = (*(f"**/{name}" for name in (*CONFIG_FILES, *IGNORE_FILES)),
-                 "**/.git/info/exclude")
+WATCHED_GLOBS = (*(f"**/{name}" for name in (*CONFIG_FILES, *IGNORE_FILES)), "**/.git/info/exclude")
 
 _SEVERITY = {
     "error": lsp.DiagnosticSeverity.Error,
@@ -185,8 +184,9 @@ class Project:
             return kept[1]
         config = self.config_for(path) if screened else None
         if path in self.buffers:
-            facts = text_facts(self.buffers[path], str(path), config) \
-                if path.suffix == ".py" else None
+            facts = (
+                text_facts(self.buffers[path], str(path), config) if path.suffix == ".py" else None
+            )
         elif screened:
             facts = screened_facts(path, config)
         else:
@@ -206,8 +206,9 @@ class Project:
             self._files = discover([str(self.root)], self.configs).files
         files = [Path(path).resolve() for path in self._files]
         seed_functions = self.config_for(self.root).seed_functions
-        index = ProjectIndex(self.root, lambda path: self._facts_of(path.resolve(), False),
-                             seed_functions)
+        index = ProjectIndex(
+            self.root, lambda path: self._facts_of(path.resolve(), False), seed_functions
+        )
         for path in dict.fromkeys([*files, *self.buffers]):
             facts = self._facts_of(path, True)
             if facts is not None:
@@ -287,8 +288,10 @@ class Workspace:
         """Whether a file the settings came from changed since :meth:`note_settings`:
         for clients that report no file changes (a file first read since then counts
         as unchanged)."""
-        return any(self._settings_stamps.get(path, stamp) != stamp
-                   for path, stamp in self._stamps_of_settings().items())
+        return any(
+            self._settings_stamps.get(path, stamp) != stamp
+            for path, stamp in self._stamps_of_settings().items()
+        )
 
     def _stamps_of_settings(self) -> Dict[Path, Stamp]:
         return {path: _disk_stamp(path) for path in self._configs.watched_files()}
@@ -305,8 +308,10 @@ def _position(codec: PositionCodec, lines: Sequence[str], row: int, column: int)
 
 
 def _range(codec: PositionCodec, lines: Sequence[str], start: Any, end: Any) -> lsp.Range:
-    return lsp.Range(start=_position(codec, lines, start.row, start.column),
-                     end=_position(codec, lines, end.row, end.column))
+    return lsp.Range(
+        start=_position(codec, lines, start.row, start.column),
+        end=_position(codec, lines, end.row, end.column),
+    )
 
 
 def _replacement(codec: PositionCodec, old: str, new: str) -> List[lsp.TextEdit]:
@@ -328,8 +333,12 @@ def _replacement(codec: PositionCodec, old: str, new: str) -> List[lsp.TextEdit]
         location = location_at(offsets, offset)
         return _position(codec, lines, location.row, location.column)
 
-    return [lsp.TextEdit(range=lsp.Range(start=at(prefix), end=at(len(old) - suffix)),
-                         new_text=new[prefix:len(new) - suffix])]
+    return [
+        lsp.TextEdit(
+            range=lsp.Range(start=at(prefix), end=at(len(old) - suffix)),
+            new_text=new[prefix : len(new) - suffix],
+        )
+    ]
 
 
 def _key(d: Diagnostic) -> List[Any]:
@@ -364,9 +373,11 @@ def _asked_about(d: Diagnostic, diagnostic: lsp.Diagnostic, params: lsp.CodeActi
     cursor's line), found by its ``data`` or by code and range; or the request's
     range touches the flagged code."""
     return _overlaps(diagnostic.range, params.range) or any(
-        sent.source in (None, diagnostic.source) and str(sent.code) == d.code
+        sent.source in (None, diagnostic.source)
+        and str(sent.code) == d.code
         and (sent.data == diagnostic.data or sent.range == diagnostic.range)
-        for sent in params.context.diagnostics)
+        for sent in params.context.diagnostics
+    )
 
 
 # --- the server --------------------------------------------------------------------
@@ -375,13 +386,18 @@ def _asked_about(d: Diagnostic, diagnostic: lsp.Diagnostic, params: lsp.CodeActi
 class TorchSeedLintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(
-            "torchseedlint", __version__,
+            "torchseedlint",
+            __version__,
             text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
             notebook_document_sync=lsp.NotebookDocumentSyncOptions(
-                notebook_selector=[lsp.NotebookDocumentFilterWithCells(
-                    notebook="jupyter-notebook",
-                    cells=[lsp.NotebookCellLanguage(language="python")])],
-                save=True),
+                notebook_selector=[
+                    lsp.NotebookDocumentFilterWithCells(
+                        notebook="jupyter-notebook",
+                        cells=[lsp.NotebookCellLanguage(language="python")],
+                    )
+                ],
+                save=True,
+            ),
         )
         self.state = Workspace()
         self.linted: Dict[str, Linted] = {}  # by document URI (a notebook's: by cell)
@@ -400,8 +416,9 @@ class TorchSeedLintServer(LanguageServer):
 
     def show_error(self, message: str) -> None:
         """Settings that cannot be read: say so where the user looks, lint nothing."""
-        self.window_show_message(lsp.ShowMessageParams(
-            type=lsp.MessageType.Error, message=f"torchseedlint: {message}"))
+        self.window_show_message(
+            lsp.ShowMessageParams(type=lsp.MessageType.Error, message=f"torchseedlint: {message}")
+        )
 
     # --- documents -------------------------------------------------------------------
 
@@ -449,8 +466,11 @@ class TorchSeedLintServer(LanguageServer):
                 continue  # edited meanwhile: a newer run is scheduled
             previous = self.linted.get(linted_uri)
             self.linted[linted_uri] = Linted(linted_text, linted_version, result)
-            if linted_uri != uri and previous is not None and \
-                    previous.result.diagnostics == result.diagnostics:
+            if (
+                linted_uri != uri
+                and previous is not None
+                and previous.result.diagnostics == result.diagnostics
+            ):
                 continue
             self.publish(linted_uri, linted_text, linted_version, result.diagnostics)
         for notebook in self.notebooks:  # they import the project's modules too
@@ -488,15 +508,26 @@ class TorchSeedLintServer(LanguageServer):
     ) -> FileResult:
         """Lint the cells as the notebook file holding them (numbered as it numbers them)."""
         notebook = {
-            "cells": [{"cell_type": "code" if code else "markdown", "metadata": {},
-                       "source": text, **({"outputs": [], "execution_count": None}
-                                          if code else {})}
-                      for _uri, code, text, _version in cells],
-            "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+            "cells": [
+                {
+                    "cell_type": "code" if code else "markdown",
+                    "metadata": {},
+                    "source": text,
+                    **({"outputs": [], "execution_count": None} if code else {}),
+                }
+                for _uri, code, text, _version in cells
+            ],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
         }
         project = self.state.project_of(path)
-        return lint_bytes(json.dumps(notebook).encode("utf-8"), str(path),
-                          project.config_for(path), project.index(exact=True))
+        return lint_bytes(
+            json.dumps(notebook).encode("utf-8"),
+            str(path),
+            project.config_for(path),
+            project.index(exact=True),
+        )
 
     def closed_notebook(self, params: lsp.DidCloseNotebookDocumentParams) -> None:
         self.notebooks.discard(params.notebook_document.uri)
@@ -506,7 +537,8 @@ class TorchSeedLintServer(LanguageServer):
         for cell in params.cell_text_documents:
             self.linted.pop(cell.uri, None)
             self.text_document_publish_diagnostics(
-                lsp.PublishDiagnosticsParams(uri=cell.uri, diagnostics=[]))
+                lsp.PublishDiagnosticsParams(uri=cell.uri, diagnostics=[])
+            )
 
     def _lint_all(
         self,
@@ -520,8 +552,11 @@ class TorchSeedLintServer(LanguageServer):
         if rescan:
             project.rescan()
         stale = project.set_buffer(path.resolve(), text) or rescan
-        mine = {other_uri: other for other_uri, other in others.items()
-                if other is not None and self.state.project_of(other[0]) is project}
+        mine = {
+            other_uri: other
+            for other_uri, other in others.items()
+            if other is not None and self.state.project_of(other[0]) is project
+        }
         for other_path, other_text, _ in mine.values():
             stale = project.set_buffer(other_path.resolve(), other_text) or stale
         results = {uri: (text, version, project.lint(path))}
@@ -539,8 +574,11 @@ class TorchSeedLintServer(LanguageServer):
         self, uri: str, text: str, version: Optional[int], found: Sequence[Diagnostic]
     ) -> None:
         lines = split_lines(text)
-        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
-            uri=uri, version=version, diagnostics=[to_lsp(self.codec, lines, d) for d in found]))
+        self.text_document_publish_diagnostics(
+            lsp.PublishDiagnosticsParams(
+                uri=uri, version=version, diagnostics=[to_lsp(self.codec, lines, d) for d in found]
+            )
+        )
 
     def closed(self, uri: str) -> None:
         pending = self._pending.pop(uri, None)
@@ -551,7 +589,8 @@ class TorchSeedLintServer(LanguageServer):
         if path is not None:
             self._worker.submit(self._drop_buffer, Path(path))
         self.text_document_publish_diagnostics(
-            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+        )
 
     def _drop_buffer(self, path: Path) -> None:
         self.state.project_of(path).set_buffer(path.resolve(), None)
@@ -567,15 +606,29 @@ class TorchSeedLintServer(LanguageServer):
         if watched is None or not watched.dynamic_registration:
             return
         try:
-            await self.client_register_capability_async(lsp.RegistrationParams(registrations=[
-                lsp.Registration(
-                    id="torchseedlint-settings", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-                    register_options=lsp.DidChangeWatchedFilesRegistrationOptions(watchers=[
-                        lsp.FileSystemWatcher(glob_pattern=glob) for glob in WATCHED_GLOBS]))]))
+            await self.client_register_capability_async(
+                lsp.RegistrationParams(
+                    registrations=[
+                        lsp.Registration(
+                            id="torchseedlint-settings",
+                            method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                            register_options=lsp.DidChangeWatchedFilesRegistrationOptions(
+                                watchers=[
+                                    lsp.FileSystemWatcher(glob_pattern=glob)
+                                    for glob in WATCHED_GLOBS
+                                ]
+                            ),
+                        )
+                    ]
+                )
+            )
         except Exception as exc:  # noqa: BLE001 - the client said no: saves still reload
-            self.window_log_message(lsp.LogMessageParams(
-                type=lsp.MessageType.Warning,
-                message=f"torchseedlint: cannot watch the configuration files: {exc}"))
+            self.window_log_message(
+                lsp.LogMessageParams(
+                    type=lsp.MessageType.Warning,
+                    message=f"torchseedlint: cannot watch the configuration files: {exc}",
+                )
+            )
 
     def files_changed(self) -> None:
         self._worker.submit(self.state.rescan)
@@ -605,7 +658,8 @@ class TorchSeedLintServer(LanguageServer):
         lines = split_lines(linted.text)
         actions: List[lsp.CodeAction] = []
         wants_quickfix = only is None or any(
-            lsp.CodeActionKind.QuickFix.value.startswith(kind) for kind in only)
+            lsp.CodeActionKind.QuickFix.value.startswith(kind) for kind in only
+        )
         for d in linted.result.diagnostics if wants_quickfix else ():
             diagnostic = to_lsp(self.codec, lines, d)
             if not _asked_about(d, diagnostic, params):
@@ -614,18 +668,23 @@ class TorchSeedLintServer(LanguageServer):
             if key not in linted.actions:
                 # A notebook fix may edit other cells too (the seeding block goes
                 # after the imports): `torchseedlint --fix` applies it to the file.
-                fix = self._fix_action(uri, opened[0], linted, d, diagnostic) \
-                    if opened is not None and d.fix is not None else None
+                fix = (
+                    self._fix_action(uri, opened[0], linted, d, diagnostic)
+                    if opened is not None and d.fix is not None
+                    else None
+                )
                 noqa = self._noqa_action(uri, linted.text, d, diagnostic)
                 linted.actions[key] = [action for action in (fix, noqa) if action is not None]
             actions.extend(linted.actions[key])
-        if opened is not None and (only is None or any(
-                FIX_ALL_KIND.startswith(kind) for kind in only)):
+        if opened is not None and (
+            only is None or any(FIX_ALL_KIND.startswith(kind) for kind in only)
+        ):
             # Asked for every kind (a menu, a light bulb), "Fix all" is offered
             # without its edit to a client that resolves edits: the ``--fix`` loop
             # runs only if the user picks it.
-            fix_all = self._fix_all_action(uri, opened[0], linted,
-                                           later=only is None and self._resolves_edits())
+            fix_all = self._fix_all_action(
+                uri, opened[0], linted, later=only is None and self._resolves_edits()
+            )
             if fix_all is not None:
                 actions.append(fix_all)
         return actions
@@ -640,8 +699,10 @@ class TorchSeedLintServer(LanguageServer):
     def _fix_action(
         self, uri: str, path: Path, linted: Linted, d: Diagnostic, diagnostic: lsp.Diagnostic
     ) -> Optional[lsp.CodeAction]:
-        same = next((found for found in self._fixes(path, linted).diagnostics
-                     if _key(found) == _key(d)), None)
+        same = next(
+            (found for found in self._fixes(path, linted).diagnostics if _key(found) == _key(d)),
+            None,
+        )
         if same is None or same.fix is None:
             return None
         fix = same.fix
@@ -650,8 +711,13 @@ class TorchSeedLintServer(LanguageServer):
             return None
         safe = fix.applicability == Applicability.SAFE
         lines = split_lines(linted.text)
-        edits = [lsp.TextEdit(range=_range(self.codec, lines, edit.location, edit.end_location),
-                              new_text=edit.content) for edit in fix.edits]
+        edits = [
+            lsp.TextEdit(
+                range=_range(self.codec, lines, edit.location, edit.end_location),
+                new_text=edit.content,
+            )
+            for edit in fix.edits
+        ]
         return lsp.CodeAction(
             title=f"torchseedlint ({d.code}): {fix.message}" + ("" if safe else " (unsafe)"),
             kind=lsp.CodeActionKind.QuickFix,
@@ -693,11 +759,18 @@ class TorchSeedLintServer(LanguageServer):
         if not any(fix_filter(config, False)(d) for d in linted.result.diagnostics):
             return None
         if later and linted.fix_all is None:
-            return lsp.CodeAction(title="Fix all torchseedlint issues", kind=FIX_ALL_KIND,
-                                  data={"uri": uri})
+            return lsp.CodeAction(
+                title="Fix all torchseedlint issues", kind=FIX_ALL_KIND, data={"uri": uri}
+            )
         if linted.fix_all is None:
-            linted.fix_all = fix_text(linted.text, str(path), config, False,
-                                      self._fixes(path, linted).diagnostics, project.index())
+            linted.fix_all = fix_text(
+                linted.text,
+                str(path),
+                config,
+                False,
+                self._fixes(path, linted).diagnostics,
+                project.index(),
+            )
         outcome = linted.fix_all
         if outcome.text == linted.text:
             return None
@@ -705,7 +778,8 @@ class TorchSeedLintServer(LanguageServer):
             title="Fix all torchseedlint issues",
             kind=FIX_ALL_KIND,
             edit=lsp.WorkspaceEdit(
-                changes={uri: _replacement(self.codec, linted.text, outcome.text)}),
+                changes={uri: _replacement(self.codec, linted.text, outcome.text)}
+            ),
         )
 
     def resolve(self, action: lsp.CodeAction) -> lsp.CodeAction:
@@ -732,13 +806,13 @@ class TorchSeedLintServer(LanguageServer):
         for d in linted.result.diagnostics:
             rule = find_rule(d.code)
             page = rule_page(rule) if rule is not None else ""
-            if page and page not in pages and _overlaps(
-                    to_lsp(self.codec, lines, d).range, point):
+            if page and page not in pages and _overlaps(to_lsp(self.codec, lines, d).range, point):
                 pages.append(page)
         if not pages:
             return None
-        return lsp.Hover(contents=lsp.MarkupContent(
-            kind=lsp.MarkupKind.Markdown, value="\n---\n\n".join(pages)))
+        return lsp.Hover(
+            contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value="\n---\n\n".join(pages))
+        )
 
 
 def make_server() -> TorchSeedLintServer:
@@ -760,8 +834,9 @@ def make_server() -> TorchSeedLintServer:
     async def did_save(params: lsp.DidSaveTextDocumentParams) -> None:
         # A client that watches no files says nothing when a configuration file
         # is saved: look at their stamps whenever a Python file is saved.
-        if Path(to_fs_path(params.text_document.uri) or "").name in CONFIG_FILES or \
-                await server.run(server.state.settings_changed_on_disk):
+        if Path(
+            to_fs_path(params.text_document.uri) or ""
+        ).name in CONFIG_FILES or await server.run(server.state.settings_changed_on_disk):
             server.settings_changed()
             server.relint_all()
             return
@@ -791,15 +866,20 @@ def make_server() -> TorchSeedLintServer:
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(params: lsp.DidChangeWatchedFilesParams) -> None:
-        if any(Path(to_fs_path(change.uri) or "").name in CONFIG_FILES
-               for change in params.changes):
+        if any(
+            Path(to_fs_path(change.uri) or "").name in CONFIG_FILES for change in params.changes
+        ):
             server.settings_changed()
         else:
             server.files_changed()
         server.relint_all()
 
-    @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(
-        code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL_KIND], resolve_provider=True))
+    @server.feature(
+        lsp.TEXT_DOCUMENT_CODE_ACTION,
+        lsp.CodeActionOptions(
+            code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL_KIND], resolve_provider=True
+        ),
+    )
     async def code_action(params: lsp.CodeActionParams) -> List[lsp.CodeAction]:
         return await server.run(partial(server.code_actions, params))
 
@@ -817,10 +897,13 @@ def make_server() -> TorchSeedLintServer:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(
         prog="torchseedlint-server",
-        description="The torchseedlint language server (LSP over stdio).")
+        description="The torchseedlint language server (LSP over stdio).",
+    )
     # Editors' generic LSP clients often pass --stdio; stdio is the only transport.
     parser.add_argument("--stdio", action="store_true", help="Talk LSP over stdio (the default).")
-    parser.add_argument("--version", action="version", version=f"torchseedlint-server {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"torchseedlint-server {__version__}"
+    )
     parser.parse_args(argv)
     make_server().start_io()
 

@@ -27,11 +27,15 @@ def summary(
         text = f"Found {total} {noun}.\n"
     if fixable is None:
         fixes = [d.fix for d in diagnostics if d.fix is not None]
-        fixable = (sum(f.applicability == Applicability.SAFE for f in fixes),
-                   sum(f.applicability != Applicability.SAFE for f in fixes))
+        fixable = (
+            sum(f.applicability == Applicability.SAFE for f in fixes),
+            sum(f.applicability != Applicability.SAFE for f in fixes),
+        )
     now, hidden = fixable
-    hint = (f"{hidden} hidden {'fix' if hidden == 1 else 'fixes'} can be enabled with the "
-            "`--unsafe-fixes` option")
+    hint = (
+        f"{hidden} hidden {'fix' if hidden == 1 else 'fixes'} can be enabled with the "
+        "`--unsafe-fixes` option"
+    )
     if now:
         text += f"[*] {now} fixable with the `--fix` option" + (f" ({hint})" if hidden else "")
         text += ".\n"

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Callable, Dict, List, Sequence, Tuple, Type
 
-from torchseedlint.core.diagnostics import Applicability, Diagnostic
 from torchseedlint import rules as registry
+from torchseedlint.core.diagnostics import Applicability, Diagnostic
 
 if TYPE_CHECKING:
     from torchseedlint.rules.base import Rule

@@ -63,8 +63,10 @@ def rules_defined_in(module: ModuleType) -> List[Type[Rule]]:
 def _registry() -> Dict[str, Any]:
     modules = _rule_modules()
     rules = tuple(
-        sorted((rule for module in modules for rule in rules_defined_in(module)),
-               key=lambda rule: rule.code)
+        sorted(
+            (rule for module in modules for rule in rules_defined_in(module)),
+            key=lambda rule: rule.code,
+        )
     )
     return {
         "RULE_MODULES": modules,

@@ -144,10 +144,14 @@ def catalog_source() -> str:
     """The source of ``torchseedlint/rules/catalog.py``, from the registry (ruff-formatted)."""
     lines = [_CATALOG_HEADER]
     for rule in ALL_RULES:
-        words = "".join(f"                {word!r},\n".replace("'", '"')
-                        for word in sorted(rule.triggers))
-        triggers = f"frozenset(\n            {{\n{words}            }}\n        )" if words \
+        words = "".join(
+            f"                {word!r},\n".replace("'", '"') for word in sorted(rule.triggers)
+        )
+        triggers = (
+            f"frozenset(\n            {{\n{words}            }}\n        )"
+            if words
             else "frozenset()"
+        )
         lines.append(
             "    RuleEntry(\n"
             f'        code="{rule.code}",\n'

@@ -219,8 +219,11 @@ class ModuleAnalysis:
         if K.is_fabric(self.facts.resolve(receiver)):
             return True  # ``L.Fabric.seed_everything(s)``: a static method
         built = [
-            assign.value.calls[0] for assign in self.facts.assigns
-            if assign.target == receiver and assign.value.kind == "call" and assign.value.calls
+            assign.value.calls[0]
+            for assign in self.facts.assigns
+            if assign.target == receiver
+            and assign.value.kind == "call"
+            and assign.value.calls
             and (assign.scope in (call.scope, "") or receiver.startswith("self."))
         ]
         if built:
@@ -254,8 +257,10 @@ class ModuleAnalysis:
         if not raw or not self._project_star_import:
             return False
         head = raw.split(".")[0]
-        return head not in self._local_functions and head not in self.facts.classes and (
-            head != "self"
+        return (
+            head not in self._local_functions
+            and head not in self.facts.classes
+            and (head != "self")
         )
 
     def local_callee(self, call: Call) -> Optional[str]:
@@ -325,9 +330,7 @@ class ModuleAnalysis:
                     if candidate in self.facts.functions and candidate not in reachable:
                         pending.append(candidate)
                 if ref in self.facts.classes:
-                    pending += [
-                        n for n, f in self._local_functions.items() if f.class_name == ref
-                    ]
+                    pending += [n for n, f in self._local_functions.items() if f.class_name == ref]
         return reachable
 
     def runs(self, call: Call) -> bool:
@@ -400,8 +403,10 @@ class ModuleAnalysis:
             return True
         for call in self.facts.calls:
             flag = call.kwargs.get("deterministic")
-            if K.is_lightning_trainer(call.qualname) and flag is not None and (
-                flag.kind == "literal" and flag.value in (True, "warn")
+            if (
+                K.is_lightning_trainer(call.qualname)
+                and flag is not None
+                and (flag.kind == "literal" and flag.value in (True, "warn"))
             ):
                 return True
         return False
@@ -409,8 +414,7 @@ class ModuleAnalysis:
     def determinism_enabled(self) -> bool:
         """Deterministic algorithms, or at least ``cudnn.deterministic = True``."""
         return self.deterministic_algorithms_enabled() or any(
-            assign.qualname == "torch.backends.cudnn.deterministic"
-            and assign.value.value is True
+            assign.qualname == "torch.backends.cudnn.deterministic" and assign.value.value is True
             for assign in self.facts.assigns
         )
 
@@ -514,8 +518,11 @@ class ModuleAnalysis:
         if callee is not None:
             nodes.append(callee)
         if call.qualname is None and call.raw in self.facts.classes:
-            nodes += [f"{call.raw}.{m}" for m in self._main_process_methods()
-                      if f"{call.raw}.{m}" in self.facts.functions]
+            nodes += [
+                f"{call.raw}.{m}"
+                for m in self._main_process_methods()
+                if f"{call.raw}.{m}" in self.facts.functions
+            ]
         for expr in (*call.args, *call.kwargs.values()):
             if expr.kind == "name" and expr.text in self._local_functions:
                 nodes.append(expr.text)
@@ -599,7 +606,8 @@ class ModuleAnalysis:
 
     def random_transforms(self) -> List[Call]:
         return [
-            c for c in self.facts.calls
+            c
+            for c in self.facts.calls
             if c.qualname and K.transform_is_random(c.qualname, c.args, c.kwargs) and self.runs(c)
         ]
 
@@ -619,7 +627,7 @@ class ModuleAnalysis:
     def entry_point_reason(self) -> Optional[str]:
         """Why the module looks like a program, from its own code; None if it does not."""
         if self.facts.has_main_guard:
-            return "`if __name__ == \"__main__\":` block"
+            return '`if __name__ == "__main__":` block'
         draw = self.top_level_draw()
         if draw is not None:
             return f"module-level code draws: {draw.describe()}"
@@ -641,8 +649,10 @@ def num_workers_positive(call: Call) -> bool:
     expr = call.kwargs.get("num_workers")
     if expr is None:
         return False
-    if expr.kind == "literal" and isinstance(expr.value, (int, float)) and not isinstance(
-        expr.value, bool
+    if (
+        expr.kind == "literal"
+        and isinstance(expr.value, (int, float))
+        and not isinstance(expr.value, bool)
     ):
         return expr.value > 0
     return expr.kind != "none"

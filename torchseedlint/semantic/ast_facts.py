@@ -33,12 +33,19 @@ import re
 from typing import Callable, Dict, List, Optional, Tuple, Union
 
 from torchseedlint.core.diagnostics import Location
+from torchseedlint.core.text import line_offsets, location_at
 from torchseedlint.semantic.facts import (
-    Assign, Expr, Function, Import, Loop, ModuleFacts, TopStatement, _last_row,
+    Assign,
+    Expr,
+    Function,
+    Import,
+    Loop,
+    ModuleFacts,
+    TopStatement,
+    _last_row,
     _resolve_all,
 )
 from torchseedlint.semantic.walk import WalkState
-from torchseedlint.core.text import line_offsets, location_at
 
 _Literal = Union[int, float, str, bool, None]
 # Between two parts of a concatenated string, or an expression and its parentheses.
@@ -113,7 +120,8 @@ class _Collector(WalkState):
         start = self.offset(node.lineno, node.col_offset)  # type: ignore[attr-defined]
         end = self.offset(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
         if type(node) is ast.GeneratorExp or (
-                isinstance(node, ast.Tuple) and self._parenthesized(node, start)):
+            isinstance(node, ast.Tuple) and self._parenthesized(node, start)
+        ):
             # ``ast`` includes one pair of parentheses (a call's, for a lone generator).
             start = _GAP.match(self.text, start + 1).end()  # type: ignore[union-attr]
             end = max(start, self.gap_before(end - 1))
@@ -150,7 +158,7 @@ class _Collector(WalkState):
                 end -= 1
             elif char in "\r\n":
                 end -= 1
-                if char == "\n" and text[end - 1:end] == "\r":
+                if char == "\n" and text[end - 1 : end] == "\r":
                     end -= 1
                 line_start = self.line_starts[location_at(self.line_starts, end).row - 1]
                 code = _CODE.match(text, line_start, end).end()  # type: ignore[union-attr]
@@ -166,11 +174,11 @@ class _Collector(WalkState):
             start, end = self.span(node)
             return self.location(start), self.location(end)
         row, end_row = node.lineno, node.end_lineno  # type: ignore[attr-defined]
-        if self.ascii:  # most files: byte columns are character columns
-            return (Location(row, node.col_offset + 1),  # type: ignore[attr-defined]
-                    Location(end_row, node.end_col_offset + 1))  # type: ignore
-        return (Location(row, self.column(row, node.col_offset) + 1),  # type: ignore
-                Location(end_row, self.column(end_row, node.end_col_offset) + 1))  # type: ignore
+        column: int = node.col_offset  # type: ignore[attr-defined]
+        end_column: int = node.end_col_offset  # type: ignore[attr-defined]
+        if not self.ascii:  # most files are ASCII: byte columns are character columns
+            column, end_column = self.column(row, column), self.column(end_row, end_column)
+        return Location(row, column + 1), Location(end_row, end_column + 1)
 
     def text_of(self, node: ast.AST, call_open: int = -1, limit: int = 200) -> str:
         """The code of ``node`` with its own parentheses, whitespace-normalised
@@ -188,7 +196,7 @@ class _Collector(WalkState):
         parts = []
         while start < end:
             body = _STRING_PREFIX.match(text, start).end()  # type: ignore[union-attr]
-            quote = text[body:body + 3]
+            quote = text[body : body + 3]
             if quote not in ('"""', "'''"):
                 quote = text[body]
             close = body + len(quote)
@@ -230,8 +238,11 @@ class _Collector(WalkState):
                 return "literal", value  # type: ignore[return-value]
         elif isinstance(node, ast.UnaryOp) and type(node.op) is ast.USub:
             inner_kind, inner = self.literal(node.operand)
-            if inner_kind == "literal" and isinstance(inner, (int, float)) and not isinstance(
-                    inner, bool):
+            if (
+                inner_kind == "literal"
+                and isinstance(inner, (int, float))
+                and not isinstance(inner, bool)
+            ):
                 return "literal", -inner
         return "", None
 
@@ -276,7 +287,7 @@ class _Collector(WalkState):
                 elif value is not None:
                     self.walk(value)
         if scans:
-            del self.active_scans[-len(scans):]
+            del self.active_scans[-len(scans) :]
             for scan in scans:
                 scan.finish()
 
@@ -294,7 +305,7 @@ class _Collector(WalkState):
             return
         first = body[0]
         row_start = self.line_starts[first.lineno - 1]
-        if self.text[row_start:self.offset(first.lineno, first.col_offset)].strip():
+        if self.text[row_start : self.offset(first.lineno, first.col_offset)].strip():
             for stmt in body:  # ``if x: a; b``: a suite, no statement line
                 self.walk(stmt)
             return
@@ -321,9 +332,13 @@ class _Collector(WalkState):
 
     def top_simple_kind(self, group: List[ast.stmt], index: int) -> str:
         first = group[0]
-        if (index == 0 and type(first) is ast.Expr and type(first.value) is ast.Constant
-                and isinstance(first.value.value, (str, bytes))
-                and self.is_single_string(first.value)):
+        if (
+            index == 0
+            and type(first) is ast.Expr
+            and type(first.value) is ast.Constant
+            and isinstance(first.value.value, (str, bytes))
+            and self.is_single_string(first.value)
+        ):
             return "docstring"
         if type(first) is ast.ImportFrom and first.module == "__future__":
             return "future"
@@ -349,8 +364,14 @@ class _Collector(WalkState):
         qualname = f"{outer}.{name}" if outer else f"{owner}.{name}" if owner else name
         start = self.offset(node.lineno, node.col_offset)
         name_start = _DEF_NAME.match(self.text, start).end()  # type: ignore[union-attr]
-        function = Function(name, qualname, owner, self.location(name_start),
-                            bool(self.functions), tuple(a.arg for a in node.args.args))
+        function = Function(
+            name,
+            qualname,
+            owner,
+            self.location(name_start),
+            bool(self.functions),
+            tuple(a.arg for a in node.args.args),
+        )
         self.facts.functions[qualname] = function
         self.functions.append(function)
         self.walk_all(node.decorator_list)  # type: ignore[arg-type]
@@ -433,8 +454,9 @@ class _Collector(WalkState):
         self.block(node.orelse)
         self.loop_stack.pop()
 
-    def loop(self, node: Union[ast.For, ast.AsyncFor, ast.While], iter_expr: Optional[Expr],
-             target: str) -> None:
+    def loop(
+        self, node: Union[ast.For, ast.AsyncFor, ast.While], iter_expr: Optional[Expr], target: str
+    ) -> None:
         loop_id = len(self.facts.loops)
         body_start = None
         first = node.body[0]
@@ -442,8 +464,17 @@ class _Collector(WalkState):
         first_start = self.offset(first.lineno, first.col_offset)
         if not self.text[row_start:first_start].strip():  # an indented block
             body_start = self.location(first_start)
-        self.facts.loops.append(Loop(loop_id, iter_expr, target, self.locations(node)[0],
-                                     self.scope, tuple(self.loop_stack), body_start))
+        self.facts.loops.append(
+            Loop(
+                loop_id,
+                iter_expr,
+                target,
+                self.locations(node)[0],
+                self.scope,
+                tuple(self.loop_stack),
+                body_start,
+            )
+        )
         self.loop_stack.append(loop_id)
 
     def visit_assign(self, node: ast.Assign) -> None:
@@ -464,12 +495,16 @@ class _Collector(WalkState):
         if type(target) is ast.Subscript:
             index: Optional[ast.expr] = target.slice
             if type(index) is ast.Tuple and not self._parenthesized(
-                    index, self.offset(index.lineno, index.col_offset)):
+                index, self.offset(index.lineno, index.col_offset)
+            ):
                 index = index.elts[0] if len(index.elts) == 1 else None
             if index is None:
                 return
-            if (type(index) is ast.Constant and type(index.value) is str
-                    and self.is_single_string(index)):
+            if (
+                type(index) is ast.Constant
+                and type(index.value) is str
+                and self.is_single_string(index)
+            ):
                 key = index.value
             written = _dotted(target.value)
         else:
@@ -479,8 +514,18 @@ class _Collector(WalkState):
         if type(value) is ast.Call:
             self.pending_assign_target[id(value)] = written
         start, end = self.locations(target)
-        self.facts.assigns.append(Assign(written, None, self.expr(value), start, end,
-                                         self.scope, self.main_guard_depth > 0, key))
+        self.facts.assigns.append(
+            Assign(
+                written,
+                None,
+                self.expr(value),
+                start,
+                end,
+                self.scope,
+                self.main_guard_depth > 0,
+                key,
+            )
+        )
 
     def visit_import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -508,7 +553,8 @@ class _Collector(WalkState):
         for alias in node.names:
             self.facts.aliases[alias.asname or alias.name] = f"{prefix}{sep}{alias.name}"
         self.facts.imports.append(
-            Import(module, level, tuple(alias.name for alias in node.names), node.lineno))
+            Import(module, level, tuple(alias.name for alias in node.names), node.lineno)
+        )
         self.dotted_names(module)
         for alias in node.names:
             self.name(alias.name)
@@ -679,8 +725,12 @@ def _source_order(node: ast.Call) -> List[Tuple[ast.expr, Optional[str], bool]]:
         else:
             ordered.append((arg, None, False))
     keywords = [(k.value, k.arg, k.arg is None) for k in node.keywords]
-    if keywords and node.args and (node.keywords[0].lineno, node.keywords[0].col_offset) < (
-            node.args[-1].lineno, node.args[-1].col_offset):
+    if (
+        keywords
+        and node.args
+        and (node.keywords[0].lineno, node.keywords[0].col_offset)
+        < (node.args[-1].lineno, node.args[-1].col_offset)
+    ):
         position: Dict[int, Tuple[int, int]] = {}
         for arg in node.args:
             value = arg.value if type(arg) is ast.Starred else arg
@@ -691,9 +741,23 @@ def _source_order(node: ast.Call) -> List[Tuple[ast.expr, Optional[str], bool]]:
     return ordered + keywords
 
 
-_SIMPLE = (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Delete,
-           ast.Pass, ast.Break, ast.Continue, ast.Raise, ast.Assert, ast.Import, ast.ImportFrom,
-           ast.Global, ast.Nonlocal)
+_SIMPLE = (
+    ast.Expr,
+    ast.Assign,
+    ast.AugAssign,
+    ast.AnnAssign,
+    ast.Return,
+    ast.Delete,
+    ast.Pass,
+    ast.Break,
+    ast.Continue,
+    ast.Raise,
+    ast.Assert,
+    ast.Import,
+    ast.ImportFrom,
+    ast.Global,
+    ast.Nonlocal,
+)
 
 
 def _statement_groups(body: List[ast.stmt]) -> List[Union[ast.stmt, List[ast.stmt]]]:
@@ -718,8 +782,25 @@ def _statement_groups(body: List[ast.stmt]) -> List[Union[ast.stmt, List[ast.stm
 
 # Per node class, the fields that may hold nodes the walk visits: not contexts
 # (``Load``), operators or plain values (identifiers, constants, flags).
-_NOT_CHILDREN = frozenset({"ctx", "op", "ops", "type_comment", "kind", "conversion", "is_async",
-                           "level", "id", "arg", "attr", "name", "names", "module", "value"})
+_NOT_CHILDREN = frozenset(
+    {
+        "ctx",
+        "op",
+        "ops",
+        "type_comment",
+        "kind",
+        "conversion",
+        "is_async",
+        "level",
+        "id",
+        "arg",
+        "attr",
+        "name",
+        "names",
+        "module",
+        "value",
+    }
+)
 _CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
 
 
@@ -727,14 +808,22 @@ def _child_fields(cls: type) -> Tuple[str, ...]:
     fields = _CHILD_FIELDS.get(cls)
     if fields is None:
         fields = tuple(
-            name for name in cls._fields  # type: ignore[attr-defined]
-            if name not in _NOT_CHILDREN or (name == "value" and cls is not ast.Constant))
+            name
+            for name in cls._fields  # type: ignore[attr-defined]
+            if name not in _NOT_CHILDREN or (name == "value" and cls is not ast.Constant)
+        )
         _CHILD_FIELDS[cls] = fields
     return fields
 
 
-_EXPR_KINDS = {ast.Name: "name", ast.Attribute: "attribute", ast.Call: "call",
-               ast.Lambda: "lambda", ast.Set: "set", ast.SetComp: "set"}
+_EXPR_KINDS = {
+    ast.Name: "name",
+    ast.Attribute: "attribute",
+    ast.Call: "call",
+    ast.Lambda: "lambda",
+    ast.Set: "set",
+    ast.SetComp: "set",
+}
 
 _HANDLERS: Dict[type, Callable[[_Collector, ast.AST], None]] = {
     ast.Module: _Collector.module,  # type: ignore[dict-item]
@@ -768,14 +857,16 @@ for _name in ("TryStar",):
     if hasattr(ast, _name):
         _HANDLERS[getattr(ast, _name)] = _Collector.visit_try  # type: ignore[assignment]
 if hasattr(ast, "Match"):  # Python 3.10+
-    _HANDLERS.update({
-        ast.Match: _Collector.visit_match,
-        ast.MatchAs: _Collector.visit_match_as,
-        ast.MatchStar: _Collector.visit_match_star,
-        ast.MatchMapping: _Collector.visit_match_mapping,
-        ast.MatchClass: _Collector.visit_match_class,
-        ast.MatchSingleton: _Collector.visit_match_singleton,
-    })
+    _HANDLERS.update(
+        {
+            ast.Match: _Collector.visit_match,
+            ast.MatchAs: _Collector.visit_match_as,
+            ast.MatchStar: _Collector.visit_match_star,
+            ast.MatchMapping: _Collector.visit_match_mapping,
+            ast.MatchClass: _Collector.visit_match_class,
+            ast.MatchSingleton: _Collector.visit_match_singleton,
+        }
+    )
 
 
 def collect_facts_ast(text: str, path: str) -> ModuleFacts:

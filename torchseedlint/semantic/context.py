@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import FrozenSet, List, Optional, Tuple
 
 from torchseedlint.semantic.analysis import ModuleAnalysis
-from torchseedlint.settings.config import Config
 from torchseedlint.semantic.facts import ModuleFacts
 from torchseedlint.semantic.roles import ModuleRole, Role
+from torchseedlint.settings.config import Config
 
 
 @dataclass

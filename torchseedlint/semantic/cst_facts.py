@@ -12,13 +12,21 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Union
 import libcst as cst
 
 from torchseedlint.core.diagnostics import Location
+from torchseedlint.core.text import line_offsets
 from torchseedlint.semantic.facts import (
-    Assign, Expr, Function, Import, LiteralValue, Loop, ModuleFacts, TopStatement, _last_row,
+    Assign,
+    Expr,
+    Function,
+    Import,
+    LiteralValue,
+    Loop,
+    ModuleFacts,
+    TopStatement,
+    _last_row,
     _resolve_all,
 )
 from torchseedlint.semantic.libcst_compat import node_positions
 from torchseedlint.semantic.walk import WalkState
-from torchseedlint.core.text import line_offsets
 
 
 def dotted_name(node: cst.BaseExpression) -> Optional[str]:
@@ -62,11 +70,28 @@ def _literal(node: cst.BaseExpression) -> Tuple[str, LiteralValue]:
 # punctuation.
 
 _PUNCTUATION = (
-    cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline,
-    cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
-    cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.Comma, cst.Semicolon, cst.Colon, cst.Dot,
-    cst.AssignEqual, cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp,
-    cst.BaseAugOp, cst.Asynchronous, cst.ImportStar,
+    cst.BaseParenthesizableWhitespace,
+    cst.TrailingWhitespace,
+    cst.EmptyLine,
+    cst.Newline,
+    cst.LeftParen,
+    cst.RightParen,
+    cst.LeftSquareBracket,
+    cst.RightSquareBracket,
+    cst.LeftCurlyBrace,
+    cst.RightCurlyBrace,
+    cst.Comma,
+    cst.Semicolon,
+    cst.Colon,
+    cst.Dot,
+    cst.AssignEqual,
+    cst.BaseBinaryOp,
+    cst.BaseBooleanOp,
+    cst.BaseCompOp,
+    cst.BaseUnaryOp,
+    cst.BaseAugOp,
+    cst.Asynchronous,
+    cst.ImportStar,
 )
 _FIELD_ORDER: Dict[str, Tuple[str, ...]] = {
     "AnnAssign": ("target", "annotation", "equal", "value"),
@@ -109,8 +134,15 @@ _FIELD_ORDER: Dict[str, Tuple[str, ...]] = {
     "FormattedStringExpression": ("expression", "equal", "format_spec"),
     "FormattedStringText": (),
     "From": ("item",),
-    "FunctionDef": ("decorators", "asynchronous", "name", "type_parameters", "params", "returns",
-                    "body"),
+    "FunctionDef": (
+        "decorators",
+        "asynchronous",
+        "name",
+        "type_parameters",
+        "params",
+        "returns",
+        "body",
+    ),
     "GeneratorExp": ("elt", "for_in"),
     "Global": ("names",),
     "If": ("test", "body", "orelse"),
@@ -151,8 +183,14 @@ _FIELD_ORDER: Dict[str, Tuple[str, ...]] = {
     "ParamSlash": (),
     "ParamSpec": ("name",),
     "ParamStar": (),
-    "Parameters": ("posonly_params", "posonly_ind", "params", "star_arg", "kwonly_params",
-                   "star_kwarg"),
+    "Parameters": (
+        "posonly_params",
+        "posonly_ind",
+        "params",
+        "star_arg",
+        "kwonly_params",
+        "star_kwarg",
+    ),
     "Pass": (),
     "Raise": ("exc", "cause"),
     "Return": ("value",),
@@ -297,8 +335,10 @@ class _Collector(cst.CSTVisitor, WalkState):
         handlers = _HANDLERS.get(type(node))
         if handlers is None:
             name = type(node).__name__
-            handlers = (getattr(_Collector, f"visit_{name}", None),
-                        getattr(_Collector, f"leave_{name}", None))
+            handlers = (
+                getattr(_Collector, f"visit_{name}", None),
+                getattr(_Collector, f"leave_{name}", None),
+            )
             _HANDLERS[type(node)] = handlers
         visit, leave = handlers
         if visit is None or visit(self, node) is not False:
@@ -307,7 +347,7 @@ class _Collector(cst.CSTVisitor, WalkState):
         if leave is not None:
             leave(self, node)
         if scans:
-            del self.active_scans[-len(scans):]
+            del self.active_scans[-len(scans) :]
             for scan in scans:
                 scan.finish()
 
@@ -321,8 +361,9 @@ class _Collector(cst.CSTVisitor, WalkState):
 
     def _text(self, node: cst.CSTNode, limit: int = 200) -> str:
         line, column, end_line, end_column = self.positions.inclusive[id(node)]
-        code = self.source[self.line_starts[line - 1] + column:
-                           self.line_starts[end_line - 1] + end_column]
+        code = self.source[
+            self.line_starts[line - 1] + column : self.line_starts[end_line - 1] + end_column
+        ]
         text = " ".join(code.split())
         return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -447,8 +488,9 @@ class _Collector(cst.CSTVisitor, WalkState):
     def leave_While(self, original_node: cst.While) -> None:
         self.loop_stack.pop()
 
-    def _loop(self, node: Union[cst.For, cst.While], iter_expr: Optional[Expr],
-              target: str) -> None:
+    def _loop(
+        self, node: Union[cst.For, cst.While], iter_expr: Optional[Expr], target: str
+    ) -> None:
         loop_id = len(self.facts.loops)
         start, _ = self._start_end(node)
         body_start = None
@@ -483,8 +525,16 @@ class _Collector(cst.CSTVisitor, WalkState):
             self.pending_assign_target[id(value)] = written
         start, end = self._start_end(target)
         self.facts.assigns.append(
-            Assign(written, None, self._expr(value), start, end, self.scope,
-                   self.main_guard_depth > 0, key)
+            Assign(
+                written,
+                None,
+                self._expr(value),
+                start,
+                end,
+                self.scope,
+                self.main_guard_depth > 0,
+                key,
+            )
         )
 
     # --- expressions -----------------------------------------------------------

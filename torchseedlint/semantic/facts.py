@@ -26,8 +26,24 @@ from torchseedlint.core.diagnostics import Location
 # ``__slots__`` would forbid the field defaults on 3.9).
 _SLOTS: Dict[str, bool] = {"slots": True} if sys.version_info >= (3, 10) else {}
 
-_BUILTINS_OF_INTEREST = frozenset({"hash", "sorted", "list", "set", "frozenset", "enumerate",
-                                   "dict", "zip", "tuple", "iter", "sum", "int", "len", "abs"})
+_BUILTINS_OF_INTEREST = frozenset(
+    {
+        "hash",
+        "sorted",
+        "list",
+        "set",
+        "frozenset",
+        "enumerate",
+        "dict",
+        "zip",
+        "tuple",
+        "iter",
+        "sum",
+        "int",
+        "len",
+        "abs",
+    }
+)
 
 # The value of a literal the collectors evaluate without running code (``b"..."`` too).
 LiteralValue = Union[int, float, str, bytes, bool, None]
@@ -185,9 +201,15 @@ def _add_assigned_aliases(facts: ModuleFacts) -> None:
         counts[assign.target] = counts.get(assign.target, 0) + 1
     for assign in facts.assigns:
         name = assign.target
-        if (assign.scope != "" or counts[name] != 1 or "." in name or name in facts.aliases
-                or name in facts.functions or name in facts.classes
-                or assign.value.kind not in ("name", "attribute")):
+        if (
+            assign.scope != ""
+            or counts[name] != 1
+            or "." in name
+            or name in facts.aliases
+            or name in facts.functions
+            or name in facts.classes
+            or assign.value.kind not in ("name", "attribute")
+        ):
             continue
         target = facts.resolve(assign.value.text)
         if target is not None:

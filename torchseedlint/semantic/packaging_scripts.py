@@ -24,8 +24,10 @@ Script = Tuple[str, str]
 
 def console_scripts(root: Path) -> List[Script]:
     """Every console script the project at ``root`` declares; unreadable files add none."""
-    return _pyproject(root / "pyproject.toml") + _setup_cfg(root / "setup.cfg") + _setup_py(
-        root / "setup.py"
+    return (
+        _pyproject(root / "pyproject.toml")
+        + _setup_cfg(root / "setup.cfg")
+        + _setup_py(root / "setup.py")
     )
 
 
@@ -87,8 +89,9 @@ def _ini_groups(text: str) -> Dict[str, List[str]]:
         parser.read_string(text)
     except configparser.Error:
         return {}
-    return {section: [f"{k} = {v}" for k, v in parser.items(section)]
-            for section in parser.sections()}
+    return {
+        section: [f"{k} = {v}" for k, v in parser.items(section)] for section in parser.sections()
+    }
 
 
 def _parse_lines(lines: List[str]) -> List[Script]:

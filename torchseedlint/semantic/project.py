@@ -22,7 +22,14 @@ from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tup
 
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.semantic.analysis import (
-    AT_IMPORT, IMPLICIT_METHODS, Draw, DrawGraph, Draws, ImportedDraw, ModuleAnalysis, add_draws
+    AT_IMPORT,
+    IMPLICIT_METHODS,
+    Draw,
+    DrawGraph,
+    Draws,
+    ImportedDraw,
+    ModuleAnalysis,
+    add_draws,
 )
 from torchseedlint.semantic.facts import ModuleFacts
 from torchseedlint.semantic.packaging_scripts import console_scripts
@@ -41,8 +48,9 @@ _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 
 
 # ``import a.b`` / ``from .a import (b,\n c)``: one import statement, continuation included.
-_IMPORT_STATEMENT = re.compile(r"^[ \t]*(?:from[ \t]+\S+[ \t]+)?import[ \t]+(?:\([^)]*\)|[^\n]*)",
-                               re.MULTILINE)
+_IMPORT_STATEMENT = re.compile(
+    r"^[ \t]*(?:from[ \t]+\S+[ \t]+)?import[ \t]+(?:\([^)]*\)|[^\n]*)", re.MULTILINE
+)
 _WORD = re.compile(r"\w+")
 
 
@@ -260,8 +268,11 @@ class ProjectIndex:
         if function in facts.functions:
             nodes.append((symbol.module, function))
         elif len(symbol.attribute) == 1 and function in facts.classes:
-            nodes += [(symbol.module, f"{function}.{method}") for method in IMPLICIT_METHODS
-                      if f"{function}.{method}" in facts.functions]
+            nodes += [
+                (symbol.module, f"{function}.{method}")
+                for method in IMPLICIT_METHODS
+                if f"{function}.{method}" in facts.functions
+            ]
         return nodes
 
     def _solve_seeds(self) -> None:
@@ -272,9 +283,11 @@ class ProjectIndex:
         for path, facts in list(self.modules.items()):
             targets: Dict[str, Tuple[Path, str]] = {}
 
-            def project_function(name: str, path: Path = path,
-                                 targets: Dict[str, Tuple[Path, str]] = targets,
-                                 ) -> Optional[FrozenSet[str]]:
+            def project_function(
+                name: str,
+                path: Path = path,
+                targets: Dict[str, Tuple[Path, str]] = targets,
+            ) -> Optional[FrozenSet[str]]:
                 # A project function seeds what the fixpoint finds, not what its name suggests.
                 target = self._function_of(path, name)
                 if target is None:
@@ -313,8 +326,9 @@ class ProjectIndex:
             return None
         function = ".".join(symbol.attribute)
         facts = self.modules.get(symbol.module)
-        return (symbol.module, function) if facts is not None and function in facts.functions \
-            else None
+        return (
+            (symbol.module, function) if facts is not None and function in facts.functions else None
+        )
 
     # --- name resolution ---------------------------------------------------------
 
@@ -344,8 +358,10 @@ class ProjectIndex:
                 base = base.parent
             bases, shortest = [base], 0
         else:
-            if not parts or parts[0] in _STDLIB or (
-                parts[0] in K.KNOWN_PACKAGES and not self._is_project_package(parts[0])
+            if (
+                not parts
+                or parts[0] in _STDLIB
+                or (parts[0] in K.KNOWN_PACKAGES and not self._is_project_package(parts[0]))
             ):
                 return None
             bases, shortest = self._bases(directory), 1
@@ -361,7 +377,8 @@ class ProjectIndex:
         if name not in self._own_packages:
             self._own_packages[name] = any(
                 self._module_file(base, (name,)) is not None
-                for base in (self.root, self.root / "src"))
+                for base in (self.root, self.root / "src")
+            )
         return self._own_packages[name]
 
     def _module_file(self, base: Path, parts: Tuple[str, ...]) -> Optional[Path]:
@@ -470,9 +487,7 @@ class ProjectIndex:
 
         return _memoized(lookup)
 
-    def methods_lookup(
-        self, importer: Path
-    ) -> Callable[[str, Tuple[str, ...]], Optional[Draws]]:
+    def methods_lookup(self, importer: Path) -> Callable[[str, Tuple[str, ...]], Optional[Draws]]:
         """The ``imported_methods`` callback: what given methods of a project class
         draw at any depth (a dataset's ``__getitem__``, run in the loader's workers);
         None when the name is not a project class."""
@@ -488,8 +503,10 @@ class ProjectIndex:
             self._ensure_solved(symbol.module)
             draws: Draws = {}
             for method in methods:
-                add_draws(draws, self._node_draws.get(
-                    (symbol.module, f"{symbol.attribute[0]}.{method}"), {}))
+                add_draws(
+                    draws,
+                    self._node_draws.get((symbol.module, f"{symbol.attribute[0]}.{method}"), {}),
+                )
             return draws
 
         return lookup
@@ -503,7 +520,10 @@ class ProjectIndex:
             return path.name
 
     def role(
-        self, path: Path, analysis: ModuleAnalysis, configured_entry: bool = False,
+        self,
+        path: Path,
+        analysis: ModuleAnalysis,
+        configured_entry: bool = False,
         configured_test: bool = False,
     ) -> ModuleRole:
         """The module's role in this project (see ``torchseedlint.semantic.roles``)."""
@@ -516,9 +536,13 @@ class ProjectIndex:
         if program is not None and script is None and not configured_entry:
             importers = [self.display_name(p) for p in self.importers_of(path)]
         return decide_role(
-            relative, analysis.facts, configured_entry=configured_entry,
-            configured_test=configured_test, script=script[1] if script else None,
-            program_reason=program, importers=importers,
+            relative,
+            analysis.facts,
+            configured_entry=configured_entry,
+            configured_test=configured_test,
+            script=script[1] if script else None,
+            program_reason=program,
+            importers=importers,
         )
 
     def entry_functions(self, path: Path) -> Tuple[str, ...]:
@@ -561,8 +585,9 @@ class ProjectIndex:
             return list(self.modules)
         if self._project_files is None:
             # realpath, not resolve(): a symbolic-link loop must not stop the run.
-            self._project_files = [Path(os.path.realpath(p)) for p in self.list_files()
-                                   if p.endswith(".py")]
+            self._project_files = [
+                Path(os.path.realpath(p)) for p in self.list_files() if p.endswith(".py")
+            ]
         return self._project_files
 
     def _files_importing_word(self) -> Dict[str, List[Path]]:
@@ -575,8 +600,11 @@ class ProjectIndex:
                     text = path.read_text(encoding="utf-8", errors="replace")
                 except OSError:
                     continue
-                words = {word for statement in _IMPORT_STATEMENT.findall(text)
-                         for word in _WORD.findall(statement)}
+                words = {
+                    word
+                    for statement in _IMPORT_STATEMENT.findall(text)
+                    for word in _WORD.findall(statement)
+                }
                 for word in words:
                     self._import_words.setdefault(word, []).append(path)
         return self._import_words

@@ -90,6 +90,7 @@ def is_lightning_trainer(qualname: Optional[str]) -> bool:
     """``lightning.Trainer``, ``pytorch_lightning.Trainer`` and their submodule paths."""
     return _lightning_class(qualname, ("lightning", "pytorch_lightning"), "Trainer")
 
+
 CUDA_ONLY_SEEDERS = frozenset({"torch.cuda.manual_seed", "torch.cuda.manual_seed_all"})
 
 # Calls that replace a generator's state with entropy.
@@ -151,6 +152,7 @@ def lightning_cli_seeds(seed_everything_default: Optional[Expr]) -> bool:
         value.kind == "none" or (value.kind == "literal" and value.value is False)
     )
 
+
 # Top-level packages whose import paths we know; names under them that are not in
 # the tables above are *not* seeders, so the "contains seed" benefit of the doubt
 # does not apply to them.
@@ -208,10 +210,15 @@ _FUNCTIONAL_RANDOM = frozenset(
     "dropout dropout1d dropout2d dropout3d alpha_dropout feature_alpha_dropout rrelu gumbel_softmax".split()
 )
 
-_DATA_ALIASES = frozenset({
-    "torch.utils.data", "torch.utils.data.dataloader", "torch.utils.data.sampler",
-    "torch.utils.data.dataset", "torch.utils.data.distributed",
-})
+_DATA_ALIASES = frozenset(
+    {
+        "torch.utils.data",
+        "torch.utils.data.dataloader",
+        "torch.utils.data.sampler",
+        "torch.utils.data.dataset",
+        "torch.utils.data.distributed",
+    }
+)
 
 
 def data_name(qualname: Optional[str]) -> Optional[str]:
@@ -336,7 +343,7 @@ _RANDOM_TRANSFORM_NAMES = frozenset(
 
 def _torchvision_v1_transform(qualname: str) -> Optional[str]:
     for prefix in ("torchvision.transforms.", "torchvision.transforms.transforms."):
-        rest = qualname[len(prefix):] if qualname.startswith(prefix) else ""
+        rest = qualname[len(prefix) :] if qualname.startswith(prefix) else ""
         if rest and "." not in rest:
             return rest
     return None
@@ -344,7 +351,7 @@ def _torchvision_v1_transform(qualname: str) -> Optional[str]:
 
 def _torchvision_v2_transform(qualname: str) -> Optional[str]:
     prefix = "torchvision.transforms.v2."
-    rest = qualname[len(prefix):] if qualname.startswith(prefix) else ""
+    rest = qualname[len(prefix) :] if qualname.startswith(prefix) else ""
     return rest if rest and "." not in rest else None
 
 
@@ -376,9 +383,16 @@ def random_transform_rng(qualname: str, torchvision_below_0_8: bool) -> str:
 # of torchvision's signatures (the same in ``transforms`` and ``transforms.v2``).
 # Transforms whose only chance is the coin flip: ``p >= 1`` always applies them.
 _COIN_FLIP_P = {
-    "RandomHorizontalFlip": 0, "RandomVerticalFlip": 0, "RandomGrayscale": 0,
-    "RandomInvert": 0, "RandomAutocontrast": 0, "RandomEqualize": 0,
-    "RandomPosterize": 1, "RandomSolarize": 1, "RandomAdjustSharpness": 1, "RandomApply": 1,
+    "RandomHorizontalFlip": 0,
+    "RandomVerticalFlip": 0,
+    "RandomGrayscale": 0,
+    "RandomInvert": 0,
+    "RandomAutocontrast": 0,
+    "RandomEqualize": 0,
+    "RandomPosterize": 1,
+    "RandomSolarize": 1,
+    "RandomAdjustSharpness": 1,
+    "RandomApply": 1,
 }
 # Transforms that draw more once applied: only ``p <= 0`` makes them deterministic.
 _APPLY_P = {**_COIN_FLIP_P, "RandomErasing": 0, "RandomPerspective": 1}
@@ -388,7 +402,9 @@ _JITTER_CENTERS = (("brightness", 1.0), ("contrast", 1.0), ("saturation", 1.0), 
 _UNKNOWN = object()  # an argument whose value cannot be read without running code
 
 
-def _argument(args: List[Expr], kwargs: Dict[str, Expr], name: str, position: int) -> Optional[Expr]:
+def _argument(
+    args: List[Expr], kwargs: Dict[str, Expr], name: str, position: int
+) -> Optional[Expr]:
     if name in kwargs:
         return kwargs[name]
     return args[position] if position < len(args) else None
@@ -400,8 +416,11 @@ def _literal_value(expr: Optional[Expr]) -> object:
         return None
     if expr.kind == "literal":
         value = expr.value
-        return float(value) if isinstance(value, (int, float)) and not isinstance(
-            value, bool) else _UNKNOWN
+        return (
+            float(value)
+            if isinstance(value, (int, float)) and not isinstance(value, bool)
+            else _UNKNOWN
+        )
     try:
         value = ast.literal_eval(expr.text)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -463,8 +482,10 @@ def transform_is_random(qualname: str, args: List[Expr], kwargs: Dict[str, Expr]
             return True
         # RandomAffine(degrees, translate, scale, shear): any of the three draws.
         others = ("translate", "scale", "shear") if leaf == "RandomAffine" else ()
-        return any(_literal_value(_argument(args, kwargs, name, position)) is not None
-                   for position, name in enumerate(others, start=1))
+        return any(
+            _literal_value(_argument(args, kwargs, name, position)) is not None
+            for position, name in enumerate(others, start=1)
+        )
     if leaf == "ColorJitter":
         return _jitter_is_random(args, kwargs)
     if leaf == "ElasticTransform":
@@ -497,8 +518,12 @@ def is_entropy_call(qualname: str) -> bool:
     """A call whose result differs from run to run of an unseeded process."""
     if qualname in _ENTROPY_CALLS or qualname.startswith(_ENTROPY_PREFIXES):
         return True
-    return is_pyrandom_consumer(qualname) or is_numpy_consumer(qualname) or (
-        qualname.split(".")[0] == "torch" and qualname.split(".")[-1] in _TORCH_RANDOM_FUNCTIONS
+    return (
+        is_pyrandom_consumer(qualname)
+        or is_numpy_consumer(qualname)
+        or (
+            qualname.split(".")[0] == "torch" and qualname.split(".")[-1] in _TORCH_RANDOM_FUNCTIONS
+        )
     )
 
 
@@ -515,8 +540,21 @@ def leaves(names: Iterable[str]) -> FrozenSet[str]:
 
 # Every call ModuleAnalysis counts as drawing from a global RNG, or as training.
 CONSUMER_WORDS = (
-    frozenset({"init", "distributions", "random", "transforms", "augmentation", "backward",
-               "step", "fit", "DataLoader", "RandomSampler", "random_split"})
+    frozenset(
+        {
+            "init",
+            "distributions",
+            "random",
+            "transforms",
+            "augmentation",
+            "backward",
+            "step",
+            "fit",
+            "DataLoader",
+            "RandomSampler",
+            "random_split",
+        }
+    )
     | _TORCH_RANDOM_FUNCTIONS
     | _FUNCTIONAL_RANDOM
     | _TORCH_NN_RANDOM_MODULES
@@ -533,6 +571,9 @@ ENTROPY_WORDS = (
 
 # Every name ``direct_seeds`` knows (imported project seeders aside).
 SEEDER_WORDS = leaves(
-    set(SEEDERS) | DETERMINISM_CALLS | CUDA_ONLY_SEEDERS | RANDOMIZING_CALLS
+    set(SEEDERS)
+    | DETERMINISM_CALLS
+    | CUDA_ONLY_SEEDERS
+    | RANDOMIZING_CALLS
     | HELPERS_RANDOM_ON_NONE
 ) | frozenset({"seed_everything", "LightningCLI"})  # Fabric's method, a CLI that seeds

@@ -57,8 +57,11 @@ def test_code_reason(facts: ModuleFacts) -> Optional[str]:
         if any(base.rsplit(".", 1)[-1] == "TestCase" for base in bases):
             return f"`{name}` is a `TestCase`"
     uses_pytest = any(target.split(".")[0] == "pytest" for target in facts.aliases.values())
-    tests = [f.name for f in facts.functions.values()
-             if f.name.startswith("test") and f.class_name is None and not f.is_nested]
+    tests = [
+        f.name
+        for f in facts.functions.values()
+        if f.name.startswith("test") and f.class_name is None and not f.is_nested
+    ]
     if uses_pytest and tests:
         return f"pytest tests (`{tests[0]}`)"
     return None

@@ -16,8 +16,18 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import (
-    TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional,
-    Sequence, Tuple,
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    FrozenSet,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
 )
 
 if TYPE_CHECKING:
@@ -169,8 +179,10 @@ class Config:
         owner = self.owner("exclude")
         if matches_any(owner.relative(path), owner.exclude, directory):
             return True
-        return any(matches_any(config.relative(path), config.extend_exclude, directory)
-                   for config in self.chain())
+        return any(
+            matches_any(config.relative(path), config.extend_exclude, directory)
+            for config in self.chain()
+        )
 
 
 def relative_below(path: str, directory: str) -> Optional[str]:
@@ -182,7 +194,7 @@ def relative_below(path: str, directory: str) -> Optional[str]:
     prefix = directory if directory.endswith(os.sep) else directory + os.sep
     if not path.startswith(prefix):
         return None
-    rel = path[len(prefix):]
+    rel = path[len(prefix) :]
     return rel.replace(os.sep, "/") if os.sep != "/" else rel
 
 
@@ -199,7 +211,7 @@ def _expanded(pattern: str) -> List[str]:
     match = _ALTERNATIVES.search(pattern)
     if match is None:
         return [_GLUED_STARS.sub("**/*", pattern)]
-    head, tail = pattern[:match.start()], pattern[match.end():]
+    head, tail = pattern[: match.start()], pattern[match.end() :]
     return [p for choice in match.group(1).split(",") for p in _expanded(head + choice + tail)]
 
 
@@ -294,8 +306,9 @@ def _load(path: Path, extending: Tuple[Path, ...]) -> Config:
         return config
     extend = table["extend"]
     if not isinstance(extend, str):
-        raise ConfigError(f"{path}: extend must be a path such as \"../pyproject.toml\", "
-                          f"got {extend!r}")
+        raise ConfigError(
+            f'{path}: extend must be a path such as "../pyproject.toml", got {extend!r}'
+        )
     # Relative to the file that says it, as in ruff.
     base_path = Path(os.path.normpath(path.parent / os.path.expanduser(extend)))
     if not base_path.is_file():
@@ -335,8 +348,10 @@ def config_from_mapping(
 
 def _from_mapping(table: Mapping[str, Any], root: Optional[str], source: Optional[str]) -> Config:
     if "extend" in table:
-        raise ConfigError("`extend` names a file to inherit from: only a configuration "
-                          "file can use it (see load_config)")
+        raise ConfigError(
+            "`extend` names a file to inherit from: only a configuration "
+            "file can use it (see load_config)"
+        )
     unknown = sorted(set(table) - set(KNOWN_KEYS))
     if unknown:
         raise ConfigError(
@@ -352,15 +367,23 @@ def _from_mapping(table: Mapping[str, Any], root: Optional[str], source: Optiona
     for key in ("select", "fixable"):
         if key in table:
             values[key] = _strings(table, key)
-    for key in ("extend-select", "ignore", "exclude", "extend-exclude", "seed-functions",
-                "entry-points", "test-paths", "unfixable"):
+    for key in (
+        "extend-select",
+        "ignore",
+        "exclude",
+        "extend-exclude",
+        "seed-functions",
+        "entry-points",
+        "test-paths",
+        "unfixable",
+    ):
         if key in table:
             values[key.replace("-", "_")] = _strings(table, key)
     for key in ("torch-version", "torchvision-version"):
         if key in table:
             value = table[key]
             if not isinstance(value, str) or not _is_version(value):
-                raise ConfigError(f"{key} = {value!r} is not a version; give one such as \"2.3\"")
+                raise ConfigError(f'{key} = {value!r} is not a version; give one such as "2.3"')
             values[key.replace("-", "_")] = value
             provenance.append((key, f"set in {source or 'the settings'}"))
     if "respect-gitignore" in table:
@@ -371,16 +394,15 @@ def _from_mapping(table: Mapping[str, Any], root: Optional[str], source: Optiona
     if "dataloader-worker-seeding" in table:
         value = table["dataloader-worker-seeding"]
         if value not in WORKER_SEEDING_MODES:
-            raise ConfigError(f"dataloader-worker-seeding must be \"auto\" or \"always\", "
-                              f"got {value!r}")
+            raise ConfigError(
+                f'dataloader-worker-seeding must be "auto" or "always", got {value!r}'
+            )
         values["dataloader_worker_seeding"] = value
     if "per-file-ignores" in table:
         pfi = table["per-file-ignores"]
         if not isinstance(pfi, dict):
             raise ConfigError("per-file-ignores must be a table of glob = [codes]")
-        values["per_file_ignores"] = tuple(
-            (pattern, _strings(pfi, pattern)) for pattern in pfi
-        )
+        values["per_file_ignores"] = tuple((pattern, _strings(pfi, pattern)) for pattern in pfi)
     return Config(provenance=tuple(provenance), **values)
 
 
@@ -465,17 +487,25 @@ class ConfigResolver:
         configuration file name in each directory searched (present or not), and
         the files the loaded configurations ``extend``. An editor compares their
         stamps to notice a change it was not told about."""
-        candidates = [directory / name for directory in list(self._directories)
-                      for name in CONFIG_FILE_NAMES]
-        extended = [Path(base.source) for config in list(self._files.values())
-                    for base in config.chain() if base.source]
+        candidates = [
+            directory / name for directory in list(self._directories) for name in CONFIG_FILE_NAMES
+        ]
+        extended = [
+            Path(base.source)
+            for config in list(self._files.values())
+            for base in config.chain()
+            if base.source
+        ]
         return list(dict.fromkeys([*candidates, *extended]))
 
     def _search(self, directory: Path) -> Optional[Path]:
         if directory not in self._directories:
             found = config_file_in(directory)
-            if found is None and not is_repository_root(directory) and \
-                    directory.parent != directory:
+            if (
+                found is None
+                and not is_repository_root(directory)
+                and directory.parent != directory
+            ):
                 found = self._search(directory.parent)
             self._directories[directory] = found
         return self._directories[directory]

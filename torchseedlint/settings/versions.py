@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 from urllib.parse import unquote, urlparse
 
-
 from torchseedlint.settings.config import Config
 
 if sys.version_info >= (3, 11):
@@ -66,8 +65,11 @@ def requirement_lower_bound(
         return _loose_lower_bound(requirement, names)
     if canonicalize_name(parsed.name) not in names:
         return None
-    bounds = [spec.version[:-2] if spec.version.endswith(".*") else spec.version
-              for spec in parsed.specifier if spec.operator in _LOWER_BOUND_OPERATORS]
+    bounds = [
+        spec.version[:-2] if spec.version.endswith(".*") else spec.version
+        for spec in parsed.specifier
+        if spec.operator in _LOWER_BOUND_OPERATORS
+    ]
     if parsed.url:
         bounds.extend(filter(None, [_wheel_version(parsed.url)]))
     return True, _highest(bounds)
@@ -99,7 +101,7 @@ def _loose_lower_bound(
         operator = next((op for op in _LOOSE_OPERATORS if clause.startswith(op)), "")
         if operator or clause[:1].isdigit():
             # ``2.3.*`` -> 2.3; conda's ``2.0.1=py39_0`` -> 2.0.1
-            bounds.append(clause[len(operator):].strip().split("=")[0].rstrip(".*"))
+            bounds.append(clause[len(operator) :].strip().split("=")[0].rstrip(".*"))
     return True, _highest(bounds)
 
 
@@ -157,8 +159,11 @@ def _setup_cfg(path: Path) -> Iterator[str]:
     if parser.has_section("options.extras_require"):
         values.extend(value for _key, value in parser.items("options.extras_require"))
     for value in values:
-        yield from (line.strip() for line in value.replace(";", "\n;").splitlines()
-                    if line.strip() and not line.strip().startswith(";"))
+        yield from (
+            line.strip()
+            for line in value.replace(";", "\n;").splitlines()
+            if line.strip() and not line.strip().startswith(";")
+        )
 
 
 # The setup() keywords that list what the package needs to run.
@@ -190,8 +195,11 @@ def _setup_py(path: Path) -> Iterator[str]:
         for node in ast.walk(pending.pop()):
             if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
                 yield from _string_constants(node.elts)
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-                    node.func.attr in ("append", "add", "insert"):
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("append", "add", "insert")
+            ):
                 yield from _string_constants(node.args)
             elif isinstance(node, ast.Name) and node.id not in reached:
                 reached.add(node.id)
@@ -199,8 +207,11 @@ def _setup_py(path: Path) -> Iterator[str]:
 
 
 def _string_constants(nodes: Iterable[ast.expr]) -> Iterator[str]:
-    return (node.value for node in nodes
-            if isinstance(node, ast.Constant) and isinstance(node.value, str))
+    return (
+        node.value
+        for node in nodes
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    )
 
 
 def _base_name(node: ast.AST) -> str:
@@ -226,8 +237,11 @@ def _environment_yml(path: Path) -> Iterator[str]:
 
 def _declaring_files(root: Path) -> List[Tuple[Path, Any]]:
     found: List[Tuple[Path, Any]] = []
-    for name, reader in (("pyproject.toml", _pyproject_requirements), ("setup.cfg", _setup_cfg),
-                         ("setup.py", _setup_py)):
+    for name, reader in (
+        ("pyproject.toml", _pyproject_requirements),
+        ("setup.cfg", _setup_cfg),
+        ("setup.py", _setup_py),
+    ):
         if (root / name).is_file():
             found.append((root / name, reader))
     requirements = sorted(root.glob("requirements*.txt")) + sorted(root.glob("requirements/*.txt"))
@@ -256,8 +270,14 @@ def declared_versions(root: Path) -> Dict[str, Declared]:
     for path, reader in _declaring_files(root):
         try:
             requirements = list(reader(path))
-        except (OSError, UnicodeDecodeError, SyntaxError, ValueError,
-                tomllib.TOMLDecodeError, configparser.Error):
+        except (
+            OSError,
+            UnicodeDecodeError,
+            SyntaxError,
+            ValueError,
+            tomllib.TOMLDecodeError,
+            configparser.Error,
+        ):
             continue  # an unreadable file declares nothing we can use
         for requirement in requirements:
             for key, names in PACKAGES.items():
@@ -299,8 +319,11 @@ def with_inferred_versions(config: Config, root: Path) -> Config:
             changes[field_name] = found.version
             provenance[key] = f"inferred from {found.path} (`{found.requirement}`)"
             continue
-        unbounded = (f"; {found.path} declares `{found.requirement}` without a lower bound"
-                     if found is not None else "; no declared requirement found")
+        unbounded = (
+            f"; {found.path} declares `{found.requirement}` without a lower bound"
+            if found is not None
+            else "; no declared requirement found"
+        )
         installed = installed_version(names[0])
         if installed is not None:
             changes[field_name] = installed

@@ -15,9 +15,7 @@ from typing import Dict, List, Optional, Set, Tuple
 from torchseedlint.core.diagnostics import Diagnostic
 
 _CODE = r"[A-Za-z]+[0-9]+"
-NOQA = re.compile(
-    rf"#\s*noqa(?::\s*(?P<codes>{_CODE}(?:[\s,]+{_CODE})*))?", re.IGNORECASE
-)
+NOQA = re.compile(rf"#\s*noqa(?::\s*(?P<codes>{_CODE}(?:[\s,]+{_CODE})*))?", re.IGNORECASE)
 TOOL_IGNORE = re.compile(
     r"#\s*torchseedlint:\s*(?P<kind>ignore|file-ignore)\[(?P<codes>[^\]]*)\]", re.IGNORECASE
 )
@@ -80,8 +78,13 @@ def _comments(source: str) -> List[Tuple[int, int, str, bool]]:
             row, col = token.start
             own_line = previous_row != row
             found.append((row, col + 1, token.string, own_line))
-        if token.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE,
-                              tokenize.INDENT, tokenize.DEDENT):
+        if token.type not in (
+            tokenize.COMMENT,
+            tokenize.NL,
+            tokenize.NEWLINE,
+            tokenize.INDENT,
+            tokenize.DEDENT,
+        ):
             previous_row = token.end[0]
     return found
 

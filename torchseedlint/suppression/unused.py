@@ -88,7 +88,7 @@ def _removal_fix(suppression: Suppression, lines: List[str], stale: List[str]) -
         new = text[:codes_start] + ", ".join(remaining) + text[codes_end:]
         return Fix(Applicability.SAFE, f"Remove unused {label}", (Edit(new, start, end),))
     before = text[: match.start()].rstrip()
-    after = text[match.end():].strip()
+    after = text[match.end() :].strip()
     line = lines[row - 1]
     code_part = line[: column - 1]
     if before.strip("# \t") or after.strip("# \t"):
@@ -98,7 +98,12 @@ def _removal_fix(suppression: Suppression, lines: List[str], stale: List[str]) -
             new = after if after.startswith("#") else f"# {after}"
         return Fix(Applicability.SAFE, f"Remove unused {label}", (Edit(new, start, end),))
     if not code_part.strip():  # the comment is alone on its line: drop the line
-        return Fix(Applicability.SAFE, "Remove the unused suppression comment",
-                   (Edit("", Location(row, 1), Location(row + 1, 1)),))
+        return Fix(
+            Applicability.SAFE,
+            "Remove the unused suppression comment",
+            (Edit("", Location(row, 1), Location(row + 1, 1)),),
+        )
     code_end = Location(row, len(code_part.rstrip()) + 1)
-    return Fix(Applicability.SAFE, "Remove the unused suppression comment", (Edit("", code_end, end),))
+    return Fix(
+        Applicability.SAFE, "Remove the unused suppression comment", (Edit("", code_end, end),)
+    )
