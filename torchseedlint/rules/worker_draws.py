@@ -215,13 +215,7 @@ def _worker_draw_rng(call: Call) -> Optional[str]:
     qualname = call.qualname
     if qualname is None:
         return None
-    if K.is_numpy_consumer(qualname):
-        return K.NUMPY
-    if K.is_pyrandom_consumer(qualname):
-        return K.PYRANDOM
-    if K.is_torch_consumer(qualname):
-        return K.TORCH
-    return _held_transform_rng(call) or K.worker_unreseeded_rng(qualname)
+    return K.global_rng(qualname) or _held_transform_rng(call) or K.worker_unreseeded_rng(qualname)
 
 
 def _held_transform_rng(call: Call) -> Optional[str]:

@@ -304,6 +304,18 @@ _WORKER_UNRESEEDED_PREFIXES = (
 _WORKER_UNRESEEDED_NOT_DRAWS = frozenset({"seed", "set_seed", "get_global_rng", "RNG"})
 
 
+def global_rng(qualname: str) -> Optional[str]:
+    """The global RNG (Python's ``random``, NumPy's or torch's) that a call of
+    ``qualname`` draws from itself, if any."""
+    if is_pyrandom_consumer(qualname):
+        return PYRANDOM
+    if is_numpy_consumer(qualname):
+        return NUMPY
+    if is_torch_consumer(qualname):
+        return TORCH
+    return None
+
+
 def worker_unreseeded_rng(qualname: str) -> Optional[str]:
     """The library whose never-reseeded global RNG this call draws from, e.g. ``"OpenCV"``."""
     if qualname in _WORKER_UNRESEEDED_CALLS:

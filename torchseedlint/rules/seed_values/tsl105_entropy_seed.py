@@ -18,12 +18,9 @@ _ENTROPY = "entropy"
 
 def _draw_rng(qualname: str) -> Optional[str]:
     """The RNG a call draws from, ``_ENTROPY`` for OS/time entropy, None for neither."""
-    if K.is_pyrandom_consumer(qualname):
-        return K.PYRANDOM
-    if K.is_numpy_consumer(qualname):
-        return K.NUMPY
-    if K.is_torch_consumer(qualname):
-        return K.TORCH
+    rng = K.global_rng(qualname)
+    if rng is not None:
+        return rng
     return _ENTROPY if K.is_entropy_call(qualname) else None
 
 
