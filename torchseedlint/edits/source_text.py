@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import io
 import tokenize
-from typing import Dict, List, Optional
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Dict, List, Mapping, Optional
 
 from torchseedlint.core.diagnostics import Location
 from torchseedlint.core.text import line_offsets, location_at, to_offset, with_newline
@@ -21,7 +23,7 @@ class SourceText:
         self.text = text
         self.lines = text.splitlines(keepends=True)
         self._offsets = line_offsets(text)
-        self._logical: Optional[Dict[int, int]] = None
+        self._logical: Optional[Mapping[int, int]] = None
 
     def offset(self, location: Location) -> int:
         return to_offset(self._offsets, location, len(self.text))
@@ -39,7 +41,7 @@ class SourceText:
         line = self.line(row)
         return line[: len(line) - len(line.lstrip(" \t"))]
 
-    def logical_lines(self) -> Dict[int, int]:
+    def logical_lines(self) -> Mapping[int, int]:
         """First row -> last row of every logical line (statement line) of the module."""
         if self._logical is None:
             self._logical = _logical_lines(self.text)
@@ -61,12 +63,14 @@ class SourceText:
         return not before.strip() and (not after or after.startswith("#"))
 
 
-def _logical_lines(text: str) -> Dict[int, int]:
+# Several rules and fix builders of one module ask; tokenizing is the costly part.
+@lru_cache(maxsize=4)
+def _logical_lines(text: str) -> Mapping[int, int]:
     lines: Dict[int, int] = {}
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, IndentationError, SyntaxError):
-        return lines
+        return MappingProxyType(lines)
     skip = (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING)
     start: Optional[int] = None
     for token in tokens:
@@ -77,7 +81,7 @@ def _logical_lines(text: str) -> Dict[int, int]:
         if token.type == tokenize.NEWLINE:
             lines[start] = token.start[0]
             start = None
-    return lines
+    return MappingProxyType(lines)
 
 
 def replacement_rows(lines: List[str], row: int) -> str:

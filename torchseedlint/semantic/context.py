@@ -5,8 +5,8 @@ The rules and the fix builders both read a :class:`Context`; it lives below both
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import FrozenSet, List, Optional, Tuple
+from dataclasses import dataclass, field
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 from torchseedlint.semantic.analysis import ModuleAnalysis
 from torchseedlint.semantic.facts import ModuleFacts
@@ -31,6 +31,9 @@ class Context:
     codes: FrozenSet[str] = frozenset()
     torch_version: Optional[Tuple[int, ...]] = None
     torchvision_version: Optional[Tuple[int, ...]] = None
+    # What several rules work out about the same module, worked out once: key ->
+    # value, keys named by the helper that computes them.
+    memo: Dict[Tuple[str, int], Any] = field(default_factory=dict)
 
     @property
     def lines(self) -> List[str]:
