@@ -229,7 +229,10 @@ def run_rules(
     config: Config,
     result: FileResult,
     project: Optional[ProjectIndex] = None,
+    build_fixes: bool = True,
 ) -> None:
+    """Run the selected rules on one module's facts into ``result``, suppressions
+    applied; ``build_fixes=False`` leaves the diagnostics without their fixes."""
     from torchseedlint.semantic.context import Context
     from torchseedlint.semantic.roles import Role
     from torchseedlint.suppression.noqa import Suppressions, parse_suppressions
@@ -257,6 +260,7 @@ def run_rules(
         codes=frozenset(codes),
         torch_version=parse_version(config.torch_version),
         torchvision_version=parse_version(config.torchvision_version),
+        build_fixes=build_fixes,
     )
     found: List[Diagnostic] = []
     for code in codes:

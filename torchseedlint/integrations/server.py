@@ -32,13 +32,13 @@ import asyncio
 import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, TypeVar
 
-from torchseedlint import __version__
-from torchseedlint.core.diagnostics import Applicability, Diagnostic
+from torchseedlint import __version__, rules
+from torchseedlint.core.diagnostics import Applicability, Diagnostic, Fix
 from torchseedlint.core.text import line_offsets, location_at, split_lines
 from torchseedlint.edits.apply import apply_fixes
 from torchseedlint.engine.discovery import discover
@@ -229,7 +229,7 @@ class Project:
             return lint_file_text(text, str(path), config, index)
         result = FileResult(str(path))
         result.facts = facts
-        run_rules(text, facts, config, result, index)
+        run_rules(text, facts, config, result, index, build_fixes=False)
         return result
 
     def lint_with_libcst(self, path: Path, text: str) -> FileResult:
@@ -668,9 +668,11 @@ class TorchSeedLintServer(LanguageServer):
             if key not in linted.actions:
                 # A notebook fix may edit other cells too (the seeding block goes
                 # after the imports): `torchseedlint --fix` applies it to the file.
+                # Published findings carry no fix (built from libcst on demand):
+                # only a rule that has fixes sends us to libcst.
                 fix = (
                     self._fix_action(uri, opened[0], linted, d, diagnostic)
-                    if opened is not None and d.fix is not None
+                    if opened is not None and _rule_fix_safety(d) is not None
                     else None
                 )
                 noqa = self._noqa_action(uri, linted.text, d, diagnostic)
@@ -756,7 +758,7 @@ class TorchSeedLintServer(LanguageServer):
         """
         project = self.state.project_of(path)
         config = project.config_for(path)
-        if not any(fix_filter(config, False)(d) for d in linted.result.diagnostics):
+        if not any(_rule_fix_applies(config, d) for d in linted.result.diagnostics):
             return None
         if later and linted.fix_all is None:
             return lsp.CodeAction(
@@ -892,6 +894,19 @@ def make_server() -> TorchSeedLintServer:
         return await server.run(partial(server.hover, params))
 
     return server
+
+
+def _rule_fix_safety(diagnostic: Diagnostic) -> Optional[Applicability]:
+    """The safety of the fix the diagnostic's rule offers (None: it has none).
+    Published findings carry no fix: it is built from libcst when asked for."""
+    return rules.RULES_BY_CODE[diagnostic.code].fix_safety
+
+
+def _rule_fix_applies(config: Config, diagnostic: Diagnostic) -> bool:
+    """Whether ``--fix`` would apply the fix of the diagnostic's rule (safe, fixable)."""
+    safety = _rule_fix_safety(diagnostic)
+    probe = replace(diagnostic, fix=Fix(safety, "", ())) if safety is not None else diagnostic
+    return fix_filter(config, False)(probe)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

@@ -115,7 +115,7 @@ class Rule:
             location=start,
             end_location=end,
             severity=self.severity,
-            fix=fix,
+            fix=fix if ctx.build_fixes else None,
             noqa_rows=rows,
         )
 

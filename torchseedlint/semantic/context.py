@@ -31,6 +31,9 @@ class Context:
     codes: FrozenSet[str] = frozenset()
     torch_version: Optional[Tuple[int, ...]] = None
     torchvision_version: Optional[Tuple[int, ...]] = None
+    # False where no fix can be applied (the editor publishing diagnostics builds
+    # them later, from libcst, when a code action is asked for).
+    build_fixes: bool = True
     # What several rules work out about the same module, worked out once: key ->
     # value, keys named by the helper that computes them.
     memo: Dict[Tuple[str, int], Any] = field(default_factory=dict)

@@ -32,6 +32,8 @@ def _label(call: Call) -> str:
 def _block_fix(ctx: Context) -> Optional[Fix]:
     """The seeding block; with ``seed_worker`` when TSL201 reports a loader of this module,
     so that TSL101-TSL104 and TSL201 carry one identical edit."""
+    if not ctx.build_fixes:
+        return None
     return seeding_fix(ctx, worker_rngs=_reported_worker_rngs(ctx))
 
 
