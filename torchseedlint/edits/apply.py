@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import List, Sequence, Tuple
 
 from torchseedlint.core.diagnostics import Edit, Fix, Location
-from torchseedlint.core.text import line_offsets, to_offset
+from torchseedlint.core.text import ends_with_newline, line_offsets, newline_of, to_offset
 
 
 def apply_fixes(text: str, fixes: Sequence[Fix]) -> Tuple[str, List[Fix], List[Fix]]:
@@ -47,3 +47,12 @@ def _overlaps(a: Tuple[int, int, str], b: Tuple[int, int, str]) -> bool:
 def insertion(row: int, column: int, content: str) -> Edit:
     location = Location(row, column)
     return Edit(content, location, location)
+
+
+def insertion_after_line(text: str, row: int, content: str) -> Edit:
+    """An insertion at the start of the line after ``row``; past the end of a text
+    whose last line has no line ending, the text's line ending goes first."""
+    lines = text.splitlines(keepends=True)
+    if row >= len(lines) and lines and not ends_with_newline(lines[-1]):
+        content = newline_of(text) + content
+    return insertion(row + 1, 1, content)

@@ -37,8 +37,8 @@ from dataclasses import dataclass
 from typing import Callable, Dict, FrozenSet, List, Optional, Set, Tuple, TypeVar
 
 from torchseedlint.core.diagnostics import Applicability, Edit, Fix, Location
-from torchseedlint.core.text import ends_with_newline, newline_of
-from torchseedlint.edits.apply import insertion
+from torchseedlint.core.text import newline_of
+from torchseedlint.edits.apply import insertion, insertion_after_line
 from torchseedlint.edits.source_text import SourceText
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.semantic.context import Context
@@ -802,15 +802,8 @@ def _import_insertion(ctx: Context, import_row: int, imports: List[str]) -> Edit
 
 def _site_insertion(ctx: Context, site: Site, lines: List[str]) -> Edit:
     nl = newline_of(ctx.source)
-    source_lines = ctx.source.splitlines(keepends=True)
     content = "".join(f"{site.indent}{line}{nl}" for line in lines)
-    if (
-        site.after_row >= len(source_lines)
-        and source_lines
-        and not ends_with_newline(source_lines[-1])
-    ):
-        content = nl + content
-    return insertion(site.after_row + 1, 1, content)
+    return insertion_after_line(ctx.source, site.after_row, content)
 
 
 def seeding_block(ctx: Context, worker_rngs: Optional[FrozenSet[str]]) -> Optional[Block]:

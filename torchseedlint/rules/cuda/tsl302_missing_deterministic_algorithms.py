@@ -5,23 +5,14 @@ from __future__ import annotations
 import re
 from typing import Iterator, List, Optional
 
-from torchseedlint.core.diagnostics import Applicability, Diagnostic, Edit, Fix
+from torchseedlint.core.diagnostics import Applicability, Diagnostic, Fix
 from torchseedlint.core.text import line_ending
-from torchseedlint.edits.apply import insertion
+from torchseedlint.edits.apply import insertion, insertion_after_line
 from torchseedlint.rules.base import Example, Rule
 from torchseedlint.rules.cuda._shared import _CUBLAS_KEY, _CUDA, _first_import_row
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.semantic.context import Context
 from torchseedlint.semantic.facts import Call, Expr
-
-
-def _insert_after(ctx: Context, row: int, content: str) -> Edit:
-    """An insertion at the start of the line after ``row``."""
-    lines = ctx.lines
-    if row >= len(lines) and lines and not lines[-1].endswith(("\n", "\r")):
-        content = "\n" + content
-    return insertion(row + 1, 1, content)
-
 
 _CUDA_DEVICE = re.compile(r"cuda(?::\d+)?")
 
@@ -323,7 +314,7 @@ class MissingDeterministicAlgorithms(Rule):
             f'{indent}{os_alias}.environ.setdefault("{_CUBLAS_KEY}", ":4096:8"){nl}'
             f"{indent}{alias}.use_deterministic_algorithms(True){nl}"
         )
-        edits.append(_insert_after(ctx, seed.stmt_end_row, content))
+        edits.append(insertion_after_line(ctx.source, seed.stmt_end_row, content))
         return Fix(
             Applicability.UNSAFE,
             f"Insert `{alias}.use_deterministic_algorithms(True)` and set `{_CUBLAS_KEY}`",
