@@ -566,27 +566,8 @@ def _next_to_commented_seeding(src: SourceText, site: Site, limit: int) -> Site:
 
 # Every TSL101-TSL104/TSL201 diagnostic of a module asks for the same plan and
 # block: computed once per module check (its facts and settings objects identify it).
-_MEMO: Dict[str, object] = {}
-_MEMO_OWNER: List[object] = []
-
-
 def _memo(ctx: Context, key: str, compute: Callable[[], T]) -> T:
-    owner = [
-        ctx.facts,
-        ctx.config,
-        ctx.source,
-        ctx.role,
-        ctx.torch_version,
-        ctx.torchvision_version,
-    ]
-    if len(_MEMO_OWNER) != len(owner) or any(
-        a is not b and a != b for a, b in zip(_MEMO_OWNER, owner)
-    ):
-        _MEMO.clear()
-        _MEMO_OWNER[:] = owner
-    if key not in _MEMO:
-        _MEMO[key] = compute()
-    return _MEMO[key]  # type: ignore[return-value]
+    return ctx.memoized(("seeding_block", key), compute)
 
 
 def seed_plan(ctx: Context) -> Optional[SeedPlan]:

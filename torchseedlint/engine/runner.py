@@ -445,8 +445,8 @@ def lint_paths(
     with _Workers(jobs, len(files), state) as workers:
         for path, facts in zip(files, workers.map(_first_pass, files)):
             if facts is not None:
-                # No index (nor the analysis it imports) when the screen passed nothing.
-                project = project or new_project_index(root, configs, state.cache)
+                if project is None:  # no index (nor its imports) if the screen passes nothing
+                    project = new_project_index(root, configs, state.cache)
                 project.add(Path(path), facts)
         # The modules those import (left out by the text screen, or not linted),
         # read here in parallel rather than one by one by ``build``.

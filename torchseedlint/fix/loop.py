@@ -37,19 +37,23 @@ class FixOutcome:
 
 def fix_filter(config: Config, unsafe: bool) -> Callable[[Diagnostic], bool]:
     """Whether a diagnostic's fix may be applied: its safety and ``fixable``/``unfixable``."""
+    allowed = fix_allowed(config, unsafe)
+    return lambda d: d.fix is not None and allowed(d.code, d.fix.applicability)
+
+
+def fix_allowed(config: Config, unsafe: bool) -> Callable[[str, Applicability], bool]:
+    """Whether a fix of this safety for this code may be applied (``fixable``/``unfixable``)."""
     fixable = None if config.fixable is None else set(expand(config.fixable))
     unfixable = set(expand(config.unfixable))
 
-    def applicable(diagnostic: Diagnostic) -> bool:
-        fix = diagnostic.fix
+    def allowed(code: str, applicability: Applicability) -> bool:
         return (
-            fix is not None
-            and (unsafe or fix.applicability == Applicability.SAFE)
-            and (fixable is None or diagnostic.code in fixable)
-            and diagnostic.code not in unfixable
+            (unsafe or applicability == Applicability.SAFE)
+            and (fixable is None or code in fixable)
+            and code not in unfixable
         )
 
-    return applicable
+    return allowed
 
 
 def parses_and_compiles(text: str, path: str) -> bool:

@@ -32,13 +32,13 @@ import asyncio
 import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, TypeVar
 
 from torchseedlint import __version__, rules
-from torchseedlint.core.diagnostics import Applicability, Diagnostic, Fix
+from torchseedlint.core.diagnostics import Applicability, Diagnostic
 from torchseedlint.core.text import line_offsets, location_at, split_lines
 from torchseedlint.edits.apply import apply_fixes
 from torchseedlint.engine.discovery import discover
@@ -53,7 +53,12 @@ from torchseedlint.engine.runner import (
     text_facts,
 )
 from torchseedlint.fix.add_noqa import add_noqa
-from torchseedlint.fix.loop import FixOutcome, fix_filter, fix_text, parses_and_compiles
+from torchseedlint.fix.loop import (
+    FixOutcome,
+    fix_allowed,
+    fix_text,
+    parses_and_compiles,
+)
 from torchseedlint.reporters.json_format import rule_url
 from torchseedlint.rules.docs import find_rule, rule_page
 from torchseedlint.semantic.facts import ModuleFacts
@@ -905,8 +910,7 @@ def _rule_fix_safety(diagnostic: Diagnostic) -> Optional[Applicability]:
 def _rule_fix_applies(config: Config, diagnostic: Diagnostic) -> bool:
     """Whether ``--fix`` would apply the fix of the diagnostic's rule (safe, fixable)."""
     safety = _rule_fix_safety(diagnostic)
-    probe = replace(diagnostic, fix=Fix(safety, "", ())) if safety is not None else diagnostic
-    return fix_filter(config, False)(probe)
+    return safety is not None and fix_allowed(config, False)(diagnostic.code, safety)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

@@ -39,10 +39,8 @@ def worker_side_draws(ctx: Context, loader: Call) -> Optional[Dict[str, str]]:
     dataset cannot be resolved (a parameter, an imported class): see
     ``_dataset_draws``.
     """
-    key = ("worker_side_draws", loader.index)
-    if key not in ctx.memo:  # asked by TSL201, the seeding rules and their fixes
-        ctx.memo[key] = _loader_draws(ctx, loader)
-    found: Optional[Dict[str, str]] = ctx.memo[key]
+    # Asked by TSL201, the seeding rules and their fixes.
+    found = ctx.memoized(("worker_side_draws", loader.index), lambda: _loader_draws(ctx, loader))
     return dict(found) if found is not None else None
 
 

@@ -6,12 +6,14 @@ The rules and the fix builders both read a :class:`Context`; it lives below both
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, FrozenSet, List, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Hashable, List, Optional, Tuple, TypeVar, cast
 
 from torchseedlint.semantic.analysis import ModuleAnalysis
 from torchseedlint.semantic.facts import ModuleFacts
 from torchseedlint.semantic.roles import ModuleRole, Role
 from torchseedlint.settings.config import Config
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -34,9 +36,15 @@ class Context:
     # False where no fix can be applied (the editor publishing diagnostics builds
     # them later, from libcst, when a code action is asked for).
     build_fixes: bool = True
-    # What several rules work out about the same module, worked out once: key ->
-    # value, keys named by the helper that computes them.
-    memo: Dict[Tuple[str, int], Any] = field(default_factory=dict)
+    # What several rules and fix builders work out about the same module, worked
+    # out once (see ``memoized``). Not an init field: a copy of a context starts empty.
+    memo: Dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def memoized(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, once per module and ``key``."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return cast(T, self.memo[key])
 
     @property
     def lines(self) -> List[str]:
