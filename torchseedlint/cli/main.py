@@ -487,18 +487,10 @@ def _print_output(
         click.echo(text, nl=False, color=color, err=err)
 
 
-# Collect young garbage every 50,000 allocations, not every 700: each file's
-# syntax tree (tens of thousands of nodes, freed by reference counting when its
-# facts are taken) then mostly dies before a collection scans it. On the timm wheel
-# this took the collector from 33 % to 9 % of a cold run (benchmarks/RESULTS.md).
-# Set here, by the process's owner, not by the library: an editor keeps its own.
-GC_THRESHOLD = (50_000, 50, 100)
-
-
 def run() -> None:
-    import gc
+    from torchseedlint.engine.collector import tune_collector
 
-    gc.set_threshold(*GC_THRESHOLD)
+    tune_collector()
     try:
         main(prog_name="torchseedlint")
     except Exception as exc:  # noqa: BLE001 - the last line of defence: exit 2, say why

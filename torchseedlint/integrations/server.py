@@ -41,6 +41,7 @@ from torchseedlint import __version__, rules
 from torchseedlint.core.diagnostics import Applicability, Diagnostic
 from torchseedlint.core.text import line_offsets, location_at, split_lines
 from torchseedlint.edits.apply import apply_fixes
+from torchseedlint.engine.collector import keep_out_of_collections, tune_collector
 from torchseedlint.engine.discovery import discover
 from torchseedlint.engine.results import FileResult
 from torchseedlint.engine.runner import (
@@ -74,10 +75,6 @@ try:
 except ImportError:  # pragma: no cover - the message is the behaviour
     sys.exit("torchseedlint-server needs pygls: pip install 'torchseedlint[server]'")
 
-# Edits arrive a keystroke at a time: lint once typing pauses this long. Short,
-# because a lint made stale by a newer edit is not published (and one not started
-# yet is cancelled): the pause only saves work while keys repeat.
-DEBOUNCE_SECONDS = 0.05
 FIX_ALL_KIND = f"{lsp.CodeActionKind.SourceFixAll.value}.torchseedlint"
 # Files whose change changes the settings: every project is reloaded.
 CONFIG_FILES = ("pyproject.toml", "torchseedlint.toml", ".torchseedlint.toml")
@@ -219,6 +216,7 @@ class Project:
             if facts is not None:
                 index.add(path, facts)
         index.build()
+        keep_out_of_collections()
         self._index = index
         self._imported = (-1, set())
         self._behind.clear()
@@ -407,7 +405,11 @@ class TorchSeedLintServer(LanguageServer):
         self.state = Workspace()
         self.linted: Dict[str, Linted] = {}  # by document URI (a notebook's: by cell)
         self.notebooks: Set[str] = set()  # URIs of the open notebooks
-        self._pending: Dict[str, "asyncio.Task[None]"] = {}
+        # Edits arrive a keystroke at a time. A document is linted at once, with no
+        # pause to wait out; edits made while its lint runs are linted together
+        # when it ends (a result made stale by them is not published).
+        self._linting: Dict[str, "asyncio.Task[None]"] = {}
+        self._edited: Set[str] = set()  # URIs edited since their lint started
         # One thread does all linting: the kept facts and indexes are not shared
         # between threads, and the event loop stays free to take the next edit.
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="torchseedlint")
@@ -438,21 +440,28 @@ class TorchSeedLintServer(LanguageServer):
         """URIs of the open Python files (notebook cells are not among them)."""
         return [uri for uri in self.workspace.text_documents if self._text(uri) is not None]
 
-    def schedule(self, uri: str, delay: float) -> None:
-        """Lint ``uri`` after ``delay`` seconds, replacing a run not started yet."""
-        stale = self._pending.pop(uri, None)
-        if stale is not None:
-            stale.cancel()
-        self._pending[uri] = asyncio.ensure_future(self._lint_later(uri, delay))
+    def schedule(self, uri: str) -> None:
+        """Lint ``uri`` now or, while a lint of it runs, once more when that one ends."""
+        self._edited.add(uri)
+        if uri not in self._linting:
+            self._linting[uri] = asyncio.ensure_future(self._lint_while_edited(uri))
 
-    async def _lint_later(self, uri: str, delay: float) -> None:
-        if delay:
-            await asyncio.sleep(delay)
-        self._pending.pop(uri, None)
-        if uri in self.notebooks:
-            await self.lint_notebook(uri)
-        else:
-            await self.lint_and_publish(uri)
+    async def _lint_while_edited(self, uri: str) -> None:
+        try:
+            while uri in self._edited:
+                self._edited.discard(uri)
+                if uri in self.notebooks:
+                    await self.lint_notebook(uri)
+                else:
+                    await self.lint_and_publish(uri)
+        finally:
+            self._linting.pop(uri, None)
+
+    def _forget_lint(self, uri: str) -> None:
+        self._edited.discard(uri)
+        running = self._linting.pop(uri, None)
+        if running is not None:
+            running.cancel()
 
     async def lint_and_publish(self, uri: str, rescan: bool = False) -> None:
         """Lint ``uri``, then the other open files of its project whose findings moved."""
@@ -479,7 +488,7 @@ class TorchSeedLintServer(LanguageServer):
                 continue
             self.publish(linted_uri, linted_text, linted_version, result.diagnostics)
         for notebook in self.notebooks:  # they import the project's modules too
-            self.schedule(notebook, 0)
+            self.schedule(notebook)
 
     async def lint_notebook(self, uri: str) -> None:
         """Lint an open notebook as its cells read now; publish by cell."""
@@ -536,9 +545,7 @@ class TorchSeedLintServer(LanguageServer):
 
     def closed_notebook(self, params: lsp.DidCloseNotebookDocumentParams) -> None:
         self.notebooks.discard(params.notebook_document.uri)
-        pending = self._pending.pop(params.notebook_document.uri, None)
-        if pending is not None:
-            pending.cancel()
+        self._forget_lint(params.notebook_document.uri)
         for cell in params.cell_text_documents:
             self.linted.pop(cell.uri, None)
             self.text_document_publish_diagnostics(
@@ -586,9 +593,7 @@ class TorchSeedLintServer(LanguageServer):
         )
 
     def closed(self, uri: str) -> None:
-        pending = self._pending.pop(uri, None)
-        if pending is not None:
-            pending.cancel()
+        self._forget_lint(uri)
         self.linted.pop(uri, None)
         path = to_fs_path(uri)
         if path is not None:
@@ -641,7 +646,7 @@ class TorchSeedLintServer(LanguageServer):
     def relint_all(self) -> None:
         """Lint every open file and notebook again (settings or files on disk changed)."""
         for uri in [*self.open_files(), *self.notebooks]:
-            self.schedule(uri, 0)
+            self.schedule(uri)
 
     # --- code actions and hover ---------------------------------------------------------
 
@@ -835,7 +840,7 @@ def make_server() -> TorchSeedLintServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(params: lsp.DidChangeTextDocumentParams) -> None:
-        server.schedule(params.text_document.uri, DEBOUNCE_SECONDS)
+        server.schedule(params.text_document.uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     async def did_save(params: lsp.DidSaveTextDocumentParams) -> None:
@@ -860,12 +865,12 @@ def make_server() -> TorchSeedLintServer:
 
     @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_CHANGE)
     def did_change_notebook(params: lsp.DidChangeNotebookDocumentParams) -> None:
-        server.schedule(params.notebook_document.uri, DEBOUNCE_SECONDS)
+        server.schedule(params.notebook_document.uri)
 
     @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_SAVE)
     def did_save_notebook(params: lsp.DidSaveNotebookDocumentParams) -> None:
         server.files_changed()
-        server.schedule(params.notebook_document.uri, 0)
+        server.schedule(params.notebook_document.uri)
 
     @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_CLOSE)
     def did_close_notebook(params: lsp.DidCloseNotebookDocumentParams) -> None:
@@ -924,6 +929,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         "--version", action="version", version=f"torchseedlint-server {__version__}"
     )
     parser.parse_args(argv)
+    tune_collector()
     make_server().start_io()
 
 

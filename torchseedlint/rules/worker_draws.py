@@ -8,9 +8,11 @@ with the argument and dataset helpers the other DataLoader rules share.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
+from torchseedlint.core.diagnostics import Location
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.semantic.analysis import num_workers_positive
 from torchseedlint.semantic.context import Context
@@ -87,10 +89,14 @@ def _dataset_constructor(ctx: Context, loader: Call) -> Optional[Call]:
 
 
 def _call_at(ctx: Context, expr: Expr) -> Optional[Call]:
+    return ctx.memoized("calls_by_span", lambda: _calls_by_span(ctx)).get((expr.start, expr.end))
+
+
+def _calls_by_span(ctx: Context) -> Dict[Tuple[Location, Location], Call]:
+    found: Dict[Tuple[Location, Location], Call] = {}
     for call in ctx.facts.calls:
-        if call.start == expr.start and call.end == expr.end:
-            return call
-    return None
+        found.setdefault((call.start, call.end), call)
+    return found
 
 
 def _dataset_draws(ctx: Context, constructor: Call) -> Optional[Dict[str, str]]:
@@ -128,9 +134,8 @@ def _held_transform_draws(ctx: Context, expr: Expr, scope: str) -> Dict[str, str
     classes it builds), which run in the workers."""
     draws: Dict[str, str] = {}
     for span in value_spans(ctx, expr, scope):
-        for call in ctx.facts.calls:
-            if within_span(call, span):
-                _add(draws, _held_transform_rng(call), call, None)
+        for call in calls_within(ctx, span):
+            _add(draws, _held_transform_rng(call), call, None)
     _merge(draws, _callable_draws(ctx, expr, scope))
     return draws
 
@@ -361,9 +366,23 @@ def constructed_classes(ctx: Context, expr: Expr, scope: str) -> Set[str]:
     return classes
 
 
-def within_span(call: Call, span: Expr) -> bool:
-    return (
-        span.start is not None
-        and span.end is not None
-        and (span.start <= call.start and call.end <= span.end)
-    )
+def calls_within(ctx: Context, span: Expr) -> List[Call]:
+    """The module's calls inside ``span``, in the order of ``facts.calls``."""
+    if span.start is None or span.end is None:
+        return []
+    # Asked for every loader and every argument of its dataset: a scan of all
+    # calls each time made a module with many loaders quadratic.
+    starts, ordered = ctx.memoized("calls_by_start", lambda: _calls_by_start(ctx))
+    found = []
+    for index in range(bisect_left(starts, span.start), len(starts)):
+        call = ordered[index]
+        if span.end < call.start:
+            break
+        if call.end <= span.end:
+            found.append(call)
+    return sorted(found, key=lambda call: call.index)
+
+
+def _calls_by_start(ctx: Context) -> Tuple[List[Location], List[Call]]:
+    ordered = sorted(ctx.facts.calls, key=lambda call: call.start)
+    return [call.start for call in ordered], ordered

@@ -8,11 +8,11 @@ from torchseedlint.core.diagnostics import Diagnostic
 from torchseedlint.rules.base import Rule
 from torchseedlint.rules.dataloader._shared import _LOADER, _worker_init_function
 from torchseedlint.rules.worker_draws import (
+    calls_within,
     class_methods,
     constructed_classes,
     kwarg_or_arg,
     value_spans,
-    within_span,
     worker_code,
     worker_loaders,
 )
@@ -285,12 +285,15 @@ class RngObjectInDataset(Rule):
             dataset = kwarg_or_arg(loader, "dataset", 0)
             if dataset is None or _worker_init_reseeds(ctx, loader, "transform"):
                 continue
-            spans = value_spans(ctx, dataset, loader.scope)
-            for call in ctx.facts.calls:
-                if call.qualname not in K.ALBUMENTATIONS_COMPOSE or call.index in reported:
-                    continue
-                if any(within_span(call, span) for span in spans):
-                    reported.add(call.index)
+            inside = {
+                call.index: call
+                for span in value_spans(ctx, dataset, loader.scope)
+                for call in calls_within(ctx, span)
+            }
+            for index in sorted(inside):
+                call = inside[index]
+                if call.qualname in K.ALBUMENTATIONS_COMPOSE and index not in reported:
+                    reported.add(index)
                     yield self.at_call(
                         ctx,
                         call,
