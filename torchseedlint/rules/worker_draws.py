@@ -92,8 +92,8 @@ def _call_at(ctx: Context, expr: Expr) -> Optional[Call]:
     return ctx.memoized("calls_by_span", lambda: _calls_by_span(ctx)).get((expr.start, expr.end))
 
 
-def _calls_by_span(ctx: Context) -> Dict[Tuple[Location, Location], Call]:
-    found: Dict[Tuple[Location, Location], Call] = {}
+def _calls_by_span(ctx: Context) -> Dict[Tuple[Optional[Location], Optional[Location]], Call]:
+    found: Dict[Tuple[Optional[Location], Optional[Location]], Call] = {}
     for call in ctx.facts.calls:
         found.setdefault((call.start, call.end), call)
     return found
