@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import run_cli
 from torchseedlint.engine.discovery import discover
-from torchseedlint.settings.config import Config, config_from_mapping, glob_match
+from torchseedlint.settings.config import Config, config_from_mapping, glob_match, matches_any
 
 PROJECTS = Path(__file__).parents[1] / "fixtures" / "projects"
 
@@ -173,6 +173,38 @@ def test_stdin_filename_with_force_exclude_respects_gitignore(tree: Path) -> Non
 )
 def test_glob_matches_like_ruff(pattern: str, path: str, matches: bool) -> None:
     assert glob_match(path, pattern) is matches
+
+
+NAME_PATTERNS = [".mypy_cache", "build", "*_cache", "*.py", "foo.py", "venv", "#venv", "!build"]
+NAME_PATHS = [
+    "build",
+    "build/x.py",
+    "pkg/build/x.py",
+    "pkg/rebuild/x.py",
+    "x_cache",
+    "pkg/x_cache/a.py",
+    "_cache/a.txt",
+    "pkg/_cache_old/a.py",
+    "cache/a.txt",
+    "pkg/foo.py",
+    "foo.pyc",
+    "#venv/a.txt",
+    "venv",
+    "a/venv/b/c.txt",
+]
+
+
+@pytest.mark.parametrize("directory", [False, True])
+@pytest.mark.parametrize("patterns", [(p,) for p in NAME_PATTERNS] + [tuple(NAME_PATTERNS[:4])])
+def test_names_and_suffixes_match_as_pathspec_does(patterns: tuple, directory: bool) -> None:
+    """Names and ``*name`` patterns are matched without pathspec (see ``_by_kind``):
+    the same answers as pathspec itself on every path."""
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    for path in NAME_PATHS:
+        expected = spec.match_file(path + "/" if directory else path)
+        assert matches_any(path, patterns, directory) is expected, (patterns, path)
 
 
 @pytest.mark.parametrize(

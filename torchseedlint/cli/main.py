@@ -7,7 +7,6 @@ internal error.
 from __future__ import annotations
 
 import os
-import platform
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -38,13 +37,17 @@ from torchseedlint.settings.config import (
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
-def _version_text() -> str:
+def _print_version(ctx: click.Context) -> None:
+    # Worked out only when asked: importlib.metadata costs every run about 25 ms.
+    import platform
+
     # The installed distribution's version: importing libcst for it would make
     # ``--version`` as slow as a lint run.
     libcst_version = _dist_version("libcst")
-    return (
+    click.echo(
         f"torchseedlint {__version__} (libcst {libcst_version}, Python {platform.python_version()})"
     )
+    ctx.exit()
 
 
 def _dist_version(name: str) -> str:
@@ -259,7 +262,14 @@ class _Command(click.Command):
 )
 @click.option("--explain", metavar="CODE|NAME", help="Print a rule's documentation and exit.")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
-@click.version_option(__version__, "--version", message=_version_text())
+@click.option(
+    "--version",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=lambda ctx, _param, value: _print_version(ctx) if value else None,
+    help="Show the version and exit.",
+)
 def main(paths: Tuple[str, ...], **opts: Any) -> None:
     """Find nondeterministic PyTorch training code: missing seeds, unseeded workers."""
     if opts["explain"] or opts["list_rules"]:

@@ -166,7 +166,9 @@ def lint_file_text(
     facts, so what is reported is what libcst gives, by construction.
     """
     fast = use_fast_path() and not fresh
-    result = _lint_text(text, path, config, project, fresh, fast)
+    # Fixes are built by the libcst lint only: the fast one just finds out whether
+    # there is anything to report (and so to lint again).
+    result = _lint_text(text, path, config, project, fresh, fast, build_fixes=not fast)
     if (
         fast
         and result.facts is not None
@@ -183,12 +185,13 @@ def _lint_text(
     project: Optional[ProjectIndex],
     fresh: bool,
     fast: bool,
+    build_fixes: bool = True,
 ) -> FileResult:
     result = FileResult(path)
     known = project.facts_for(path) if project is not None and not fresh else None
     if known is not None:  # analysed when the project index was built: parse once
         result.facts = known
-        run_rules(text, known, config, result, project)
+        run_rules(text, known, config, result, project, build_fixes)
         return result
     codes = reported_codes(config, path)
     report_errors = PARSE_ERROR in codes
@@ -200,7 +203,7 @@ def _lint_text(
             result.diagnostics.append(facts)
         return result
     result.facts = facts
-    run_rules(text, facts, config, result, project)
+    run_rules(text, facts, config, result, project, build_fixes)
     return result
 
 

@@ -524,4 +524,36 @@ def matches_any(rel_path: str, patterns: Sequence[str], directory: bool = False)
     gets a trailing ``/``, for the patterns that name directories only)."""
     if not patterns:
         return False
-    return _spec(tuple(patterns)).match_file(rel_path + "/" if directory else rel_path)
+    names, suffixes, globs = _by_kind(tuple(patterns))
+    parts = rel_path.split("/")
+    if names.intersection(parts) or any(part.endswith(suffixes) for part in parts):
+        return True
+    return bool(globs) and _spec(globs).match_file(rel_path + "/" if directory else rel_path)
+
+
+# What makes a pattern more than a name (or ``*`` and a name): pathspec matches those.
+_GLOB_SYNTAX = re.compile(r"[*?\[\]\\/{}!#\s]|^$")
+
+
+@lru_cache(maxsize=1024)
+def _by_kind(
+    patterns: Tuple[str, ...],
+) -> Tuple[FrozenSet[str], Tuple[str, ...], Tuple[str, ...]]:
+    """``patterns`` as names, ``*name`` suffixes and the other globs.
+
+    A pattern without a slash matches a path component by itself, at any depth: a
+    name (``build``) equals one, ``*_cache`` ends one. Matching those directly spares
+    the default excludes pathspec's import and regexes. The split is exact only
+    without negations (``!name`` re-includes what an earlier pattern matched).
+    """
+    if any(pattern.startswith("!") for pattern in patterns):
+        return frozenset(), (), patterns
+    names, suffixes, globs = set(), [], []
+    for pattern in patterns:
+        if not _GLOB_SYNTAX.search(pattern):  # comments and blank lines are pathspec's
+            names.add(pattern)
+        elif pattern.startswith("*") and not _GLOB_SYNTAX.search(pattern[1:]):
+            suffixes.append(pattern[1:])
+        else:
+            globs.append(pattern)
+    return frozenset(names), tuple(suffixes), tuple(globs)
