@@ -21,6 +21,7 @@ fails they are reported as unavailable.
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime
 import os
 import platform
@@ -297,6 +298,10 @@ def verdict(ok: bool) -> str:
 
 
 def report(corpora: Sequence[str], runs: int, scales: Sequence[int]) -> str:
+    # pip compiles an installed package's bytecode, as it did for flake8's and
+    # ruff's here; a checkout may have none (PYTHONDONTWRITEBYTECODE), and then every
+    # start would compile torchseedlint from source (a small file's run: 0.46 s, not 0.37 s).
+    compileall.compile_dir(str(ROOT / "torchseedlint"), quiet=1)
     tools = tools_bin()
     # The cheapest, most telling measurements first: every row is printed as it comes.
     tables = {
