@@ -39,11 +39,12 @@ from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Set
 from torchseedlint import __version__
 from torchseedlint.engine.results import FileResult
 from torchseedlint.semantic.facts import ModuleFacts
+from torchseedlint.semantic.summary import ModuleSummary
 from torchseedlint.settings.config import Config
 
 CACHE_DIR_NAME = ".torchseedlint_cache"
 ENV_VAR = "TORCHSEEDLINT_CACHE_DIR"
-_MAGIC = b"torchseedlint-cache 2\n"
+_MAGIC = b"torchseedlint-cache 3\n"
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by torchseedlint.\n"
@@ -82,7 +83,8 @@ def stored_classes(roots: Iterable[type]) -> FrozenSet[type]:
 def _allowed() -> Dict[Tuple[str, str], type]:
     """(module, name) -> class, for exactly the classes an entry may build."""
     return {
-        (cls.__module__, cls.__qualname__): cls for cls in stored_classes((FileResult, ModuleFacts))
+        (cls.__module__, cls.__qualname__): cls
+        for cls in stored_classes((FileResult, ModuleFacts, ModuleSummary))
     }
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import (
     TYPE_CHECKING,
     Callable,
+    Dict,
     Iterable,
     Iterator,
     List,
@@ -25,6 +26,7 @@ from typing import (
     Tuple,
     TypeVar,
     Union,
+    cast,
 )
 
 from torchseedlint import rules
@@ -46,11 +48,15 @@ from torchseedlint.settings.versions import parse_version, with_inferred_version
 # whose files the screen rules out (a clean file in an editor or a hook) needs
 # none of them, and importing them costs more than such a run.
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
-
+    from torchseedlint.engine.workers import Workers
     from torchseedlint.semantic.analysis import ModuleAnalysis
     from torchseedlint.semantic.project import ProjectIndex
     from torchseedlint.semantic.roles import ModuleRole
+    from torchseedlint.semantic.summary import DrawGraph, ModuleSummary
+
+    # A file's facts from the run's first phase, with its draw graph (both from
+    # the text about to be linted).
+    Known = Tuple[ModuleFacts, DrawGraph]
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -155,26 +161,31 @@ def lint_file_text(
     config: Config,
     project: Optional[ProjectIndex] = None,
     fresh: bool = False,
+    known: Optional[Known] = None,
 ) -> FileResult:
     """Lint decoded source text; never raises for anything in the text.
 
-    ``fresh``: the text is not what the project index analysed for ``path`` (--fix
-    edited it), so parse it again, with libcst.
+    ``known``: the facts the run's first phase analysed from this very text (so
+    it is not parsed again). ``fresh``: parse it with libcst, whatever is known
+    (--fix edited it).
 
     Facts come from ``ast`` first; a file with anything to say (a diagnostic,
     reported or suppressed, or an internal error) is linted again from libcst's
     facts, so what is reported is what libcst gives, by construction.
     """
-    fast = use_fast_path() and not fresh
+    if fresh:
+        return _lint_text(text, path, config, project, None, False)
+    fast = use_fast_path()
     # Fixes are built by the libcst lint only: the fast one just finds out whether
     # there is anything to report (and so to lint again).
-    result = _lint_text(text, path, config, project, fresh, fast, build_fixes=not fast)
+    result = _lint_text(text, path, config, project, known, fast, build_fixes=not fast)
     if (
         fast
         and result.facts is not None
         and (result.diagnostics or result.suppressed or result.internal_errors)
     ):
-        result = _lint_text(text, path, config, project, True, False)
+        graph = known[1] if known is not None else None  # libcst's facts are equal
+        result = _lint_text(text, path, config, project, None, False, graph=graph)
     return result
 
 
@@ -183,15 +194,15 @@ def _lint_text(
     path: str,
     config: Config,
     project: Optional[ProjectIndex],
-    fresh: bool,
+    known: Optional[Known],
     fast: bool,
     build_fixes: bool = True,
+    graph: Optional[DrawGraph] = None,
 ) -> FileResult:
     result = FileResult(path)
-    known = project.facts_for(path) if project is not None and not fresh else None
-    if known is not None:  # analysed when the project index was built: parse once
-        result.facts = known
-        run_rules(text, known, config, result, project, build_fixes)
+    if known is not None:  # analysed in the run's first phase: parse once
+        result.facts = known[0]
+        run_rules(text, known[0], config, result, project, build_fixes, known[1])
         return result
     codes = reported_codes(config, path)
     report_errors = PARSE_ERROR in codes
@@ -203,7 +214,7 @@ def _lint_text(
             result.diagnostics.append(facts)
         return result
     result.facts = facts
-    run_rules(text, facts, config, result, project, build_fixes)
+    run_rules(text, facts, config, result, project, build_fixes, graph)
     return result
 
 
@@ -233,9 +244,11 @@ def run_rules(
     result: FileResult,
     project: Optional[ProjectIndex] = None,
     build_fixes: bool = True,
+    graph: Optional[DrawGraph] = None,
 ) -> None:
     """Run the selected rules on one module's facts into ``result``, suppressions
-    applied; ``build_fixes=False`` leaves the diagnostics without their fixes."""
+    applied; ``build_fixes=False`` leaves the diagnostics without their fixes.
+    ``graph``: the module's draw graph, if the run built it already."""
     from torchseedlint.semantic.context import Context
     from torchseedlint.semantic.roles import Role
     from torchseedlint.suppression.noqa import Suppressions, parse_suppressions
@@ -243,7 +256,7 @@ def run_rules(
 
     by_code = rules.RULES_BY_CODE
     path = result.path
-    analysis = module_analysis(facts, config, project)
+    analysis = module_analysis(facts, config, project, graph)
     role = module_role(path, analysis, config, project)
     ignored = expand(config.ignored_for(path))
     # A test is not a training run: only the tool's own rules look at it.
@@ -295,7 +308,10 @@ def run_rules(
 
 
 def module_analysis(
-    facts: ModuleFacts, config: Config, project: Optional[ProjectIndex] = None
+    facts: ModuleFacts,
+    config: Config,
+    project: Optional[ProjectIndex] = None,
+    graph: Optional[DrawGraph] = None,
 ) -> ModuleAnalysis:
     """The module's analysis, seeing into the project's other modules when there is an index."""
     from torchseedlint.semantic.analysis import ModuleAnalysis
@@ -307,7 +323,9 @@ def module_analysis(
         tuple(facts.functions) if config.is_entry_point(facts.path) else ()
     )
     if project is None:
-        return ModuleAnalysis(facts, config.seed_functions, entry_functions=entry_functions)
+        return ModuleAnalysis(
+            facts, config.seed_functions, entry_functions=entry_functions, graph=graph
+        )
     return ModuleAnalysis(
         facts,
         config.seed_functions,
@@ -315,7 +333,7 @@ def module_analysis(
         project.draws_lookup(path),
         entry_functions or project.entry_functions(path),
         project.methods_lookup(path),
-        project.graph_for(facts),
+        graph,
     )
 
 
@@ -353,7 +371,12 @@ def lint_source(
     return result.diagnostics
 
 
-def lint_path(path: str, config: Config, project: Optional[ProjectIndex] = None) -> FileResult:
+def lint_path(
+    path: str,
+    config: Config,
+    project: Optional[ProjectIndex] = None,
+    known: Optional[Known] = None,
+) -> FileResult:
     """Read, decode and lint one file; every I/O problem becomes a TSL000."""
     try:
         data = Path(path).read_bytes()
@@ -361,11 +384,15 @@ def lint_path(path: str, config: Config, project: Optional[ProjectIndex] = None)
         result = FileResult(path)
         result.diagnostics.append(parse_error(path, f"cannot read file: {exc.strerror or exc}"))
         return result
-    return lint_bytes(data, path, config, project)
+    return lint_bytes(data, path, config, project, known)
 
 
 def lint_bytes(
-    data: bytes, path: str, config: Config, project: Optional[ProjectIndex] = None
+    data: bytes,
+    path: str,
+    config: Config,
+    project: Optional[ProjectIndex] = None,
+    known: Optional[Known] = None,
 ) -> FileResult:
     """Decode and lint a file's content (``path`` names it: a .ipynb is a notebook)."""
     if path.endswith(".ipynb"):
@@ -376,7 +403,7 @@ def lint_bytes(
         result = FileResult(path)
         result.diagnostics.append(parse_error(path, str(exc)))
         return result
-    result = lint_file_text(decoded.text, path, config, project)
+    result = lint_file_text(decoded.text, path, config, project, known=known)
     result.source = decoded
     return result
 
@@ -431,7 +458,7 @@ def lint_paths(
     discovered, root, configs = _prepare_run(paths, config, force_exclude)
     files = discovered.files
     config = configs.config_for(paths[0] if paths else ".")
-    state = _RunState(configs)
+    state = _RunState(configs, configs.config_for(str(root)).seed_functions)
     run_key = ""
     if use_cache:
         used = dict.fromkeys(configs.config_for(path) for path in files)
@@ -445,32 +472,30 @@ def lint_paths(
                 cached, missing_paths=discovered.missing, config=config, configs=configs
             )
     project: Optional[ProjectIndex] = None
+    results: List[FileResult] = []
+    read: Set[Path] = set()
     with _Workers(jobs, len(files), state) as workers:
-        for path, facts in zip(files, workers.map(_first_pass, files)):
-            if facts is not None:
+        for path, summary in zip(files, workers.map(_analyse, files)):
+            if summary is not None:
                 if project is None:  # no index (nor its imports) if the screen passes nothing
                     project = new_project_index(root, configs, state.cache)
-                project.add(Path(path), facts)
+                project.add(Path(path), summary)
         # The modules those import (left out by the text screen, or not linted),
         # read here in parallel rather than one by one by ``build``.
         pending = project.unread_imports() if project is not None else []
         while project is not None and pending:
             modules = workers.map(_read_module, [str(module) for module in pending])
-            for module, facts in zip(pending, modules):
-                project.preload(module, facts)
+            for module, loaded in zip(pending, modules):
+                project.preload(module, loaded)
             pending = project.unread_imports()
-    if project is not None:
-        project.build()
-        state.project = project
-        state.reported = project.files_read()
-    results: List[FileResult] = []
-    read = set(state.reported)
-    with _Workers(jobs, len(files), state) as workers:
-        for result, analysed, loaded in workers.map(_second_pass, files):
-            if analysed and project is not None:
-                result.facts = project.facts_for(result.path)
+        if project is not None:
+            workers.prepare_linting()
+            project.build()
+            workers.share(project)
+            read = project.files_read()
+        for result, newly_read in workers.map(_second_pass, files, pinned=True):
             results.append(result)
-            read.update(loaded)
+            read.update(newly_read)
             if progress is not None:
                 progress(len(results), len(files))
     if state.cache is not None and not any(result.internal_errors for result in results):
@@ -505,112 +530,183 @@ class _RunState:
     """What both phases need, in this process or in a worker."""
 
     configs: ConfigResolver
+    seed_functions: Tuple[str, ...] = ()  # the project index's
     cache: Optional[Cache] = None
     project: Optional[ProjectIndex] = None
     # Files the project index had read before this process linted anything.
     reported: Set[Path] = field(default_factory=set)
-
-
-_WORKER_STATE: Optional[_RunState] = None
-
-
-def _set_worker_state(state: _RunState) -> None:
-    global _WORKER_STATE
-    _WORKER_STATE = state
-
-
-def _in_worker(function: Callable[[_RunState, str], T], path: str) -> T:
-    assert _WORKER_STATE is not None
-    return function(_WORKER_STATE, path)
+    # Facts of the files phase 1 analysed, until phase 2 lints them.
+    known: Dict[str, Known] = field(default_factory=dict)
 
 
 class _Workers:
-    """``map(function, paths)`` as ``function(state, path)`` in order, over ``jobs``
-    processes (forked: they inherit ``state``, project index included), or in this
-    process for one job or a run too small to pay for a pool."""
+    """``map(function, paths)`` as ``function(state, path)``, in order: in ``jobs``
+    processes that keep their state (``engine.workers``), or in this process for
+    one job or a run too small to pay for processes."""
 
     def __init__(self, jobs: int, files: int, state: _RunState) -> None:
         self.state = state
         self.jobs = min(jobs, files // _MIN_FILES_PER_PROCESS)
-        self.pool: Optional[ProcessPoolExecutor] = None
+        self.pool: Optional[Workers[_RunState]] = None
 
     def __enter__(self) -> "_Workers":
         if self.jobs > 1:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+            from torchseedlint.engine.workers import Workers
 
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else None)
-            self.pool = ProcessPoolExecutor(
-                self.jobs, mp_context=context, initializer=_set_worker_state, initargs=(self.state,)
-            )
+            self.pool = Workers(self.jobs, self.state)
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, *exc: object) -> None:
         if self.pool is not None:
-            self.pool.shutdown()
+            self.pool.close(stop=kind is not None)
 
-    def map(self, function: Callable[[_RunState, str], T], paths: List[str]) -> Iterator[T]:
+    def map(
+        self, function: Callable[[_RunState, str], T], paths: List[str], pinned: bool = False
+    ) -> Iterator[T]:
+        """``pinned``: each path to the process that took it before (its facts are there)."""
         if self.pool is None:
             return map(partial(function, self.state), paths)
-        chunk = max(1, len(paths) // (self.jobs * 8))
-        return self.pool.map(partial(_in_worker, function), paths, chunksize=chunk)
+        return self.pool.map(function, paths, pinned)
+
+    def prepare_linting(self) -> None:
+        """Let the processes import what linting a file with findings needs (libcst)
+        while this one builds the project index."""
+        if self.pool is not None:
+            self.pool.post(_import_libcst, None)
+
+    def share(self, project: ProjectIndex) -> None:
+        """Give every process the built project index."""
+        if self.pool is None:
+            self.state.project = project
+            self.state.reported = project.files_read()
+        else:
+            self.pool.broadcast(_take_project, project)
 
 
-def _first_pass(state: _RunState, path: str) -> Optional[ModuleFacts]:
+def _import_libcst(_state: _RunState, _value: None) -> None:
+    # Half a second per process, and nearly every run has a file with findings.
+    import libcst  # noqa: F401
+
+    from torchseedlint.semantic import cst_facts  # noqa: F401
+
+
+def _take_project(state: _RunState, project: ProjectIndex) -> None:
+    state.project = project
+    state.reported = project.files_read()
+    project.loader = partial(_load_module, state.cache, state.seed_functions)
+    project.list_files = partial(_project_files, str(project.root), state.configs)
+
+
+def _analyse(state: _RunState, path: str) -> Optional[ModuleSummary]:
+    """Phase 1 for one file: keep its facts here, for phase 2, and give the project
+    index its summary (None when the screen rules the file out or it cannot be analysed)."""
+    analysed = _first_pass(state, path)
+    if analysed is None:
+        return None
+    facts, graph, summary = analysed
+    state.known[path] = (facts, graph)
+    return summary
+
+
+def _first_pass(
+    state: _RunState, path: str
+) -> Optional[Tuple[ModuleFacts, DrawGraph, ModuleSummary]]:
+    """A file's facts, its draw graph and what the project index keeps of them;
+    None when the screen rules it out or it cannot be analysed."""
     config = state.configs.config_for(path)
+
+    def compute() -> Optional[Tuple[ModuleFacts, DrawGraph, ModuleSummary]]:
+        facts = screened_facts(Path(path), config)
+        if facts is None:
+            return None
+        from torchseedlint.semantic.analysis import ModuleAnalysis
+
+        graph = ModuleAnalysis(facts).draw_graph()
+        return facts, graph, summarize(facts, state.seed_functions, graph)
+
     if state.cache is None:
-        return screened_facts(Path(path), config)
-    return _cached_facts(
-        state.cache, "facts", Path(path), lambda: screened_facts(Path(path), config)
+        return compute()
+    return _cached(state.cache, "facts", Path(path), compute, _is_analysed)
+
+
+def _is_analysed(value: object) -> bool:
+    from torchseedlint.semantic.summary import DrawGraph
+
+    return (
+        isinstance(value, tuple)
+        and len(value) == 3
+        and isinstance(value[0], ModuleFacts)
+        and isinstance(value[1], DrawGraph)
+        and _is_summary(value[2])
     )
 
 
-def _second_pass(state: _RunState, path: str) -> Tuple[FileResult, bool, Set[Path]]:
-    """Lint one file; also say whether its facts are worth keeping, and which project
-    modules this process read for the first time.
+def _is_summary(value: object) -> bool:
+    from torchseedlint.semantic.summary import ModuleSummary
 
-    The facts are left out (the caller has them) so that a worker does not send them back.
-    """
-    result = lint_path(path, state.configs.config_for(path), state.project)
+    return isinstance(value, ModuleSummary)
+
+
+def _second_pass(state: _RunState, path: str) -> Tuple[FileResult, Set[Path]]:
+    """Lint one file, with the facts phase 1 left in this process; also say which
+    project modules this process read for the first time."""
+    known = state.known.pop(path, None)
+    result = lint_path(path, state.configs.config_for(path), state.project, known)
     # A file with nothing to report keeps neither its source nor its facts: what a
     # run holds grows with its findings, not with the tree.
-    quiet = not (result.diagnostics or result.suppressed or result.internal_errors)
-    analysed = result.facts is not None and not quiet
+    if not (result.diagnostics or result.suppressed or result.internal_errors):
+        result = replace(result, facts=None, source=None)
     loaded = state.project.files_read() - state.reported if state.project is not None else set()
     state.reported |= loaded
-    return replace(result, facts=None, source=None if quiet else result.source), analysed, loaded
+    return result, loaded
 
 
-def _read_module(state: _RunState, path: str) -> Optional[ModuleFacts]:
-    return _load_module(state.cache, Path(path))
+def _read_module(state: _RunState, path: str) -> Optional[ModuleSummary]:
+    return _load_module(state.cache, state.seed_functions, Path(path))
 
 
-def _load_module(cache: Optional[Cache], path: Path) -> Optional[ModuleFacts]:
-    """The project index's loader: :func:`load_facts`, through the cache."""
+def _load_module(
+    cache: Optional[Cache], seed_functions: Tuple[str, ...], path: Path
+) -> Optional[ModuleSummary]:
+    """The project index's loader: the summary of :func:`load_facts`, through the cache."""
+
+    def compute() -> Optional[ModuleSummary]:
+        facts = load_facts(path)
+        return None if facts is None else summarize(facts, seed_functions)
+
     if cache is None:
-        return load_facts(path)
-    return _cached_facts(cache, "module", path, lambda: load_facts(path))
+        return compute()
+    return _cached(cache, "module", path, compute, _is_summary)
 
 
-def _cached_facts(
-    cache: Cache, kind: str, path: Path, compute: Callable[[], Optional[ModuleFacts]]
-) -> Optional[ModuleFacts]:
+def summarize(
+    facts: ModuleFacts, seed_functions: Tuple[str, ...], graph: Optional[DrawGraph] = None
+) -> ModuleSummary:
+    from torchseedlint.semantic.project import summarize
+
+    return summarize(facts, seed_functions, graph)
+
+
+def _cached(
+    cache: Cache,
+    kind: str,
+    path: Path,
+    compute: Callable[[], Optional[T]],
+    valid: Callable[[object], bool],
+) -> Optional[T]:
+    """``compute()`` for the file's content, from the cache if stored; ``valid``
+    checks what an entry holds (None, or a value ``compute`` could return)."""
     try:
         digest = content_hash(path.read_bytes())
     except OSError:
         return compute()
     key = cache.key(kind, (str(path), digest))
     stored = cache.get(kind, key)
-    if (
-        isinstance(stored, tuple)
-        and len(stored) == 1
-        and (stored[0] is None or isinstance(stored[0], ModuleFacts))
-    ):
-        return stored[0]
-    facts = compute()
-    cache.put(kind, key, (facts,))
-    return facts
+    if isinstance(stored, tuple) and len(stored) == 1 and (stored[0] is None or valid(stored[0])):
+        return cast(Optional[T], stored[0])
+    value = compute()
+    cache.put(kind, key, (value,))
+    return value
 
 
 def _cached_run(cache: Cache, key: str, count: int) -> Optional[List[FileResult]]:
@@ -650,7 +746,7 @@ def new_project_index(
     from torchseedlint.semantic.project import ProjectIndex
 
     seed_functions = configs.config_for(str(root)).seed_functions
-    project = ProjectIndex(root, partial(_load_module, cache), seed_functions)
+    project = ProjectIndex(root, partial(_load_module, cache, seed_functions), seed_functions)
     project.list_files = partial(_project_files, str(root), configs)
     return project
 
@@ -670,14 +766,16 @@ def module_roles(
 
     discovered, root, configs = _prepare_run(list(paths), config)
     project = new_project_index(root, configs)
+    analysed: Dict[str, ModuleFacts] = {}
     for path in discovered.files:
         facts = None if path.endswith(".ipynb") else load_facts(Path(path))
         if facts is not None:
-            project.add(Path(path), facts)
+            analysed[path] = facts
+            project.add(Path(path), summarize(facts, project.seed_functions))
     project.build()
     roles = []
     for path in discovered.files:
-        facts = project.facts_for(path)
+        facts = analysed.get(path)
         if path.endswith(".ipynb"):
             roles.append((path, decide_role(path, ModuleFacts(path))))
         elif facts is not None:

@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, TypeVar
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, TypeVar
 
 from torchseedlint import __version__, rules
 from torchseedlint.core.diagnostics import Applicability, Diagnostic
@@ -62,8 +62,9 @@ from torchseedlint.fix.loop import (
 )
 from torchseedlint.reporters.json_format import rule_url
 from torchseedlint.rules.docs import find_rule, rule_page
-from torchseedlint.semantic.facts import ModuleFacts
-from torchseedlint.semantic.project import ProjectIndex
+from torchseedlint.semantic.facts import Import, ModuleFacts
+from torchseedlint.semantic.project import ProjectIndex, summarize
+from torchseedlint.semantic.summary import ModuleSummary
 from torchseedlint.settings.config import Config, ConfigError, ConfigResolver
 from torchseedlint.settings.versions import with_inferred_versions
 
@@ -102,9 +103,9 @@ def _disk_stamp(path: Path) -> Stamp:
     return ("disk", stat.st_mtime_ns, stat.st_size)
 
 
-def _imports(facts: ModuleFacts) -> List[Tuple[str, int, Tuple[str, ...]]]:
+def _imports(imports: Iterable[Import]) -> List[Tuple[str, int, Tuple[str, ...]]]:
     """What the project index resolves through a module's imports (rows left out)."""
-    return [(imp.module, imp.level, imp.names) for imp in facts.imports]
+    return [(imp.module, imp.level, imp.names) for imp in imports]
 
 
 class Project:
@@ -120,6 +121,8 @@ class Project:
         # in a run (None when the text screen rules the file out), the others those
         # of modules they import (see ``engine.screened_facts``).
         self._facts: Dict[Tuple[bool, Path], Tuple[Stamp, Optional[ModuleFacts]]] = {}
+        # The same keys -> (stamp, what the project index keeps of those facts).
+        self._summaries: Dict[Tuple[bool, Path], Tuple[Stamp, Optional[ModuleSummary]]] = {}
         self._index: Optional[ProjectIndex] = None
         # The index's imported modules, and how many modules it had then (resolving
         # names may load more).
@@ -161,9 +164,9 @@ class Project:
         the older facts of ``path``; :meth:`lint` reads the new ones."""
         if self._index is None:
             return False
-        indexed = self._index.facts_for(str(path))
+        indexed = self._index.summary(str(path))
         facts = self._facts_of(path, True)
-        if indexed is None or facts is None or _imports(facts) != _imports(indexed):
+        if indexed is None or facts is None or _imports(facts.imports) != _imports(indexed.imports):
             return False
         count, imported = self._imported
         if count != len(self._index.modules):
@@ -196,6 +199,18 @@ class Project:
         self._facts[key] = (stamp, facts)
         return facts
 
+    def _summary_of(self, path: Path, screened: bool) -> Optional[ModuleSummary]:
+        key = (screened, path)
+        stamp = self._stamp(path)
+        kept = self._summaries.get(key)
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+        facts = self._facts_of(path, screened)
+        seed_functions = self.config_for(self.root).seed_functions
+        summary = None if facts is None else summarize(facts, seed_functions)
+        self._summaries[key] = (stamp, summary)
+        return summary
+
     def index(self, exact: bool = False) -> ProjectIndex:
         """The project index, as ``lint_paths`` on the root builds it (buffers win).
 
@@ -209,12 +224,12 @@ class Project:
         files = [Path(path).resolve() for path in self._files]
         seed_functions = self.config_for(self.root).seed_functions
         index = ProjectIndex(
-            self.root, lambda path: self._facts_of(path.resolve(), False), seed_functions
+            self.root, lambda path: self._summary_of(path.resolve(), False), seed_functions
         )
         for path in dict.fromkeys([*files, *self.buffers]):
-            facts = self._facts_of(path, True)
-            if facts is not None:
-                index.add(path, facts)
+            summary = self._summary_of(path, True)
+            if summary is not None:
+                index.add(path, summary)
         index.build()
         keep_out_of_collections()
         self._index = index

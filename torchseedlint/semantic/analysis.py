@@ -13,39 +13,13 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tup
 
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.semantic.facts import Call, Expr, ModuleFacts
+from torchseedlint.semantic.summary import Draw, DrawGraph, Draws, add_draws
 
 # Answers "what does this imported function seed?" for names the module cannot
 # see into: None when unknown. The project index plugs in here. It is asked with
 # a call's qualified name, or with the name as written when no import binds it
 # (a name that may come from a star import).
 ImportedSeeds = Callable[[str], Optional[FrozenSet[str]]]
-
-
-@dataclass(frozen=True)
-class Draw:
-    """One call that draws from an RNG, for messages: the draw a finding names."""
-
-    callee: str  # as written, e.g. ``torch.randn`` or ``.normal_``
-    module: str  # dotted project module it is in; "" for the module being linted
-    row: int
-
-    def describe(self) -> str:
-        where = f" in `{self.module}`" if self.module else ""
-        return f"`{self.callee}`{where} (line {self.row})"
-
-
-# RNG -> the first draw found from it.
-Draws = Dict[str, Draw]
-
-
-def add_draws(into: Draws, more: Draws) -> bool:
-    """Add the RNGs of ``more`` that ``into`` lacks; True when something was added."""
-    added = False
-    for rng, draw in more.items():
-        if rng not in into:
-            into[rng] = draw
-            added = True
-    return added
 
 
 @dataclass(frozen=True)
@@ -75,19 +49,6 @@ IMPLICIT_METHODS = ("__init__", "__call__", "forward")
 # What a DataLoader runs of a dataset: in the main process only without workers
 # (with workers, the workers' RNGs are seeded from the loader's base seed).
 DATASET_METHODS = ("__getitem__", "__getitems__", "__iter__", "__next__")
-
-
-@dataclass
-class DrawGraph:
-    """Who draws in a module, node by node (functions, ``AT_IMPORT``, ``MAIN_BLOCK``).
-
-    Plain data built once from the facts; the project index joins the graphs of
-    all modules to answer "does this call draw, at any depth, across modules?".
-    """
-
-    direct: Dict[str, Draws]  # node -> draws of its own calls
-    local: Dict[str, List[str]]  # node -> nodes of this module it runs
-    imported: Dict[str, List[str]]  # node -> imported names it calls or passes on
 
 
 @dataclass(frozen=True)

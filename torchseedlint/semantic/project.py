@@ -1,6 +1,7 @@
 """The project index: what the project's own functions seed, across modules.
 
-Built from per-file :class:`ModuleFacts` only (no tree walks here). A call such as
+Built from per-module summaries (:mod:`torchseedlint.semantic.summary`), made
+from each module's facts where they were analysed. A call such as
 ``set_seed(0)`` in ``train.py`` is resolved to the file that defines ``set_seed``
 (through ``import a.b as c``, ``from a import f``, relative imports, star imports
 and re-exports in ``__init__.py``); what that function seeds, at any call depth
@@ -18,25 +19,29 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, TypeVar
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, TypeVar
 
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.semantic.analysis import (
     AT_IMPORT,
     IMPLICIT_METHODS,
-    Draw,
-    DrawGraph,
-    Draws,
     ImportedDraw,
     ModuleAnalysis,
-    add_draws,
 )
 from torchseedlint.semantic.facts import ModuleFacts
 from torchseedlint.semantic.packaging_scripts import console_scripts
 from torchseedlint.semantic.roles import ModuleRole, decide_role, test_code_reason, test_file_reason
+from torchseedlint.semantic.summary import (
+    Draw,
+    DrawGraph,
+    Draws,
+    ModuleSummary,
+    SeedCall,
+    add_draws,
+)
 
-# Reads and analyses one file: its facts, or None when it cannot be parsed.
-FactsLoader = Callable[[Path], Optional[ModuleFacts]]
+# Reads and analyses one file: its summary, or None when it cannot be parsed.
+SummaryLoader = Callable[[Path], Optional[ModuleSummary]]
 
 # Re-exports can chain (``pkg/__init__`` -> ``pkg/sub/__init__`` -> ...); a chain
 # longer than this is an alias cycle.
@@ -73,6 +78,59 @@ class Symbol:
     attribute: Tuple[str, ...]
 
 
+def summarize(
+    facts: ModuleFacts, seed_functions: Tuple[str, ...], graph: Optional[DrawGraph] = None
+) -> ModuleSummary:
+    """What the project index keeps of a module (``seed_functions``: the index's;
+    ``graph``: the module's draw graph, if built already)."""
+    asked: Dict[int, str] = {}
+    calling = [-1]
+
+    def ask(name: str) -> Optional[FrozenSet[str]]:
+        asked[calling[0]] = name
+        return None  # what the call seeds if ``name`` is no project function
+
+    analysis = ModuleAnalysis(facts, seed_functions, ask)
+    every: Dict[str, List[SeedCall]] = {}
+    for name, function in facts.functions.items():
+        calls = every[name] = []
+        for index in function.calls:
+            call = facts.calls[index]
+            calling[0] = index
+            seeds = analysis.direct_seeds(call)
+            names = tuple(n for n in (call.qualname, call.raw) if n is not None)
+            calls.append(SeedCall(seeds, asked.get(index), names, analysis.local_callee(call)))
+    # A call matters to the fixpoint if it seeds, asks about a name, runs a local
+    # function, or is named like a call that asks (see ``ProjectIndex._solve_seeds``).
+    asking = set(asked.values())
+    seed_calls: Dict[str, Tuple[SeedCall, ...]] = {}
+    for name, calls in every.items():
+        kept = [c for c in calls if c.seeds or c.asks or c.local or asking.intersection(c.names)]
+        if kept:
+            seed_calls[name] = tuple(kept)
+    if graph is None:
+        graph = ModuleAnalysis(facts).draw_graph()
+    # The other nodes get no draws from anywhere and give none.
+    nodes = [
+        node
+        for node, draws in graph.direct.items()
+        if draws or graph.local[node] or graph.imported[node]
+    ]
+    return ModuleSummary(
+        imports=tuple(facts.imports),
+        aliases=dict(facts.aliases),
+        functions=frozenset(facts.functions),
+        classes=frozenset(facts.classes),
+        graph=DrawGraph(
+            {node: graph.direct[node] for node in nodes},
+            {node: graph.local[node] for node in nodes},
+            {node: graph.imported[node] for node in nodes},
+        ),
+        seed_calls=seed_calls,
+        test_code=test_code_reason(facts) is not None,
+    )
+
+
 def _memoized(function: Callable[[str], T]) -> Callable[[str], T]:
     cache: Dict[str, T] = {}
 
@@ -88,13 +146,13 @@ class ProjectIndex:
     def __init__(
         self,
         root: Path,
-        loader: FactsLoader,
+        loader: SummaryLoader,
         seed_functions: Tuple[str, ...] = (),
     ) -> None:
         self.root = root.resolve()
-        self.loader = loader
+        self.loader: Optional[SummaryLoader] = loader
         self.seed_functions = seed_functions
-        self.modules: Dict[Path, ModuleFacts] = {}
+        self.modules: Dict[Path, ModuleSummary] = {}
         self._failed: Set[Path] = set()
         self._function_seeds: Dict[Tuple[Path, str], FrozenSet[str]] = {}
         # Name resolution does not depend on what functions seed: computed once.
@@ -120,18 +178,22 @@ class ProjectIndex:
         # check each per index (an editor's index is rebuilt when files change).
         self._module_files: Dict[Tuple[Path, Tuple[str, ...]], Optional[Path]] = {}
         self._project_modules: Dict[Tuple[Path, Tuple[str, ...]], Optional[Path]] = {}
-        self._graphs: Dict[Path, DrawGraph] = {}
         self._splits: Dict[Tuple[str, str], Optional[Symbol]] = {}
         self._imports: Dict[Path, List[Path]] = {}
 
+    def __getstate__(self) -> Dict[str, Any]:
+        # Sent to worker processes: the loaders read files through this process's
+        # cache and settings, and the receiving process attaches its own.
+        state = dict(self.__dict__)
+        state["loader"] = state["list_files"] = None
+        return state
+
     # --- building ----------------------------------------------------------------
 
-    def add(self, path: Path, facts: ModuleFacts) -> None:
+    def add(self, path: Path, summary: ModuleSummary) -> None:
         path = path.resolve()
-        self.modules[path] = facts
-        # What was derived from an older text of this module.
-        self._imports.pop(path, None)
-        self._graphs.pop(path, None)
+        self.modules[path] = summary
+        self._imports.pop(path, None)  # derived from an older text of this module
 
     def unread_imports(self) -> List[Path]:
         """Project files the known modules import that are not read yet: a caller
@@ -146,17 +208,12 @@ class ProjectIndex:
                     wanted.append(imported)
         return list(dict.fromkeys(wanted))
 
-    def preload(self, path: Path, facts: Optional[ModuleFacts]) -> None:
+    def preload(self, path: Path, summary: Optional[ModuleSummary]) -> None:
         """Record what the loader gave for ``path`` (None: it cannot be analysed)."""
-        if facts is None:
+        if summary is None:
             self._failed.add(path)
         else:
-            self.modules[path] = facts
-
-    def graph_for(self, facts: ModuleFacts) -> Optional[DrawGraph]:
-        """The draw graph built for these very facts, if the index built one."""
-        path = Path(facts.path).resolve()
-        return self._graphs.get(path) if self.modules.get(path) is facts else None
+            self.modules[path] = summary
 
     def files_read(self) -> Set[Path]:
         """Every file the index has read, whether it could be analysed or not."""
@@ -167,8 +224,8 @@ class ProjectIndex:
         solved does not depend on the facts of a module outside this set."""
         return {imported for path in list(self.modules) for imported in self._imported_files(path)}
 
-    def facts_for(self, path: str) -> Optional[ModuleFacts]:
-        """Facts already analysed for ``path`` (so linting it does not parse it again)."""
+    def summary(self, path: str) -> Optional[ModuleSummary]:
+        """What the index knows of ``path``, if it read it."""
         return self.modules.get(Path(path).resolve())
 
     def build(self) -> None:
@@ -180,21 +237,21 @@ class ProjectIndex:
             for imported in self._imported_files(path):
                 if imported not in seen:
                     seen.add(imported)
-                    if self._facts(imported) is not None:
+                    if self._summary(imported) is not None:
                         pending.append(imported)
         self._solve()
 
-    def _facts(self, path: Path) -> Optional[ModuleFacts]:
+    def _summary(self, path: Path) -> Optional[ModuleSummary]:
         if path in self.modules:
             return self.modules[path]
-        if path in self._failed:
+        if path in self._failed or self.loader is None:
             return None
-        facts = self.loader(path)
-        if facts is None:
+        summary = self.loader(path)
+        if summary is None:
             self._failed.add(path)
         else:
-            self.modules[path] = facts
-        return facts
+            self.modules[path] = summary
+        return summary
 
     def _imported_files(self, path: Path) -> List[Path]:
         """Project files ``path`` imports: the modules, and ``from m import sub`` submodules."""
@@ -234,10 +291,8 @@ class ProjectIndex:
         call graph (functions, classes' implicit methods, code run at import)."""
         draws: Dict[Tuple[Path, str], Draws] = {}
         edges: Dict[Tuple[Path, str], List[Tuple[Path, str]]] = {}
-        for path, facts in list(self.modules.items()):
-            graph = self._graphs.get(path)
-            if graph is None:
-                graph = self._graphs[path] = ModuleAnalysis(facts).draw_graph()
+        for path, summary in list(self.modules.items()):
+            graph = summary.graph
             module = self.display_name(path)
             for node, direct in graph.direct.items():
                 key = (path, node)
@@ -260,54 +315,45 @@ class ProjectIndex:
         symbol = self.resolve(importer, name)
         if symbol is None or symbol.module == importer or not symbol.attribute:
             return []
-        facts = self.modules.get(symbol.module)
-        if facts is None:
+        summary = self.modules.get(symbol.module)
+        if summary is None:
             return []
         nodes = [(symbol.module, AT_IMPORT)]
         function = ".".join(symbol.attribute)
-        if function in facts.functions:
+        if function in summary.functions:
             nodes.append((symbol.module, function))
-        elif len(symbol.attribute) == 1 and function in facts.classes:
+        elif len(symbol.attribute) == 1 and function in summary.classes:
             nodes += [
                 (symbol.module, f"{function}.{method}")
                 for method in IMPLICIT_METHODS
-                if f"{function}.{method}" in facts.functions
+                if f"{function}.{method}" in summary.functions
             ]
         return nodes
 
     def _solve_seeds(self) -> None:
         """What every function seeds at any depth: a fixpoint over the project's call
-        graph, each module's calls classified once."""
+        graph, from each module's summarized calls."""
         seeds: Dict[Tuple[Path, str], Set[str]] = {}
         edges: Dict[Tuple[Path, str], List[Tuple[Path, str]]] = {}
-        for path, facts in list(self.modules.items()):
+        for path, summary in list(self.modules.items()):
+            # The names this module's calls ask about that are project functions.
             targets: Dict[str, Tuple[Path, str]] = {}
-
-            def project_function(
-                name: str,
-                path: Path = path,
-                targets: Dict[str, Tuple[Path, str]] = targets,
-            ) -> Optional[FrozenSet[str]]:
-                # A project function seeds what the fixpoint finds, not what its name suggests.
-                target = self._function_of(path, name)
-                if target is None:
-                    return None
-                targets[name] = target
-                return frozenset()
-
-            analysis = ModuleAnalysis(facts, self.seed_functions, project_function)
-            for name, function in facts.functions.items():
+            for calls in summary.seed_calls.values():
+                for call in calls:
+                    if call.asks is not None and call.asks not in targets:
+                        target = self._function_of(path, call.asks)
+                        if target is not None:
+                            targets[call.asks] = target
+            for name, calls in summary.seed_calls.items():
                 key = (path, name)
                 seeds[key], edges[key] = set(), []
-                for index in function.calls:
-                    call = facts.calls[index]
-                    seeds[key] |= analysis.direct_seeds(call)
-                    local = analysis.local_callee(call)
-                    if local is not None:
-                        edges[key].append((path, local))
-                    for called in (call.qualname, call.raw):
-                        if called in targets:
-                            edges[key].append(targets[called])
+                for call in calls:
+                    # A project function seeds what the fixpoint finds, not what its name suggests.
+                    if call.asks not in targets:
+                        seeds[key] |= call.seeds
+                    if call.local is not None:
+                        edges[key].append((path, call.local))
+                    edges[key] += [targets[called] for called in call.names if called in targets]
         changed = True
         while changed:  # sets only grow: this ends
             changed = False
@@ -325,9 +371,11 @@ class ProjectIndex:
         if symbol is None or not symbol.attribute:
             return None
         function = ".".join(symbol.attribute)
-        facts = self.modules.get(symbol.module)
+        summary = self.modules.get(symbol.module)
         return (
-            (symbol.module, function) if facts is not None and function in facts.functions else None
+            (symbol.module, function)
+            if summary is not None and function in summary.functions
+            else None
         )
 
     # --- name resolution ---------------------------------------------------------
@@ -412,13 +460,13 @@ class ProjectIndex:
         return self._definition(symbol, 0) if symbol is not None else None
 
     def _definition(self, symbol: Symbol, hops: int) -> Optional[Symbol]:
-        facts = self._facts(symbol.module)
-        if facts is None or not symbol.attribute or hops > _MAX_ALIAS_HOPS:
-            return symbol if facts is not None and not symbol.attribute else None
+        summary = self._summary(symbol.module)
+        if summary is None or not symbol.attribute or hops > _MAX_ALIAS_HOPS:
+            return symbol if summary is not None and not symbol.attribute else None
         head, rest = symbol.attribute[0], symbol.attribute[1:]
-        if ".".join(symbol.attribute) in facts.functions or head in facts.classes:
+        if ".".join(symbol.attribute) in summary.functions or head in summary.classes:
             return symbol
-        target = facts.aliases.get(head)
+        target = summary.aliases.get(head)
         if target is not None:
             moved = self._split(symbol.module, ".".join((target, *rest)))
             return self._definition(moved, hops + 1) if moved is not None else None
@@ -430,17 +478,17 @@ class ProjectIndex:
     def _from_star_imports(
         self, importer: Path, attribute: Tuple[str, ...], visited: Set[Path]
     ) -> Optional[Symbol]:
-        facts = self._facts(importer)
-        if facts is None or importer in visited:
+        summary = self._summary(importer)
+        if summary is None or importer in visited:
             return None
         visited.add(importer)
-        for imp in facts.imports:
+        for imp in summary.imports:
             if imp.names != ("*",):
                 continue
             module = self._module_of(importer, "." * imp.level + imp.module)
             if module is None:
                 continue
-            exported = self._facts(module)
+            exported = self._summary(module)
             if exported is None:
                 continue
             head = attribute[0]
@@ -497,8 +545,8 @@ class ProjectIndex:
             symbol = self.resolve(importer, name)
             if symbol is None or symbol.module == importer or len(symbol.attribute) != 1:
                 return None
-            facts = self.modules.get(symbol.module)
-            if facts is None or symbol.attribute[0] not in facts.classes:
+            summary = self.modules.get(symbol.module)
+            if summary is None or symbol.attribute[0] not in summary.classes:
                 return None
             self._ensure_solved(symbol.module)
             draws: Draws = {}
@@ -572,8 +620,8 @@ class ProjectIndex:
                     continue
                 if test_file_reason(self.relative(candidate)) is not None:
                     continue
-                facts = self._facts(candidate)
-                if facts is None or test_code_reason(facts) is not None:
+                summary = self._summary(candidate)
+                if summary is None or summary.test_code:
                     continue
                 if path in self._imported_files(candidate):
                     found.append(candidate)

@@ -8,9 +8,9 @@ from typing import Dict, Iterator, List, Optional, Set
 from torchseedlint.core.diagnostics import Diagnostic
 from torchseedlint.rules.base import Example, Rule
 from torchseedlint.semantic import rng_api as K
-from torchseedlint.semantic.analysis import Draw
 from torchseedlint.semantic.context import Context
 from torchseedlint.semantic.facts import Call, Expr, ModuleFacts
+from torchseedlint.semantic.summary import Draw
 
 # ``torch.multiprocessing`` re-exports the standard library's names.
 _MP_MODULES = ("multiprocessing", "torch.multiprocessing")
