@@ -9,13 +9,16 @@ the entry with a real one.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import io
+import os
 from pathlib import Path
 from typing import Callable, Dict, List
 
 import pytest
 
 from tests.conftest import run_cli
+from torchseedlint import rules
 from torchseedlint.core.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
 from torchseedlint.engine.cache import _MAGIC, Cache, _Unpickler, stored_classes
 from torchseedlint.engine.results import FileResult
@@ -130,3 +133,18 @@ def test_a_diagnostic_and_its_fix_round_trip(tmp_path: Path) -> None:
     cache.put("run", "key", [stored])
     (loaded,) = cache.get("run", "key")
     assert loaded == stored and loaded.fix.applicability is Applicability.UNSAFE
+
+
+def test_a_changed_rule_module_invalidates_the_cache() -> None:
+    """A development checkout edits rules without a new version: every module of
+    the package (not only the engine's) is part of the cache's key."""
+    from torchseedlint.engine.cache import _code_fingerprint
+
+    rule = Path(inspect.getfile(rules.RULES_BY_CODE["TSL101"]))
+    before, stat = _code_fingerprint(), rule.stat()
+    try:
+        os.utime(rule, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        assert _code_fingerprint() != before
+    finally:
+        os.utime(rule, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert _code_fingerprint() == before

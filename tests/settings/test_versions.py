@@ -272,6 +272,35 @@ def test_installed_version_reads_metadata_without_importing_torch() -> None:
     assert (missing, imported) == ("None", "False")
 
 
+@pytest.mark.parametrize(
+    "distribution", ["torch", "libcst", "click", "Click", "pytest_lsp", "pytest-lsp", "no-such-x"]
+)
+def test_installed_version_agrees_with_importlib_metadata(distribution: str) -> None:
+    import importlib.metadata
+
+    try:
+        expected: Optional[str] = importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        expected = None
+    assert installed_version(distribution) == expected
+
+
+def test_installed_version_leaves_eggs_and_zips_to_importlib_metadata(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    egg = tmp_path / "eggs"
+    (egg / "oldpkg.egg-info").mkdir(parents=True)
+    (egg / "oldpkg.egg-info" / "PKG-INFO").write_text(
+        "Metadata-Version: 2.1\nName: oldpkg\nVersion: 0.7\n"
+    )
+    wheel = tmp_path / "wheels"
+    (wheel / "oldpkg-9.9.dist-info").mkdir(parents=True)  # later on the path: not the one used
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "missing"), str(egg), str(wheel)])
+    assert installed_version("oldpkg") == "0.7"
+    monkeypatch.setattr(sys, "path", [str(wheel), str(egg)])
+    assert installed_version("oldpkg") == "9.9"
+
+
 def test_lint_source_on_a_string_does_not_read_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

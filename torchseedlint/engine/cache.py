@@ -107,7 +107,7 @@ def content_hash(data: bytes) -> str:
 def _code_fingerprint() -> str:
     """The tool's own source files (names, sizes, times): a development checkout
     that changes a rule without a new version must not reuse old results."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # torchseedlint/, every subpackage
     parts = []
     for path in sorted(package.rglob("*.py")):
         stat = path.stat()

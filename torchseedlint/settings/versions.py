@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import os
 import re
 import sys
 from collections import defaultdict
@@ -113,7 +114,31 @@ def _highest(bounds: List[str]) -> Optional[str]:
 
 def installed_version(distribution: str) -> Optional[str]:
     """The version of ``distribution`` installed in this environment, from its
-    metadata (nothing is imported); None when it is not installed."""
+    metadata (nothing is imported); None when it is not installed.
+
+    Every run asks, and importing ``importlib.metadata`` costs more than the rest
+    of a cached run's settings: a wheel's install is found as it would find it,
+    the first ``<name>-<version>.dist-info`` folder on ``sys.path``. Anything else
+    there (an egg, a zip) is left to ``importlib.metadata``.
+    """
+    prefix = re.sub(r"[-_.]+", "_", distribution).lower() + "-"
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            if os.path.isfile(entry):  # a zip archive on the path
+                return _metadata_version(distribution)
+            continue
+        for name in names:
+            lowered = name.lower()
+            if lowered.startswith(prefix) and lowered.endswith(".dist-info"):
+                return name[len(prefix) : -len(".dist-info")]
+            if lowered.startswith(prefix[:-1]) and lowered.endswith((".egg-info", ".egg")):
+                return _metadata_version(distribution)
+    return None
+
+
+def _metadata_version(distribution: str) -> Optional[str]:
     import importlib.metadata
 
     try:
