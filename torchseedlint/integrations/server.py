@@ -141,8 +141,8 @@ class Project:
     def set_buffer(self, path: Path, text: Optional[str]) -> bool:
         """An open file's text (None: closed, the file on disk counts again).
 
-        True when the index must be rebuilt, so that other files' findings may
-        change; False when it stays valid (see :meth:`_keeps_index`).
+        True when other files' findings may change (the index is updated with the
+        new text); False when the index stays valid (see :meth:`_keeps_index`).
         """
         if text is None:
             self.buffers.pop(path, None)
@@ -154,7 +154,11 @@ class Project:
             if self._keeps_index(path):
                 self._behind.add(path)
                 return False
-        self._index = None
+        if self._index is not None and self._files is not None:
+            # Other modules' summaries stand: change this one, solve again.
+            self._index.update(path, self._summary_of(path, True))
+            self._imported = (-1, set())
+            self._behind.discard(path)
         return True
 
     def _keeps_index(self, path: Path) -> bool:

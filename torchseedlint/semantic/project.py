@@ -195,6 +195,22 @@ class ProjectIndex:
         self.modules[path] = summary
         self._imports.pop(path, None)  # derived from an older text of this module
 
+    def update(self, path: Path, summary: Optional[ModuleSummary]) -> None:
+        """A module's text changed (an editor's buffer): keep what the filesystem
+        gave, and solve again when next asked. None: the text screen rules the
+        module out, so the loader reads it again if another module imports it."""
+        path = path.resolve()
+        self.modules.pop(path, None)
+        self._failed.discard(path)
+        self._imports.pop(path, None)
+        self._scanned.discard(path)
+        if summary is not None:
+            self.modules[path] = summary
+        # Answers that read the module's names or imports, and what was solved.
+        self._resolved.clear()
+        self._importers.clear()
+        self._solved = set()
+
     def unread_imports(self) -> List[Path]:
         """Project files the known modules import that are not read yet: a caller
         with several processes reads them in parallel (``preload``) before ``build``."""
