@@ -249,6 +249,42 @@ def test_parallel_results_equal_one_process(fixture_tree: Path) -> None:
     assert [r.diagnostics for r in one.files] == [r.diagnostics for r in two.files]
 
 
+@pytest.mark.parametrize("budget", ["0", "3000"])
+def test_facts_beyond_the_budget_are_analysed_again_with_the_same_results(
+    fixture_tree: Path, monkeypatch: pytest.MonkeyPatch, budget: str
+) -> None:
+    """A process keeps the facts of at most ``TORCHSEEDLINT_KEEP_FACTS`` bytes of
+    source between the phases (memory flat as the tree grows); phase 2 analyses
+    the other files again, and the results do not change."""
+    expected = lint_paths([str(fixture_tree)], Config(), jobs=1)
+    real = engine.lint_path
+    given: List[Tuple[str, bool]] = []  # (file, whether phase 1's facts came with it)
+
+    def recording(path, config, project=None, known=None):  # type: ignore[no-untyped-def]
+        given.append((path, known is not None))
+        return real(path, config, project, known)
+
+    monkeypatch.setattr(engine, "lint_path", recording)
+    monkeypatch.setenv("TORCHSEEDLINT_KEEP_FACTS", budget)
+    found = lint_paths([str(fixture_tree)], Config(), jobs=1)
+    assert [r.diagnostics for r in found.files] == [r.diagnostics for r in expected.files]
+    kept = [path for path, with_facts in given if with_facts]
+    assert sum(Path(path).stat().st_size for path in kept) <= int(budget)
+    assert bool(kept) == (budget != "0") and len(given) - len(kept) > 100
+    monkeypatch.setattr(engine, "lint_path", real)  # workers cannot take a local function
+    two = lint_paths([str(fixture_tree)], Config(), jobs=2)
+    assert [r.diagnostics for r in two.files] == [r.diagnostics for r in expected.files]
+
+
+def test_a_keep_facts_budget_that_is_not_a_number_is_a_clear_error(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "train.py").write_text("import torch\nx = torch.randn(3)\n")
+    result = run_cli("--no-cache", str(tmp_path), env={"TORCHSEEDLINT_KEEP_FACTS": "lots"})
+    assert result.exit_code == 2
+    assert "TORCHSEEDLINT_KEEP_FACTS='lots' is not a number of bytes" in result.output
+
+
 # --- cache -------------------------------------------------------------------------
 
 TRAIN = "import torch\nfrom helpers import loader\nx = torch.randn(3)\nloader()\n"

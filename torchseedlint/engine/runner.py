@@ -40,7 +40,7 @@ from torchseedlint.engine.screen import compiles, may_report
 from torchseedlint.engine.sources import SourceError, cpython_syntax_error, decode_source
 from torchseedlint.rules import expand, selected_codes, triggers
 from torchseedlint.semantic.facts import ModuleFacts
-from torchseedlint.settings.config import Config, ConfigResolver
+from torchseedlint.settings.config import Config, ConfigError, ConfigResolver
 from torchseedlint.settings.project_root import find_project_root
 from torchseedlint.settings.versions import parse_version, with_inferred_versions
 
@@ -458,7 +458,9 @@ def lint_paths(
     discovered, root, configs = _prepare_run(paths, config, force_exclude)
     files = discovered.files
     config = configs.config_for(paths[0] if paths else ".")
-    state = _RunState(configs, configs.config_for(str(root)).seed_functions)
+    state = _RunState(
+        configs, configs.config_for(str(root)).seed_functions, keep_bytes=keep_facts_bytes()
+    )
     run_key = ""
     if use_cache:
         used = dict.fromkeys(configs.config_for(path) for path in files)
@@ -519,6 +521,14 @@ def _prepare_run(
 
 # --- processes and cache ----------------------------------------------------------
 
+# Facts take about 12 times the memory of their source. A process keeps those of
+# the files it analysed in phase 1 up to this much source and analyses the rest
+# again in phase 2: its memory stops growing with the tree (at about 400 MB of
+# facts), at the cost of a second analysis beyond that. The default keeps a
+# repository the size of diffusers whole; the environment variable sets it.
+KEEP_FACTS_BYTES = 32_000_000
+KEEP_FACTS_VARIABLE = "TORCHSEEDLINT_KEEP_FACTS"
+
 # Below this many files per process a pool costs more than it saves.
 _MIN_FILES_PER_PROCESS = 4
 
@@ -535,8 +545,11 @@ class _RunState:
     project: Optional[ProjectIndex] = None
     # Files the project index had read before this process linted anything.
     reported: Set[Path] = field(default_factory=set)
-    # Facts of the files phase 1 analysed, until phase 2 lints them.
+    # Facts of the files phase 1 analysed, until phase 2 lints them, and the size
+    # of their sources (see ``KEEP_FACTS_BYTES``).
     known: Dict[str, Known] = field(default_factory=dict)
+    keep_bytes: int = KEEP_FACTS_BYTES
+    kept_bytes: int = 0
 
 
 class _Workers:
@@ -604,8 +617,27 @@ def _analyse(state: _RunState, path: str) -> Optional[ModuleSummary]:
     if analysed is None:
         return None
     facts, graph, summary = analysed
-    state.known[path] = (facts, graph)
+    size = _size(path)
+    if state.kept_bytes + size <= state.keep_bytes:
+        state.kept_bytes += size
+        state.known[path] = (facts, graph)
     return summary
+
+
+def keep_facts_bytes() -> int:
+    """How much source a process keeps the facts of between the phases."""
+    value = os.environ.get(KEEP_FACTS_VARIABLE, str(KEEP_FACTS_BYTES))
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{KEEP_FACTS_VARIABLE}={value!r} is not a number of bytes") from None
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def _first_pass(
