@@ -166,8 +166,14 @@ def test_fix_writes_the_changed_cells_back_and_nothing_else(tmp_path: Path) -> N
         i for i, (old, new) in enumerate(zip(_sources(before), _sources(after))) if old != new
     ]
     assert changed == [1, 5]
-    assert cells[1]["source"][:4] == json.loads(before)["cells"][1]["source"][:3] + [
-        "from torch.utils.data import DataLoader\n"
+    # ``import random`` goes in a standard-library section above the torch imports.
+    assert cells[1]["source"][:6] == [
+        "%matplotlib inline\n",
+        "!pip install numpy\n",
+        "import random\n",
+        "\n",
+        "import torch\n",
+        "from torch.utils.data import DataLoader\n",
     ]
     assert cells[1]["source"][-1] == "    random.seed(worker_seed)"  # still no final newline
     # The fixed call is wrapped, its new arguments aligned under the first one.
@@ -199,7 +205,10 @@ def test_diff_shows_one_diff_per_changed_cell_and_writes_nothing(tmp_path: Path)
     ]
     # Rows are counted in the cell, masked magics show as written, and the
     # cell's missing final newline is not shown as a change.
-    assert "@@ -2,3 +2,12 @@\n !pip install numpy\n" in proc.stdout
+    assert (
+        "@@ -1,4 +1,14 @@\n %matplotlib inline\n !pip install numpy\n+import random\n+\n"
+        " import torch\n"
+    ) in proc.stdout
     assert "-from torch" not in proc.stdout
     assert (
         "-loader = DataLoader(ds, num_workers=4)\n"

@@ -42,7 +42,8 @@ from torchseedlint.edits.apply import insertion, insertion_after_line
 from torchseedlint.edits.source_text import SourceText
 from torchseedlint.semantic import rng_api as K
 from torchseedlint.semantic.context import Context
-from torchseedlint.semantic.facts import Assign, Call, ModuleFacts
+from torchseedlint.semantic.facts import Assign, Call, Import, ModuleFacts
+from torchseedlint.semantic.imports import STDLIB_MODULES, import_section
 from torchseedlint.settings.versions import version_at_least
 
 T = TypeVar("T")
@@ -774,11 +775,68 @@ def _module_insertion(
     return insertion(first_row, 1, nl.join(lines) + nl + nl * trailing)
 
 
-def _import_insertion(ctx: Context, import_row: int, imports: List[str]) -> Edit:
-    """Right below the last import, no blank line: the new imports join the group."""
+@dataclass(frozen=True)
+class _ImportLine:
+    start_row: int
+    end_row: int
+    section: int  # see ``semantic.imports``
+    key: Optional[str]  # the module of ``import x`` (lower case); None for ``from x import``
+
+
+def _import_places(
+    ctx: Context, import_row: int, imports: List[str]
+) -> Optional[Dict[Tuple[int, bool], List[str]]]:
+    """Where the new ``import x`` lines go among the module-level imports up to
+    ``import_row``, as isort or ruff would put them: in their section (standard
+    library, third party), after the section's ``import`` lines that sort before
+    them; a section the module lacks is added in section order, a blank line
+    apart. (row, before) -> the lines to insert before (or after) that row.
+    None when there are no such imports, or sections are unknown (Python 3.9)."""
+    by_row: Dict[int, Import] = {}
+    for imp in ctx.facts.imports:
+        by_row.setdefault(imp.row, imp)
+    existing = [
+        _ImportLine(
+            stmt.start_row,
+            stmt.end_row,
+            import_section(by_row[stmt.start_row].module, by_row[stmt.start_row].level),
+            None if by_row[stmt.start_row].names else by_row[stmt.start_row].module.lower(),
+        )
+        for stmt in ctx.facts.top_statements
+        if stmt.kind in ("import", "future")
+        and stmt.end_row <= import_row
+        and stmt.start_row in by_row
+    ]
+    if not existing or not STDLIB_MODULES:
+        return None
+    places: Dict[Tuple[int, bool], List[Tuple[int, str, List[str]]]] = {}
+    for line in imports:
+        module = line.split()[1]
+        section, key = import_section(module), module.lower()
+        group = [e for e in existing if e.section == section]
+        earlier = [e for e in group if e.key is not None and e.key < key]
+        if earlier:
+            place, lines = (max(e.end_row for e in earlier), False), [line]
+        elif group:
+            place, lines = (min(e.start_row for e in group), True), [line]
+        elif any(e.section > section for e in existing):
+            later = min(e.start_row for e in existing if e.section > section)
+            place, lines = (later, True), [line, ""]
+        else:
+            place, lines = (max(e.end_row for e in existing), False), ["", line]
+        places.setdefault(place, []).append((section, key, lines))
+    return {
+        place: [text for _, _, lines in sorted(found) for text in lines]
+        for place, found in places.items()
+    }
+
+
+def _lines_insertion(ctx: Context, row: int, before: bool, lines: List[str]) -> Edit:
     nl = newline_of(ctx.source)
-    line = ctx.source.splitlines()[import_row - 1]
-    return insertion(import_row, len(line) + 1, "".join(f"{nl}{i}" for i in imports))
+    if before:
+        return insertion(row, 1, "".join(f"{line}{nl}" for line in lines))
+    line = ctx.source.splitlines()[row - 1]
+    return insertion(row, len(line) + 1, "".join(f"{nl}{line}" for line in lines))
 
 
 def _site_insertion(ctx: Context, site: Site, lines: List[str]) -> Edit:
@@ -830,10 +888,14 @@ def _seeding_block(ctx: Context, worker_rngs: Optional[FrozenSet[str]]) -> Optio
         return None
     edits: List[Edit] = []
     head: List[str] = []  # module-level lines after the imports and their configuration
-    if names.imports and import_row and plan.site is not None and import_row != header_row:
-        edits.append(_import_insertion(ctx, import_row, names.imports))
-    else:
+    places = _import_places(ctx, import_row, names.imports) if names.imports else None
+    if places is None:
         head = list(names.imports)
+    for (row, above), lines in sorted((places or {}).items()):
+        if (row, above) == (header_row, False):  # where the head goes: one insertion
+            head = lines
+        else:
+            edits.append(_lines_insertion(ctx, row, above, lines))
     code = constant + (seeding if plan.site is None else [])
     if code:
         head += ([""] if head or header_row else []) + code

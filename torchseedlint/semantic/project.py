@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, TypeVar
@@ -29,6 +28,7 @@ from torchseedlint.semantic.analysis import (
     ModuleAnalysis,
 )
 from torchseedlint.semantic.facts import ModuleFacts
+from torchseedlint.semantic.imports import STDLIB_MODULES
 from torchseedlint.semantic.packaging_scripts import console_scripts
 from torchseedlint.semantic.roles import ModuleRole, decide_role, test_code_reason, test_file_reason
 from torchseedlint.semantic.summary import (
@@ -48,8 +48,6 @@ SummaryLoader = Callable[[Path], Optional[ModuleSummary]]
 _MAX_ALIAS_HOPS = 16
 
 T = TypeVar("T")
-
-_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 
 
 # ``import a.b`` / ``from .a import (b,\n c)``: one import statement, continuation included.
@@ -424,7 +422,7 @@ class ProjectIndex:
         else:
             if (
                 not parts
-                or parts[0] in _STDLIB
+                or parts[0] in STDLIB_MODULES
                 or (parts[0] in K.KNOWN_PACKAGES and not self._is_project_package(parts[0]))
             ):
                 return None

@@ -77,8 +77,8 @@ class UnseededRandomTransform(Rule):
             aug = transforms.RandomHorizontalFlip()
             """,
             fixed="""
-            from torchvision import transforms
             import torch
+            from torchvision import transforms
 
             SEED = 0
             torch.manual_seed(SEED)
