@@ -185,35 +185,38 @@ class Project:
             self._stamps[path] = _disk_stamp(path)
         return self._stamps[path]
 
+    def _kept(
+        self,
+        store: Dict[Tuple[bool, Path], Tuple[Stamp, T]],
+        path: Path,
+        screened: bool,
+        compute: Callable[[], T],
+    ) -> T:
+        """``compute()`` for ``path`` as it reads now, kept until its stamp changes."""
+        key, stamp = (screened, path), self._stamp(path)
+        kept = store.get(key)
+        if kept is None or kept[0] != stamp:
+            kept = store[key] = (stamp, compute())
+        return kept[1]
+
     def _facts_of(self, path: Path, screened: bool) -> Optional[ModuleFacts]:
-        key = (screened, path)
-        stamp = self._stamp(path)
-        kept = self._facts.get(key)
-        if kept is not None and kept[0] == stamp:
-            return kept[1]
+        return self._kept(self._facts, path, screened, lambda: self._read_facts(path, screened))
+
+    def _read_facts(self, path: Path, screened: bool) -> Optional[ModuleFacts]:
         config = self.config_for(path) if screened else None
         if path in self.buffers:
-            facts = (
-                text_facts(self.buffers[path], str(path), config) if path.suffix == ".py" else None
-            )
-        elif screened:
-            facts = screened_facts(path, config)
-        else:
-            facts = load_facts(path)
-        self._facts[key] = (stamp, facts)
-        return facts
+            if path.suffix != ".py":
+                return None
+            return text_facts(self.buffers[path], str(path), config)
+        return screened_facts(path, config) if screened else load_facts(path)
 
     def _summary_of(self, path: Path, screened: bool) -> Optional[ModuleSummary]:
-        key = (screened, path)
-        stamp = self._stamp(path)
-        kept = self._summaries.get(key)
-        if kept is not None and kept[0] == stamp:
-            return kept[1]
-        facts = self._facts_of(path, screened)
-        seed_functions = self.config_for(self.root).seed_functions
-        summary = None if facts is None else summarize(facts, seed_functions)
-        self._summaries[key] = (stamp, summary)
-        return summary
+        def summary() -> Optional[ModuleSummary]:
+            facts = self._facts_of(path, screened)
+            seed_functions = self.config_for(self.root).seed_functions
+            return None if facts is None else summarize(facts, seed_functions)
+
+        return self._kept(self._summaries, path, screened, summary)
 
     def index(self, exact: bool = False) -> ProjectIndex:
         """The project index, as ``lint_paths`` on the root builds it (buffers win).
