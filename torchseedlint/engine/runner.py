@@ -684,10 +684,11 @@ def _second_pass(state: _RunState, path: str) -> Tuple[FileResult, Set[Path]]:
     project modules this process read for the first time."""
     known = state.known.pop(path, None)
     result = lint_path(path, state.configs.config_for(path), state.project, known)
-    # A file with nothing to report keeps neither its source nor its facts: what a
-    # run holds grows with its findings, not with the tree.
-    if not (result.diagnostics or result.suppressed or result.internal_errors):
-        result = replace(result, facts=None, source=None)
+    # A run keeps no facts, and the source only of a file with something to report
+    # (for --fix, --diff and the full format): what it holds grows with its
+    # findings, not with the tree.
+    quiet = not (result.diagnostics or result.suppressed or result.internal_errors)
+    result = replace(result, facts=None, source=None if quiet else result.source)
     loaded = state.project.files_read() - state.reported if state.project is not None else set()
     state.reported |= loaded
     return result, loaded
