@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -25,6 +26,12 @@ from hypothesis import configuration as hypothesis_configuration
 from hypothesis import settings as hypothesis_settings
 
 from torchseedlint.cli.main import main
+
+# A suite started in the background by a non-interactive shell (``bash .ci/run &``)
+# ignores SIGINT, and so would every process it starts: the tests that interrupt a
+# run need ^C delivered, as it is from a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
