@@ -792,22 +792,19 @@ def _import_places(
     them; a section the module lacks is added in section order, a blank line
     apart. (row, before) -> the lines to insert before (or after) that row.
     None when there are no such imports, or sections are unknown (Python 3.9)."""
+    if not STDLIB_MODULES:
+        return None
     by_row: Dict[int, Import] = {}
     for imp in ctx.facts.imports:
         by_row.setdefault(imp.row, imp)
-    existing = [
-        _ImportLine(
-            stmt.start_row,
-            stmt.end_row,
-            import_section(by_row[stmt.start_row].module, by_row[stmt.start_row].level),
-            None if by_row[stmt.start_row].names else by_row[stmt.start_row].module.lower(),
-        )
-        for stmt in ctx.facts.top_statements
-        if stmt.kind in ("import", "future")
-        and stmt.end_row <= import_row
-        and stmt.start_row in by_row
-    ]
-    if not existing or not STDLIB_MODULES:
+    existing = []
+    for stmt in ctx.facts.top_statements:
+        first = by_row.get(stmt.start_row)  # ``import a, b``: a decides
+        if stmt.kind in ("import", "future") and stmt.end_row <= import_row and first is not None:
+            section = import_section(first.module, first.level)
+            key = None if first.names else first.module.lower()
+            existing.append(_ImportLine(stmt.start_row, stmt.end_row, section, key))
+    if not existing:
         return None
     places: Dict[Tuple[int, bool], List[Tuple[int, str, List[str]]]] = {}
     for line in imports:

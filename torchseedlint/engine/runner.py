@@ -590,8 +590,7 @@ class _Workers:
     def share(self, project: ProjectIndex) -> None:
         """Give every process the built project index."""
         if self.pool is None:
-            self.state.project = project
-            self.state.reported = project.files_read()
+            _take_project(self.state, project)
         else:
             self.pool.broadcast(_take_project, project)
 
@@ -606,8 +605,9 @@ def _import_libcst(_state: _RunState, _value: None) -> None:
 def _take_project(state: _RunState, project: ProjectIndex) -> None:
     state.project = project
     state.reported = project.files_read()
-    project.loader = partial(_load_module, state.cache, state.seed_functions)
-    project.list_files = partial(_project_files, str(project.root), state.configs)
+    if project.loader is None:  # sent from the parent, without its file readers
+        project.loader = partial(_load_module, state.cache, state.seed_functions)
+        project.list_files = partial(_project_files, str(project.root), state.configs)
 
 
 def _analyse(state: _RunState, path: str) -> Optional[ModuleSummary]:

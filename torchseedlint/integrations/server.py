@@ -154,7 +154,7 @@ class Project:
             if self._keeps_index(path):
                 self._behind.add(path)
                 return False
-        if self._index is not None and self._files is not None:
+        if self._index is not None:
             # Other modules' summaries stand: change this one, solve again.
             self._index.update(path, self._summary_of(path, True))
             self._imported = (-1, set())

@@ -81,11 +81,11 @@ def summarize(
 ) -> ModuleSummary:
     """What the project index keeps of a module (``seed_functions``: the index's;
     ``graph``: the module's draw graph, if built already)."""
-    asked: Dict[int, str] = {}
-    calling = [-1]
+    asked: Dict[int, str] = {}  # call index -> the name the analysis asked about
+    calling = -1
 
     def ask(name: str) -> Optional[FrozenSet[str]]:
-        asked[calling[0]] = name
+        asked[calling] = name
         return None  # what the call seeds if ``name`` is no project function
 
     analysis = ModuleAnalysis(facts, seed_functions, ask)
@@ -94,7 +94,7 @@ def summarize(
         calls = every[name] = []
         for index in function.calls:
             call = facts.calls[index]
-            calling[0] = index
+            calling = index
             seeds = analysis.direct_seeds(call)
             names = tuple(n for n in (call.qualname, call.raw) if n is not None)
             calls.append(SeedCall(seeds, asked.get(index), names, analysis.local_callee(call)))
@@ -198,12 +198,13 @@ class ProjectIndex:
         gave, and solve again when next asked. None: the text screen rules the
         module out, so the loader reads it again if another module imports it."""
         path = path.resolve()
-        self.modules.pop(path, None)
         self._failed.discard(path)
-        self._imports.pop(path, None)
         self._scanned.discard(path)
-        if summary is not None:
-            self.modules[path] = summary
+        if summary is None:
+            self.modules.pop(path, None)
+            self._imports.pop(path, None)
+        else:
+            self.add(path, summary)
         # Answers that read the module's names or imports, and what was solved.
         self._resolved.clear()
         self._importers.clear()
